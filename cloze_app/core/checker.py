@@ -1,0 +1,181 @@
+"""Check my text: flag words the model finds much less likely than an alternative, with suggestions.
+
+For every word the model gives its log-probability in context, its rank among the model's own
+candidates and the top alternatives (``engine.check_words``, batched by the engine). A word is
+flagged when an alternative is at least ``margin`` (natural log) more likely and the word itself
+is not among the model's top ``keep_rank`` candidates. Names and numbers are never checked. The
+thresholds were tuned on BLiMP (``scripts/tune_checker.py``, ``docs/checker-tuning.md``) and live
+in ``checker_tuned.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cloze_app.core.errors import EmptyTextError
+from cloze_app.core.types import WordCheck
+from cloze_app.core.word_spans import WordSpan, match_case, word_spans
+
+CHUNK_WORDS = 100  # words per check_words call: batched runs, with progress between calls
+_PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+class CheckEngine(Protocol):
+    """The engine primitive the checker uses (``ClozeEngine.check_words``)."""
+
+    def check_words(
+        self,
+        text: str,
+        spans: Sequence[tuple[int, int]] | None = None,
+        top_k: int = 5,
+        right_context: bool = True,
+    ) -> list[WordCheck]: ...
+
+
+@dataclass(frozen=True)
+class CheckerThresholds:
+    """When a word is flagged.
+
+    ``keep_rank``: a word the model ranks this high or higher is never flagged.
+    ``margin``: an alternative must be at least this much more likely (natural log).
+    ``min_alternative_log_prob``: and at least this likely itself (the model must mean it).
+    """
+
+    keep_rank: int = 3
+    margin: float = 3.0
+    min_alternative_log_prob: float = -6.0
+    top_k: int = 10
+    max_suggestions: int = 5
+
+    @classmethod
+    def tuned(cls) -> CheckerThresholds:
+        """The thresholds chosen on BLiMP by ``scripts/tune_checker.py``."""
+        from cloze_app.core import checker_tuned
+
+        return cls(
+            keep_rank=checker_tuned.KEEP_RANK,
+            margin=checker_tuned.MARGIN,
+            min_alternative_log_prob=checker_tuned.MIN_ALTERNATIVE_LOG_PROB,
+        )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A word the model would rather see; ``gain`` is how much more likely (natural log)."""
+
+    word: str
+    log_prob: float
+    gain: float
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flagged word ``text[start:end]`` with ranked suggestions (best first)."""
+
+    start: int
+    end: int
+    word: str
+    log_prob: float
+    rank: int | None
+    suggestions: tuple[Suggestion, ...]
+
+    @property
+    def best(self) -> str:
+        """The top suggestion."""
+        return self.suggestions[0].word
+
+    def message(self) -> str:
+        """One line, e.g. ``"itself": try herself, himself``."""
+        words = ", ".join(s.word for s in self.suggestions)
+        rank = f"ranked #{self.rank}" if self.rank else "not in the model's top words"
+        return f"“{self.word}” ({rank}): try {words}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The result of checking a text: flags in text order; ``cancelled`` when stopped early."""
+
+    text: str
+    flags: tuple[Flag, ...]
+    words_checked: int
+    words_total: int
+    calls: int
+    cancelled: bool = False
+
+    def apply(self, flag: Flag, suggestion: str) -> str:
+        """The text with ``flag``'s word replaced by ``suggestion``."""
+        return self.text[: flag.start] + suggestion + self.text[flag.end :]
+
+
+def checkable(word: WordSpan) -> bool:
+    """Whether the checker looks at a word: letters (maybe one apostrophe), not a name or number."""
+    return _PLAIN_WORD_RE.fullmatch(word.word) is not None and not word.is_name and not word.is_number
+
+
+def judge(check: WordCheck, thresholds: CheckerThresholds) -> Flag | None:
+    """The flag for one word's check, or None when the word is fine."""
+    if check.rank is not None and check.rank <= thresholds.keep_rank:
+        return None
+    own = check.word.casefold()
+    suggestions = []
+    for alt in check.alternatives:
+        gain = alt.log_prob - check.log_prob
+        if (
+            alt.word.casefold() == own
+            or _PLAIN_WORD_RE.fullmatch(alt.word) is None
+            or gain < thresholds.margin
+            or alt.log_prob < thresholds.min_alternative_log_prob
+        ):
+            continue
+        suggestions.append(Suggestion(match_case(alt.word, check.word), alt.log_prob, gain))
+    if not suggestions:
+        return None
+    suggestions.sort(key=lambda s: -s.log_prob)
+    return Flag(
+        check.start,
+        check.end,
+        check.word,
+        check.log_prob,
+        check.rank,
+        tuple(suggestions[: thresholds.max_suggestions]),
+    )
+
+
+def check_text(
+    engine: CheckEngine,
+    text: str,
+    thresholds: CheckerThresholds | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    chunk_words: int = CHUNK_WORDS,
+) -> CheckReport:
+    """Check every word of ``text``.
+
+    The words go to ``engine.check_words`` ``chunk_words`` at a time (the engine batches each
+    call), so a 300-word text takes three calls; ``progress(done, total)`` is called after each
+    and ``should_stop()`` before each, which ends the check early with what is done.
+
+    Raises:
+        EmptyTextError: the text is empty.
+    """
+    if not text.strip():
+        raise EmptyTextError()
+    thresholds = thresholds or CheckerThresholds.tuned()
+    words = [w for w in word_spans(text) if checkable(w)]
+    flags: list[Flag] = []
+    done = calls = 0
+    for lo in range(0, len(words), max(1, chunk_words)):
+        if should_stop is not None and should_stop():
+            return CheckReport(text, tuple(flags), done, len(words), calls, cancelled=True)
+        chunk = words[lo : lo + chunk_words]
+        checks = engine.check_words(text, spans=[(w.start, w.end) for w in chunk], top_k=thresholds.top_k)
+        calls += 1
+        flags.extend(f for f in (judge(c, thresholds) for c in checks) if f is not None)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(words))
+    return CheckReport(text, tuple(flags), done, len(words), calls)

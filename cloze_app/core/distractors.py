@@ -1,0 +1,118 @@
+"""Distractors for multiple-choice exercises: plausible in form, wrong in this context.
+
+Candidates are words the model ranks high for the blank when it cannot see the text to the
+right, then words it proposes for the neighbouring positions, then other words of the text.
+Every candidate is scored against the answer in the full context (``engine.score_options``) and
+kept only when it scores at least ``distractor_margin`` (natural log) below the answer, so a
+distractor is never the answer nor an equally good fit.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from cloze_app.core.exercises import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions, blankable
+from cloze_app.core.word_spans import WordSpan, context_window, match_case, word_spans
+
+POOL_SIZE = 30  # left-context candidates asked for per blank
+NEIGHBOUR_POOL = 12  # candidates per neighbouring word
+MAX_SCORED = 24  # candidates scored against the answer per blank
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_SUFFIXES = ("ing", "ed", "ly", "es", "s", "er", "est")
+
+
+def _usable(candidate: str, answer: str) -> bool:
+    return _WORD_RE.fullmatch(candidate) is not None and candidate.lower() != answer.lower()
+
+
+def _suffix(word: str) -> str:
+    low = word.lower()
+    return next((s for s in _SUFFIXES if low.endswith(s) and len(low) > len(s) + 2), "")
+
+
+def _neighbours(words: Sequence[WordSpan], item: ExerciseItem) -> list[int]:
+    index = next(k for k, w in enumerate(words) if w.start == item.start)
+    return [k for k in (index - 1, index + 1) if 0 <= k < len(words) and blankable(words[k])]
+
+
+def candidate_pool(
+    item: ExerciseItem,
+    left_alternatives: Sequence[str],
+    neighbour_alternatives: Sequence[str],
+    text_words: Sequence[str],
+) -> list[str]:
+    """Distractor candidates for ``item`` in order of preference, without repeats or the answer.
+
+    Text words come last and those sharing the answer's ending (-ing, -ed, -s ...) first.
+    """
+    suffix = _suffix(item.answer)
+    same_form = [w for w in text_words if _suffix(w) == suffix]
+    other = [w for w in text_words if _suffix(w) != suffix]
+    pool: list[str] = []
+    seen = {item.answer.lower()}
+    for word in (*left_alternatives, *neighbour_alternatives, *same_form, *other):
+        if _usable(word, item.answer) and word.lower() not in seen:
+            seen.add(word.lower())
+            pool.append(word.lower())
+    return pool
+
+
+def _choose(scored: list[tuple[str, float]], needed: int, difficulty: str) -> list[tuple[str, float]]:
+    if difficulty == "hard":  # closest to the answer while still clearly wrong
+        return sorted(scored, key=lambda pair: -pair[1])[:needed]
+    if difficulty == "easy":  # clearly wrong ones first, from the plausible-in-form pool
+        return sorted(scored, key=lambda pair: pair[1])[:needed]
+    return scored[:needed]  # medium: the model's left-context preference
+
+
+def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: ExerciseOptions) -> Exercise:
+    """The exercise with ``options.choices`` choices per item (fewer only when the model and
+    the text offer too few words that are clearly wrong)."""
+    if not exercise.items:
+        return exercise
+    text = exercise.text
+    words = word_spans(text)
+    spans = [(item.start, item.end) for item in exercise.items]
+    left = engine.check_words(text, spans=spans, top_k=POOL_SIZE, right_context=False)
+
+    neighbour_index = sorted({k for item in exercise.items for k in _neighbours(words, item)})
+    neighbour_checks = (
+        engine.check_words(
+            text, spans=[(words[k].start, words[k].end) for k in neighbour_index], top_k=NEIGHBOUR_POOL
+        )
+        if neighbour_index
+        else []
+    )
+    by_word = dict(zip(neighbour_index, neighbour_checks, strict=True))
+    text_words = list(dict.fromkeys(w.word.lower() for w in words if blankable(w) and not w.is_function_word))
+
+    needed = options.choices - 1
+    items = []
+    for item, left_check in zip(exercise.items, left, strict=True):
+        near = [alt.word for k in _neighbours(words, item) if k in by_word for alt in by_word[k].alternatives]
+        pool = candidate_pool(item, [alt.word for alt in left_check.alternatives], near, text_words)
+        pool = pool[:MAX_SCORED]
+        probe, start, end = exercise.probe_text(item.number)
+        window, _ = context_window(probe, start, end)
+        shown = [match_case(word, item.answer) for word in pool]
+        scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, *shown])}
+        answer_lp = scores[item.answer]
+        clear = [
+            (word, scores[word]) for word in shown if scores[word] <= answer_lp - options.distractor_margin
+        ]
+        picked = _choose(clear, needed, options.difficulty)
+        choices = [item.answer, *(word for word, _ in picked)]
+        random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)
+        lp_of = dict(picked)
+        items.append(
+            replace(
+                item,
+                choices=tuple(choices),
+                answer_log_prob=answer_lp,
+                distractor_log_probs=tuple(lp_of[c] for c in choices if c != item.answer),
+            )
+        )
+    return replace(exercise, items=tuple(items))

@@ -1,0 +1,123 @@
+"""Words of a text with their character spans, and which of them are names, numbers or content words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A word: letters (any script), with inner apostrophes or hyphens ("don't", "well-known").
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,:/]\d+)*[^\W_]*")
+_SENTENCE_END = ".!?…:"
+_OPENERS = "\"'“‘([{«—–- \t"
+
+# Function words: easy to blank, never "content words" for the hard level.
+FUNCTION_WORDS = frozenset(
+    """
+    a an the this that these those some any each every no all both either neither
+    i me my mine you your yours he him his she her hers it its we us our ours they them their theirs
+    myself yourself himself herself itself ourselves yourselves themselves
+    who whom whose which what where when why how whether if then than so as
+    and or but nor yet for of to in on at by with from into onto upon about above below over under
+    between among through during before after since until till against without within along across
+    behind beyond near off out up down around
+    is am are was were be been being have has had having do does did done doing
+    will would shall should can could may might must ought
+    not n't no yes there here very too also just only even still already
+    """.split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    """One word of a text: ``text[start:end] == word``."""
+
+    start: int
+    end: int
+    word: str
+    sentence_start: bool
+
+    @property
+    def is_number(self) -> bool:
+        """Digits anywhere in the word (years, prices, times)."""
+        return any(ch.isdigit() for ch in self.word)
+
+    @property
+    def is_name(self) -> bool:
+        """A capitalised word that does not open a sentence (a proper noun or "I")."""
+        return self.word[:1].isupper() and not self.sentence_start
+
+    @property
+    def is_function_word(self) -> bool:
+        """An article, pronoun, preposition, auxiliary and the like."""
+        return self.word.lower() in FUNCTION_WORDS
+
+    @property
+    def is_content_word(self) -> bool:
+        """A word carrying meaning: not a function word, name or number."""
+        return not (self.is_function_word or self.is_name or self.is_number)
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    if i < 0:
+        return True
+    if text[i] in _SENTENCE_END:
+        return True
+    # A blank line (or a line break after a line without end punctuation, e.g. a title).
+    return "\n" in text[i + 1 : start]
+
+
+def word_spans(text: str) -> list[WordSpan]:
+    """Every word and number of ``text`` in order, with its span and whether it opens a sentence."""
+    return [
+        WordSpan(m.start(), m.end(), m.group(), _opens_sentence(text, m.start()))
+        for m in _WORD_RE.finditer(text)
+    ]
+
+
+def match_case(word: str, model: str) -> str:
+    """``word`` written with the capitalisation of ``model`` ("the", "Cat" -> "The")."""
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def context_window(text: str, start: int, end: int, max_chars: int = 700) -> tuple[str, int]:
+    """A piece of ``text`` around ``[start, end)`` no longer than about ``max_chars``.
+
+    Cuts at white space so no word is split. Returns the piece and its offset in ``text``.
+    """
+    if len(text) <= max_chars:
+        return text, 0
+    half = max(0, (max_chars - (end - start)) // 2)
+    lo = max(0, start - half)
+    hi = min(len(text), end + half)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    return text[lo:hi], lo
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence around ``[start, end)``: from after the previous ``.!?`` or
+    line break to the next one (inclusive), stripped of surrounding white space."""
+    lo = start
+    while lo > 0 and text[lo - 1] not in ".!?…\n":
+        lo -= 1
+    hi = end
+    while hi < len(text) and text[hi] not in ".!?…\n":
+        hi += 1
+    while hi < len(text) and text[hi] in ".!?…\"'”’)":
+        hi += 1
+    while lo < start and text[lo].isspace():
+        lo += 1
+    while hi > end and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
