@@ -1,0 +1,1 @@
+"""The engine: models, tokenization, inference, scoring. Never imports Qt."""

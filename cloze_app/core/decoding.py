@@ -1,0 +1,228 @@
+"""Whole-word candidates for slots, scored by PLL-word-l2r, and joint filling of several blanks.
+
+Scoring (Kauf & Ivanova 2023, "PLL-word-l2r", a fix of Salazar et al. 2020's PLL): a word of
+pieces p1..pn in a blank scores  sum_i log P(p_i | context, p_<i filled, p_>i masked).  The
+blank holds as many mask tokens as the word has pieces, so a piece never sees the pieces to
+its right; plain PLL (all other pieces visible) inflates multi-piece words because each piece
+is easy to guess from its neighbours. Generation follows the same order: the first piece is
+proposed with n masks in place, then each next piece with the earlier ones filled, so every
+score the beam computes is exactly the word's PLL-word-l2r and words of 1, 2 and 3 pieces
+compete in one ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from cloze_app.core.document import Document
+from cloze_app.core.runner import ModelRunner, Row
+from cloze_app.core.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A whole word for a slot with its PLL-word-l2r log-probability."""
+
+    word: str
+    log_prob: float
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BeamWidths:
+    """How many pieces to follow at each step of multi-piece generation."""
+
+    singles: int = 60  # one-piece words kept per slot
+    first2: int = 6  # first pieces tried for two-piece words
+    next2: int = 3
+    first3: int = 3  # first pieces tried for three-piece words
+    next3: int = 2
+
+
+def _top(values: np.ndarray, allowed: np.ndarray, count: int) -> list[int]:
+    """Ids of the ``count`` highest values among the allowed ones, best first."""
+    masked = np.where(allowed, values, -np.inf)
+    count = min(count, int(allowed.sum()))
+    if count <= 0:
+        return []
+    part = np.argpartition(-masked, count - 1)[:count]
+    part = part[np.isfinite(masked[part])]
+    return [int(i) for i in part[np.argsort(-masked[part], kind="stable")]]
+
+
+class Decoder:
+    """Generates and scores words for document slots with one model runner."""
+
+    def __init__(
+        self,
+        tok: Tokenizer,
+        info: TokenInfo,
+        runner: ModelRunner,
+        window: int,
+        *,
+        english: bool = False,
+        beam: BeamWidths | None = None,
+    ) -> None:
+        self.tok = tok
+        self.info = info
+        self.runner = runner
+        self.window = window
+        self.beam = beam or BeamWidths()
+        self.english = english
+        self.multi_piece = bool(info.continuation.any())
+
+    def first_allowed(self, spaced: bool) -> np.ndarray:
+        """Tokens that may start a word in a slot with (or without) a space before it."""
+        return self.info.first_spaced if spaced else self.info.first_glued
+
+    def acceptable(self, word: str | None) -> bool:
+        """Not a fragment: a full word; in English, single letters other than a and I are out."""
+        if not word or word.isspace() or any(ch.isspace() for ch in word):
+            return False
+        return not (self.english and len(word) == 1 and word.lower() not in ("a", "i"))
+
+    def generate(
+        self, doc: Document, contents: Sequence[Sequence[int]], targets: Sequence[int]
+    ) -> dict[int, list[Scored]]:
+        """Candidates for each target slot, others holding ``contents``; best first, no duplicates."""
+        info, beam, mask = self.info, self.beam, self.info.mask_id
+        found: dict[int, dict[str, Scored]] = {t: {} for t in targets}
+        lengths = (1, 2, 3) if self.multi_piece else (1,)
+
+        def with_slot(t: int, pieces: Sequence[int]) -> list[Sequence[int]]:
+            row = list(contents)
+            row[t] = pieces
+            return row
+
+        def add(t: int, ids: tuple[int, ...], log_prob: float) -> None:
+            word = info.word(ids)
+            if not self.acceptable(word):
+                return
+            assert word is not None
+            known = found[t].get(word)
+            if known is None or log_prob > known.log_prob:
+                found[t][word] = Scored(word, log_prob, ids)
+
+        # Step 1: 1, 2 and 3 masks in each target.
+        rows = [
+            doc.row(info, with_slot(t, [mask] * n), t, [0], self.window) for t in targets for n in lengths
+        ]
+        results = self.runner.log_probs(rows)
+        step2: list[tuple[int, int, tuple[int, ...], float]] = []  # target, length, prefix, score
+        for k, t in enumerate(targets):
+            allowed = self.first_allowed(doc.slots[t].spaced)
+            for j, n in enumerate(lengths):
+                lp = results[k * len(lengths) + j][0]
+                if n == 1:
+                    for i in _top(lp, allowed, beam.singles):
+                        add(t, (i,), float(lp[i]))
+                else:
+                    width = beam.first2 if n == 2 else beam.first3
+                    step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
+        # Steps 2 and 3: continue the prefixes left to right.
+        pending = step2
+        while pending:
+            rows = []
+            for t, n, prefix, _ in pending:
+                pieces = [*prefix, *[mask] * (n - len(prefix))]
+                rows.append(doc.row(info, with_slot(t, pieces), t, [len(prefix)], self.window))
+            results = self.runner.log_probs(rows)
+            following: list[tuple[int, int, tuple[int, ...], float]] = []
+            multi: list[tuple[int, tuple[int, ...], float]] = []
+            for (t, n, prefix, score), lp in zip(pending, results, strict=True):
+                width = beam.next2 if n == 2 else beam.next3
+                for i in _top(lp[0], info.continuation, width):
+                    ids, total = (*prefix, i), score + float(lp[0][i])
+                    if len(ids) == n:
+                        multi.append((t, ids, total))
+                    else:
+                        following.append((t, n, ids, total))
+            for t, ids, total in self._canonical(doc, multi):
+                add(t, ids, total)
+            pending = following
+        return {t: sorted(found[t].values(), key=lambda s: -s.log_prob) for t in targets}
+
+    def _canonical(
+        self, doc: Document, multi: list[tuple[int, tuple[int, ...], float]]
+    ) -> list[tuple[int, tuple[int, ...], float]]:
+        """Keep multi-piece words only in the pieces the tokenizer itself would produce."""
+        keep = []
+        texts = []
+        for t, ids, total in multi:
+            word = self.info.word(ids)
+            if not self.acceptable(word):
+                continue
+            assert word is not None
+            spaced = doc.slots[t].spaced
+            if self.info.family == BYTELEVEL and spaced:
+                word = " " + word
+            texts.append(word)
+            keep.append((t, ids, total))
+        if not keep:
+            return []
+        encodings = self.tok.encode_batch(texts, add_special_tokens=False)
+        result = []
+        for (t, ids, total), enc in zip(keep, encodings, strict=True):
+            got = tuple(enc.ids)
+            if got == ids or (self.info.family == SENTENCEPIECE and not doc.slots[t].spaced):
+                result.append((t, ids, total))
+        return result
+
+    def piece_log_probs(
+        self,
+        doc: Document,
+        contents: Sequence[Sequence[int]],
+        items: Sequence[tuple[int, Sequence[int]]],
+        *,
+        cut_right: bool = False,
+        with_alternatives: bool = False,
+    ) -> tuple[list[float], list[np.ndarray | None]]:
+        """PLL-word-l2r of given pieces in given slots (one batched pass for all of them).
+
+        Args:
+            items: (slot, pieces) pairs to score.
+            cut_right: score with the text after the slot removed (left context only).
+            with_alternatives: also return the single-mask distribution of each slot, for ranking
+                alternatives (free when the word is one piece).
+
+        Returns:
+            Each item's log-probability and, if asked, its single-mask log-probabilities.
+        """
+        mask = self.info.mask_id
+        rows: list[Row] = []
+        owners: list[tuple[int, int]] = []  # item index, piece index (-1: the single-mask row)
+        for k, (t, pieces) in enumerate(items):
+            for p in range(len(pieces)):
+                row = list(contents)
+                row[t] = [*pieces[:p], *[mask] * (len(pieces) - p)]
+                rows.append(doc.row(self.info, row, t, [p], self.window, cut_right=cut_right))
+                owners.append((k, p))
+            if with_alternatives and len(pieces) != 1:
+                row = list(contents)
+                row[t] = [mask]
+                rows.append(doc.row(self.info, row, t, [0], self.window, cut_right=cut_right))
+                owners.append((k, -1))
+        results = self.runner.log_probs(rows)
+        totals = [0.0] * len(items)
+        singles: list[np.ndarray | None] = [None] * len(items)
+        for (k, p), lp in zip(owners, results, strict=True):
+            pieces = items[k][1]
+            if p >= 0:
+                totals[k] += float(lp[0][pieces[p]])
+            if with_alternatives and (p == -1 or (p == 0 and len(pieces) == 1)):
+                singles[k] = lp[0]
+        return totals, singles
+
+
+def tokens_for(tok: Tokenizer, info: TokenInfo, word: str, spaced: bool) -> list[int]:
+    """The pieces ``word`` becomes at a place with (or without) white space before it."""
+    if info.family == BYTELEVEL and spaced:
+        word = " " + word
+    ids = tok.encode(word, add_special_tokens=False).ids
+    if info.family == SENTENCEPIECE and not spaced and ids and info.pieces[ids[0]] in (b"", b" "):
+        ids = ids[1:]
+    return list(ids)

@@ -1,0 +1,56 @@
+"""One place for every directory Cloze reads or writes (platformdirs, with overrides).
+
+``CLOZE_HOME`` puts config, data and cache under one folder (portable installs, tests);
+``CLOZE_CONFIG_DIR``, ``CLOZE_DATA_DIR``, ``CLOZE_CACHE_DIR`` override each one, and
+``CLOZE_BUNDLED_MODELS`` the folder of models shipped with the app.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "cloze"
+
+
+def _dir(specific: str, sub: str, default: Path) -> Path:
+    if os.environ.get(specific):
+        path = Path(os.environ[specific])
+    elif os.environ.get("CLOZE_HOME"):
+        path = Path(os.environ["CLOZE_HOME"]) / sub
+    else:
+        path = default
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """Settings live here."""
+    return _dir("CLOZE_CONFIG_DIR", "config", platformdirs.user_config_path(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """User data: installed models, autosaved documents."""
+    return _dir("CLOZE_DATA_DIR", "data", platformdirs.user_data_path(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Downloads in progress and other things that may be deleted."""
+    return _dir("CLOZE_CACHE_DIR", "cache", platformdirs.user_cache_path(APP_NAME, appauthor=False))
+
+
+def user_models_dir() -> Path:
+    """Models the user installed (the model manager writes here)."""
+    path = data_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def bundled_models_dir() -> Path:
+    """Models shipped with Cloze: ``models/`` at the top of the source tree."""
+    override = os.environ.get("CLOZE_BUNDLED_MODELS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent.parent / "models"

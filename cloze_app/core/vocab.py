@@ -1,0 +1,184 @@
+"""What each token of a tokenizer is: a word start, a continuation piece, punctuation, special.
+
+Three families are told apart from ``tokenizer.json``: WordPiece (BERT: ``##`` continues a
+word), SentencePiece (XLM-R: ``▁`` starts a word) and byte-level BPE (RoBERTa: ``Ġ`` is a
+leading space, every character is a byte). Masks over the whole vocabulary are precomputed
+so candidate filtering is one numpy operation.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from cloze_app.core.errors import ModelError
+
+WORDPIECE = "wordpiece"
+SENTENCEPIECE = "sentencepiece"
+BYTELEVEL = "bytelevel"
+_WORD_JOINERS = frozenset("'’-")
+
+
+@lru_cache(maxsize=1)
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's printable-character alphabet back to bytes."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    printable += list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars, strict=True)}
+
+
+def is_wordlike(surface: str) -> bool:
+    """A word's text: letters (any script), with ' or - only between letters."""
+    if not surface or not any(ch.isalpha() for ch in surface):
+        return False
+    if surface[0] in _WORD_JOINERS or surface[-1] in _WORD_JOINERS:
+        return False
+    return all(ch.isalpha() or ch in _WORD_JOINERS or unicodedata.category(ch) == "Mn" for ch in surface)
+
+
+def _detect_family(spec: dict) -> str:
+    model_type = spec.get("model", {}).get("type", "")
+    text = json.dumps({k: spec.get(k) for k in ("pre_tokenizer", "decoder")})
+    if model_type == "WordPiece" or '"WordPiece"' in text:
+        return WORDPIECE
+    if "ByteLevel" in text:
+        return BYTELEVEL
+    if "Metaspace" in text or model_type == "Unigram":
+        return SENTENCEPIECE
+    raise ModelError(
+        f"tokenizer.json uses a {model_type or 'unknown'} model that Cloze cannot split into words "
+        "(supported: WordPiece, SentencePiece/Unigram with Metaspace, byte-level BPE)."
+    )
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """Per-token facts for a whole vocabulary, as arrays indexed by token id."""
+
+    family: str
+    size: int
+    pieces: tuple[bytes, ...]  # each token's text (UTF-8 bytes) without its word marker
+    has_marker: np.ndarray  # WordPiece: not a ## piece; others: starts with ▁ / Ġ
+    first_spaced: np.ndarray  # may start a word that follows a space
+    first_glued: np.ndarray  # may start a word right after punctuation or at text start
+    continuation: np.ndarray  # may continue a word
+    special: np.ndarray
+    mask_id: int
+    pad_id: int
+    prefix: tuple[int, ...]  # special tokens the post-processor puts before the text
+    suffix: tuple[int, ...]
+
+    def word(self, ids: tuple[int, ...] | list[int]) -> str | None:
+        """The text of a word made of these pieces, or None if the bytes are not valid UTF-8."""
+        try:
+            return b"".join(self.pieces[i] for i in ids).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def analyse_tokenizer(tok: Tokenizer, mask_token: str) -> TokenInfo:
+    """Classify every token of ``tok``; raises ModelError when the mask token is missing."""
+    spec = json.loads(tok.to_str())
+    family = _detect_family(spec)
+    mask_id = tok.token_to_id(mask_token)
+    if mask_id is None:
+        raise ModelError(f"tokenizer.json has no mask token {mask_token!r} (named in cloze-model.json).")
+    size = tok.get_vocab_size(with_added_tokens=True)
+    vocab = tok.get_vocab(with_added_tokens=True)
+    tokens = [""] * size
+    for text, idx in vocab.items():
+        if 0 <= idx < size:
+            tokens[idx] = text
+    special = np.zeros(size, dtype=bool)
+    for idx, added in tok.get_added_tokens_decoder().items():
+        if idx < size and added.special:
+            special[idx] = True
+    unk = spec.get("model", {}).get("unk_token")
+    if isinstance(unk, str) and unk in vocab:
+        special[vocab[unk]] = True
+    special[mask_id] = True
+
+    decoder = _byte_decoder()
+    pieces: list[bytes] = []
+    marker = np.zeros(size, dtype=bool)
+    wordlike = np.zeros(size, dtype=bool)
+    partial = np.zeros(size, dtype=bool)  # byte pieces of a character split across tokens
+    for idx, text in enumerate(tokens):
+        if family == WORDPIECE:
+            prefix = spec["model"].get("continuing_subword_prefix", "##")
+            marker[idx] = not text.startswith(prefix)
+            surface = text if marker[idx] else text[len(prefix) :]
+            raw = surface.encode("utf-8")
+        elif family == SENTENCEPIECE:
+            marker[idx] = text.startswith("▁")
+            surface = text[1:] if marker[idx] else text
+            raw = surface.replace("▁", " ").encode("utf-8")
+        else:
+            marker[idx] = text.startswith("Ġ")
+            surface = text[1:] if marker[idx] else text
+            if special[idx] or not all(ch in decoder for ch in surface):
+                raw = surface.encode("utf-8")
+            else:
+                raw = bytes(decoder[ch] for ch in surface)
+            try:
+                surface = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                surface = ""
+                partial[idx] = not special[idx]
+        pieces.append(raw)
+        wordlike[idx] = not special[idx] and is_wordlike(surface)
+    if family == WORDPIECE:
+        first_spaced = marker & wordlike
+        first_glued = first_spaced
+        continuation = ~marker & wordlike
+    else:
+        first_spaced = marker & wordlike
+        first_glued = ~marker & wordlike
+        continuation = ~marker & wordlike
+        if family == BYTELEVEL:
+            # Byte pieces of a multi-byte character (CJK, accents) may continue a word too.
+            continuation = continuation | (~marker & partial)
+            first_spaced = first_spaced | (marker & partial)
+            first_glued = first_glued | (~marker & partial)
+
+    empty = tok.encode("", add_special_tokens=True)
+    ids = list(empty.ids)
+    half = len(ids) // 2 if len(ids) > 1 else len(ids)
+    prefix_ids, suffix_ids = tuple(ids[:half]), tuple(ids[half:])
+    pad_id = _pad_id(spec, vocab)
+    return TokenInfo(
+        family=family,
+        size=size,
+        pieces=tuple(pieces),
+        has_marker=marker,
+        first_spaced=first_spaced,
+        first_glued=first_glued,
+        continuation=continuation,
+        special=special,
+        mask_id=mask_id,
+        pad_id=pad_id,
+        prefix=prefix_ids,
+        suffix=suffix_ids,
+    )
+
+
+def _pad_id(spec: dict, vocab: dict[str, int]) -> int:
+    padding = spec.get("padding") or {}
+    if isinstance(padding.get("pad_id"), int):
+        return int(padding["pad_id"])
+    for name in ("[PAD]", "<pad>", "<PAD>", "[pad]"):
+        if name in vocab:
+            return vocab[name]
+    return 0

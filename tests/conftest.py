@@ -1,0 +1,111 @@
+"""Shared fixtures: every test gets fresh config/data dirs, and tiny models built in code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.tinymodels import (  # noqa: E402
+    BYTELEVEL,
+    SENTENCEPIECE,
+    WORDPIECE,
+    bytelevel_tokenizer,
+    sentencepiece_tokenizer,
+    wordpiece_tokenizer,
+    write_model_folder,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = REPO / "models" / "cloze-minilm-en"
+
+WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "barked",
+    "foot",
+    "paris",
+    "is",
+    "in",
+    "france",
+    "capital",
+    "of",
+    "drink",
+    "tea",
+    "coffee",
+    "i",
+    "every",
+    "morning",
+    "went",
+    "home",
+]
+PIECES = ["ball", "s", "ing"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Config, data and cache live in the test's tmp dir; the bundled models stay visible."""
+    home = tmp_path / "cloze-home"
+    monkeypatch.setenv("CLOZE_HOME", str(home))
+    for name in ("CLOZE_CONFIG_DIR", "CLOZE_DATA_DIR", "CLOZE_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path: Path) -> Path:
+    """A WordPiece model: at a [MASK] it prefers cat > foot(ball) > dog > mat; after 'foot'
+    it predicts '##ball'; 'barked' anywhere in the text favours 'dog'."""
+    tok = wordpiece_tokenizer(WORDS, PIECES)
+    return write_model_folder(
+        tmp_path / "tiny-wp",
+        tok,
+        WORDPIECE,
+        model_id="tiny-wp",
+        prior={"[MASK]": {"cat": 3.0, "foot": 2.5, "dog": 2.0, "mat": 1.0}},
+        after={"foot": {"##ball": 6.0}},
+        context={"barked": {"dog": 4.0}},
+    )
+
+
+@pytest.fixture
+def tiny_sp_model_dir(tmp_path: Path) -> Path:
+    """The same preferences in an XLM-R-style SentencePiece model (<mask>, ▁ word starts)."""
+    tok = sentencepiece_tokenizer(WORDS, PIECES)
+    return write_model_folder(
+        tmp_path / "tiny-sp",
+        tok,
+        SENTENCEPIECE,
+        model_id="tiny-sp",
+        prior={"<mask>": {"▁cat": 3.0, "▁foot": 2.5, "▁dog": 2.0, "▁mat": 1.0}},
+        after={"▁foot": {"ball": 6.0}},
+        context={"▁barked": {"▁dog": 4.0}},
+    )
+
+
+@pytest.fixture
+def tiny_bpe_model_dir(tmp_path: Path) -> Path:
+    """The same preferences in a RoBERTa-style byte-level BPE model (<mask>, Ġ word starts)."""
+    tok = bytelevel_tokenizer(WORDS, PIECES)
+    return write_model_folder(
+        tmp_path / "tiny-bpe",
+        tok,
+        BYTELEVEL,
+        model_id="tiny-bpe",
+        prior={"<mask>": {"Ġcat": 3.0, "Ġfoot": 2.5, "Ġdog": 2.0, "Ġmat": 1.0}},
+        after={"Ġfoot": {"ball": 6.0}},
+        context={"Ġbarked": {"Ġdog": 4.0}},
+    )
+
+
+def bundled_model_available() -> bool:
+    """True once the trained default model is committed in models/."""
+    return (BUNDLED_MODEL / "cloze-model.json").is_file()
