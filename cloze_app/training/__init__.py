@@ -1,0 +1,1 @@
+"""Training, export and evaluation of the bundled model (optional extra, never imported by the app)."""

