@@ -71,7 +71,7 @@ def tiny_model_dir(tmp_path: Path) -> Path:
         WORDPIECE,
         model_id="tiny-wp",
         prior={"[MASK]": {"cat": 3.0, "foot": 2.5, "dog": 2.0, "mat": 1.0}},
-        after={"foot": {"##ball": 6.0}},
+        after={"foot": {"##ball": 9.0}},
         context={"barked": {"dog": 4.0}},
     )
 
@@ -86,7 +86,7 @@ def tiny_sp_model_dir(tmp_path: Path) -> Path:
         SENTENCEPIECE,
         model_id="tiny-sp",
         prior={"<mask>": {"▁cat": 3.0, "▁foot": 2.5, "▁dog": 2.0, "▁mat": 1.0}},
-        after={"▁foot": {"ball": 6.0}},
+        after={"▁foot": {"ball": 9.0}},
         context={"▁barked": {"▁dog": 4.0}},
     )
 
@@ -101,7 +101,7 @@ def tiny_bpe_model_dir(tmp_path: Path) -> Path:
         BYTELEVEL,
         model_id="tiny-bpe",
         prior={"<mask>": {"Ġcat": 3.0, "Ġfoot": 2.5, "Ġdog": 2.0, "Ġmat": 1.0}},
-        after={"Ġfoot": {"ball": 6.0}},
+        after={"Ġfoot": {"ball": 9.0}},
         context={"Ġbarked": {"Ġdog": 4.0}},
     )
 

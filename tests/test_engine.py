@@ -1,0 +1,231 @@
+"""The engine's numbered behaviours, asserted exactly on tiny models with chosen logits."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.errors import EmptyTextError, NoBlankError, TooManyBlanksError
+from tests.conftest import PIECES, WORDS
+from tests.tinymodels import WORDPIECE, wordpiece_tokenizer, write_model_folder
+
+EXPECTED_ORDER = ["cat", "foot", "football", "dog", "mat"]
+
+
+@pytest.fixture(params=["tiny_model_dir", "tiny_sp_model_dir", "tiny_bpe_model_dir"])
+def engine(request: pytest.FixtureRequest) -> ClozeEngine:
+    """The same preferences in each tokenizer family."""
+    return ClozeEngine.load(request.getfixturevalue(request.param))
+
+
+def words(result_blank) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.word for c in result_blank.candidates]
+
+
+def test_blanks_are_underscores_and_the_mask_token(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    found = engine.find_blanks("a __ b ____ c _ d [MASK] e")
+    assert [(b.start, b.end) for b in found] == [(2, 4), (7, 11), (18, 24)]
+    result = engine.fill("the [MASK] sat on the ___ .")
+    assert len(result.blanks) == 2
+
+
+def test_ranking_merges_multi_piece_words_in_every_family(engine: ClozeEngine) -> None:
+    result = engine.fill("i saw the ___ there", top_k=5)
+    assert words(result.blanks[0]) == EXPECTED_ORDER
+    football = result.blanks[0].candidates[2]
+    assert len(football.token_ids) == 2  # generated piece by piece, not only the first piece
+
+
+def test_candidates_are_whole_words_with_probabilities(engine: ClozeEngine) -> None:
+    result = engine.fill("i saw the ___ there", top_k=50)
+    shown = result.blanks[0].candidates
+    assert sum(c.score for c in shown) <= 1.0 + 1e-9
+    assert [c.score for c in shown] == sorted((c.score for c in shown), reverse=True)
+    texts = [c.word for c in shown]
+    assert len(texts) == len(set(texts))
+    info = engine.token_info
+    for candidate in shown:
+        assert candidate.word.isalpha(), candidate  # no punctuation or special tokens
+        assert candidate.word not in ("ball", "ing", "s")  # continuation pieces are never words
+        first, *rest = candidate.token_ids
+        assert info.first_spaced[first] and all(info.continuation[i] for i in rest)
+    assert "football" in texts
+
+
+def test_candidate_score_is_pll_word_l2r(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    football = next(
+        c for c in engine.fill("i saw the ___ there", top_k=10).blanks[0].candidates if c.word == "football"
+    )
+    # foot with two masks in place, then ##ball with foot filled: both from the tiny graph's tables.
+    vocab = len(engine.tokenizer.get_vocab())
+    prior = {"cat": 3.0, "foot": 2.5, "dog": 2.0, "mat": 1.0, "[MASK]": 1.0}
+    base = sum(math.exp(v) for v in prior.values()) + (vocab - len(prior))
+    lp_foot = 2.5 - math.log(base)
+    lp_ball = 9.0 - math.log(base - 1 + math.exp(9.0))
+    assert football.log_prob == pytest.approx(lp_foot + lp_ball, abs=1e-4)
+
+
+def test_several_blanks_are_decoded_jointly(tmp_path: Path) -> None:
+    tok = wordpiece_tokenizer(WORDS, PIECES)
+    folder = write_model_folder(
+        tmp_path / "joint",
+        tok,
+        WORDPIECE,
+        prior={"[MASK]": {"dog": 5.0, "barked": 1.0, "sat": 0.5}},
+        context={"dog": {"dog": -6.0, "barked": 3.0}},
+    )
+    engine = ClozeEngine.load(folder)
+    alone = engine.fill("___ .")
+    assert alone.blanks[0].best == "Dog"
+    result = engine.fill("___ ___ .", top_k=3, n_fillings=3)
+    assert [b.best for b in result.blanks] == ["Dog", "barked"]
+    assert result.filled == "Dog barked ."
+    texts = [f.text for f in result.fillings]
+    assert texts[0] == "Dog barked ." and len(texts) == len(set(texts)) == 3
+    assert [f.log_prob for f in result.fillings] == sorted(
+        (f.log_prob for f in result.fillings), reverse=True
+    )
+
+
+def test_user_options_of_any_length_are_ranked(engine: ClozeEngine) -> None:
+    scores = engine.score_options("i saw the ___ there", ["dog", "football", "cat", "cats", "mat on the"])
+    ranked = [s.option for s in scores]
+    assert ranked[:3] == ["cat", "football", "dog"]
+    assert sum(s.score for s in scores) == pytest.approx(1.0)
+    assert scores[0].text == "i saw the cat there"
+    assert {s.option for s in scores} == {"dog", "football", "cat", "cats", "mat on the"}
+
+
+def test_unknown_word_option_is_scored_not_rejected(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    scores = engine.score_options("the ___ sat", ["zebra", "cat"])
+    assert [s.option for s in scores] == ["cat", "zebra"]
+    assert math.isfinite(scores[1].log_prob)
+
+
+def test_options_use_one_batched_run(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    before = engine.session_runs
+    engine.score_options("the ___ sat", ["cat", "football", "dog", "on the mat"])
+    assert engine.session_runs - before == 1
+
+
+def test_fill_makes_one_run_per_generation_step(engine: ClozeEngine) -> None:
+    result = engine.fill("the ___ sat")
+    assert result.session_runs == 3  # 1, 2 and 3 masks; then second pieces; then third pieces
+
+
+def test_case_follows_the_text(tiny_model_dir: Path) -> None:
+    (tiny_model_dir / "truecase.txt").write_text("paris\n", encoding="utf-8")
+    engine = ClozeEngine.load(tiny_model_dir)
+    assert engine.fill("___ sat.").blanks[0].best == "Cat"
+    assert engine.fill("It rained. ___ sat.").blanks[0].best == "Cat"
+    assert engine.fill('He said: "___ sat."').blanks[0].best == "cat"
+    assert engine.fill("the ___ sat").blanks[0].best == "cat"
+    scores = engine.score_options("i saw ___ there", ["paris", "cat"])
+    assert {s.option for s in scores} == {"paris", "cat"}
+
+
+def test_truecase_lexicon_capitalises_names(tmp_path: Path) -> None:
+    tok = wordpiece_tokenizer(WORDS, PIECES)
+    folder = write_model_folder(tmp_path / "tc", tok, WORDPIECE, prior={"[MASK]": {"paris": 4.0, "i": 3.0}})
+    (folder / "truecase.txt").write_text("paris\n", encoding="utf-8")
+    engine = ClozeEngine.load(folder)
+    assert words(engine.fill("we saw ___ there", top_k=2).blanks[0]) == ["Paris", "I"]
+
+
+def test_filled_text_keeps_spacing_and_punctuation(engine: ClozeEngine) -> None:
+    text = "  i saw the ___ there,\n\tand\u00a0the ____ !  "
+    result = engine.fill(text)
+    words_ = [b.best for b in result.blanks]
+    assert result.filled == f"  i saw the {words_[0]} there,\n\tand\u00a0the {words_[1]} !  "
+
+
+def test_long_text_is_windowed_around_each_blank(tmp_path: Path) -> None:
+    tok = wordpiece_tokenizer(WORDS, PIECES)
+    folder = write_model_folder(
+        tmp_path / "short",
+        tok,
+        WORDPIECE,
+        max_length=16,
+        prior={"[MASK]": {"cat": 3.0}},
+        context={"barked": {"dog": 9.0}},
+    )
+    engine = ClozeEngine.load(folder)
+    filler = " ".join(["the cat sat on the mat ."] * 30)
+    # The graph cannot run more than 16 positions: these only work if each blank gets a window.
+    start = engine.fill("___ sat " + filler)
+    end = engine.fill(filler + " the ___")
+    near = engine.fill(filler + " the ___ barked . " + filler)
+    assert start.blanks[0].best == "Cat"
+    assert end.blanks[0].best == "cat"
+    assert near.blanks[0].best == "dog"  # the context next to the blank is inside its window
+
+
+def test_check_words_scores_every_word_in_batched_runs(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    text = " ".join(["the dog sat on the mat ."] * 43)  # 258 words
+    before = engine.session_runs
+    checks = engine.check_words(text, top_k=3)
+    assert len(checks) == 258
+    assert engine.session_runs - before <= 6  # batched, not one run per word
+    dog = checks[1]
+    assert (dog.word, dog.rank) == ("dog", 3)  # behind cat and foot
+    assert [a.word for a in dog.alternatives] == ["cat", "foot", "mat"]
+
+
+def test_check_words_left_context_only(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    text = "the dog sat . it barked"
+    with_right = engine.check_words(text, [(4, 7)])[0]
+    left_only = engine.check_words(text, [(4, 7)], right_context=False)[0]
+    assert with_right.rank == 1  # 'barked' later in the text supports 'dog'
+    assert left_only.rank == 3
+    assert left_only.log_prob < with_right.log_prob
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("", EmptyTextError), ("   \n", EmptyTextError), ("no blank here", NoBlankError)],
+)
+def test_input_errors_are_clear(tiny_model_dir: Path, text: str, error: type[Exception]) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    with pytest.raises(error):
+        engine.fill(text)
+
+
+def test_too_many_blanks_states_the_limit(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    with pytest.raises(TooManyBlanksError, match=f"at most {engine.max_blanks}") as info:
+        engine.fill("___ " * 10_000)
+    assert "10000 blanks" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ___ sat 😀🎉 on the mat",
+        "东京是日本的首都，___ 很大。",
+        "مرحبا ___ بالعالم",
+        "the ___ sat " + "x" * 5000,
+        "ünïcödé ___ naïve café",
+    ],
+)
+def test_unusual_text_does_not_crash(engine: ClozeEngine, text: str) -> None:
+    result = engine.fill(text)
+    assert len(result.blanks) == 1
+    assert result.filled.replace(result.blanks[0].best, "___", 1) == text
+
+
+def test_one_megabyte_input(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    text = ("the cat sat on the mat . " * 42_000) + "the ___ barked ."
+    assert len(text) > 1_000_000
+    result = engine.fill(text)
+    assert result.blanks[0].best == "dog"
+    assert result.filled.endswith("the dog barked .")
