@@ -23,10 +23,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def open_engine(args: argparse.Namespace) -> Any:
     """Load the engine named by ``--model``/``--provider``; a fallback is reported on stderr."""
     from cloze_app.core.engine import ClozeEngine
-    from cloze_app.core.registry import ModelRegistry
 
-    folder = ModelRegistry().resolve(getattr(args, "model", None))
-    engine = ClozeEngine.load(folder, provider=getattr(args, "provider", None))
+    engine = ClozeEngine.load(getattr(args, "model", None), provider=getattr(args, "provider", None))
     reason = engine.provider_report.fallback_reason
     if reason:
         print(f"cloze: {reason}", file=sys.stderr)

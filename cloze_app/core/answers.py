@@ -94,7 +94,10 @@ def check_answer(
         )
     filled, start, end = exercise.probe_text(number, given)
     window, offset = context_window(filled, start, end)
-    check = engine.check_words(window, spans=[(start - offset, end - offset)], top_k=top_k)[0]
+    checks = engine.check_words(window, spans=[(start - offset, end - offset)], top_k=top_k)
+    if not checks:  # the model cannot place the word (nothing it can read)
+        return Verdict(number, given, item.answer, WRONG, given_log_prob=given_lp, answer_log_prob=answer_lp)
+    check = checks[0]
     better = tuple(
         alt.word for alt in check.alternatives if alt.log_prob > check.log_prob and not _same(alt.word, given)
     )[:5]

@@ -17,9 +17,10 @@ from dataclasses import replace
 from cloze_app.core.exercises import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions, blankable
 from cloze_app.core.word_spans import WordSpan, context_window, match_case, word_spans
 
-POOL_SIZE = 30  # left-context candidates asked for per blank
+POOL_SIZE = 60  # left-context candidates asked for per blank
 NEIGHBOUR_POOL = 12  # candidates per neighbouring word
-MAX_SCORED = 24  # candidates scored against the answer per blank
+MAX_SCORED = 24  # candidates scored against the answer in one score_options call
+MAX_ROUNDS = 3  # score_options calls per blank at most
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 _SUFFIXES = ("ing", "ed", "ly", "es", "s", "er", "est")
 
@@ -86,23 +87,34 @@ def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: Exercis
         if neighbour_index
         else []
     )
-    by_word = dict(zip(neighbour_index, neighbour_checks, strict=True))
+    check_at = {(c.start, c.end): c for c in neighbour_checks}
+    by_word = {
+        k: check_at[(words[k].start, words[k].end)]
+        for k in neighbour_index
+        if (words[k].start, words[k].end) in check_at
+    }
+    left_at = {(c.start, c.end): c for c in left}
     text_words = list(dict.fromkeys(w.word.lower() for w in words if blankable(w) and not w.is_function_word))
 
     needed = options.choices - 1
     items = []
-    for item, left_check in zip(exercise.items, left, strict=True):
+    for item in exercise.items:
         near = [alt.word for k in _neighbours(words, item) if k in by_word for alt in by_word[k].alternatives]
-        pool = candidate_pool(item, [alt.word for alt in left_check.alternatives], near, text_words)
-        pool = pool[:MAX_SCORED]
+        left_check = left_at.get((item.start, item.end))
+        left_words = [alt.word for alt in left_check.alternatives] if left_check else []
+        pool = [match_case(word, item.answer) for word in candidate_pool(item, left_words, near, text_words)]
         probe, start, end = exercise.probe_text(item.number)
         window, _ = context_window(probe, start, end)
-        shown = [match_case(word, item.answer) for word in pool]
-        scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, *shown])}
-        answer_lp = scores[item.answer]
-        clear = [
-            (word, scores[word]) for word in shown if scores[word] <= answer_lp - options.distractor_margin
-        ]
+        clear: list[tuple[str, float]] = []
+        answer_lp = item.answer_log_prob
+        for lo in range(0, min(len(pool), MAX_SCORED * MAX_ROUNDS), MAX_SCORED):
+            shown = pool[lo : lo + MAX_SCORED]
+            scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, *shown])}
+            answer_lp = scores[item.answer]
+            limit = answer_lp - options.distractor_margin
+            clear += [(word, scores[word]) for word in shown if scores[word] <= limit]
+            if len(clear) >= needed * 2:  # enough to choose from
+                break
         picked = _choose(clear, needed, options.difficulty)
         choices = [item.answer, *(word for word, _ in picked)]
         random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)

@@ -9,6 +9,7 @@ and two blanks in a row never have the same answer.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import statistics
@@ -189,23 +190,31 @@ def difficulty_order(
 
 
 def pick_blanks(words: Sequence[WordSpan], preference: Sequence[int], count: int, min_gap: int) -> list[int]:
-    """Greedily take word indices in ``preference`` order, keeping blanks at least ``min_gap``
-    words apart and never giving two blanks in a row the same answer. Returns them sorted."""
-    chosen: list[int] = []
-    for idx in preference:
-        if len(chosen) >= count:
-            break
-        if any(abs(idx - c) <= min_gap for c in chosen):
-            continue
-        before = max((c for c in chosen if c < idx), default=None)
-        after = min((c for c in chosen if c > idx), default=None)
+    """Take word indices in ``preference`` order, keeping blanks more than ``min_gap`` words
+    apart and never giving two blanks in a row the same answer. Returns them sorted.
+
+    After each blank is placed the most preferred words are tried again, so a word refused next
+    to its twin ("the" after "the") gets its turn once another blank lies between them.
+    """
+    chosen: list[int] = []  # sorted
+
+    def fits(idx: int) -> bool:
+        at = bisect.bisect_left(chosen, idx)
+        before = chosen[at - 1] if at > 0 else None
+        after = chosen[at] if at < len(chosen) else None
         answer = words[idx].word.lower()
-        if before is not None and words[before].word.lower() == answer:
-            continue
-        if after is not None and words[after].word.lower() == answer:
-            continue
-        chosen.append(idx)
-    return sorted(chosen)
+        for near in (before, after):
+            if near is not None and (abs(idx - near) <= min_gap or words[near].word.lower() == answer):
+                return False
+        return True
+
+    pending = list(dict.fromkeys(preference))
+    while len(chosen) < count:
+        placed = next((pos for pos, idx in enumerate(pending) if fits(idx)), None)
+        if placed is None:
+            break
+        bisect.insort(chosen, pending.pop(placed))
+    return chosen
 
 
 def every_nth(words: Sequence[WordSpan], n: int) -> list[int]:
@@ -222,6 +231,22 @@ def every_nth(words: Sequence[WordSpan], n: int) -> list[int]:
         chosen.append(idx)
         idx += n
     return chosen
+
+
+def _checks_by_index(
+    engine: ExerciseEngine, text: str, words: Sequence[WordSpan], indices: Sequence[int]
+) -> dict[int, WordCheck]:
+    """One batched ``check_words`` call for these words, keyed by word index (a word the model
+    cannot place is left out)."""
+    if not indices:
+        return {}
+    results = engine.check_words(text, spans=[(words[i].start, words[i].end) for i in indices], top_k=10)
+    by_span = {(c.start, c.end): c for c in results}
+    return {
+        i: by_span[(words[i].start, words[i].end)]
+        for i in indices
+        if (words[i].start, words[i].end) in by_span
+    }
 
 
 def make_exercise(
@@ -249,12 +274,12 @@ def make_exercise(
         chosen = every_nth(words, options.every_n)
         if options.max_blanks > 0:
             chosen = chosen[: options.max_blanks]
-        results = engine.check_words(text, spans=[(words[i].start, words[i].end) for i in chosen], top_k=10)
-        checks = dict(zip(chosen, results, strict=True))
+        checks = _checks_by_index(engine, text, words, chosen)
         mode = "every-n"
     else:
-        results = engine.check_words(text, spans=[(words[i].start, words[i].end) for i in eligible], top_k=10)
-        checks = dict(zip(eligible, results, strict=True))
+        checks = _checks_by_index(engine, text, words, eligible)
+        if not checks:
+            raise InputError("The model could not read any word of this text.")
         order = difficulty_order(words, checks, options.difficulty)
         chosen = pick_blanks(words, order, _target_count(len(words), options), options.min_gap)
         mode = "model"
@@ -265,8 +290,8 @@ def make_exercise(
             start=words[i].start,
             end=words[i].end,
             answer=words[i].word,
-            answer_log_prob=checks[i].log_prob,
-            rank=checks[i].rank,
+            answer_log_prob=checks[i].log_prob if i in checks else 0.0,
+            rank=checks[i].rank if i in checks else None,
         )
         for n, i in enumerate(chosen, start=1)
     )

@@ -35,6 +35,7 @@ class WordSpan:
     end: int
     word: str
     sentence_start: bool
+    name: bool = False
 
     @property
     def is_number(self) -> bool:
@@ -43,8 +44,8 @@ class WordSpan:
 
     @property
     def is_name(self) -> bool:
-        """A capitalised word that does not open a sentence (a proper noun or "I")."""
-        return self.word[:1].isupper() and not self.sentence_start
+        """Probably a name (see :func:`word_spans`); names are never blanked nor checked."""
+        return self.name
 
     @property
     def is_function_word(self) -> bool:
@@ -63,18 +64,30 @@ def _opens_sentence(text: str, start: int) -> bool:
         i -= 1
     if i < 0:
         return True
-    if text[i] in _SENTENCE_END:
-        return True
-    # A blank line (or a line break after a line without end punctuation, e.g. a title).
-    return "\n" in text[i + 1 : start]
+    # A line break after a line without end punctuation (e.g. a title) also opens a sentence.
+    return text[i] in _SENTENCE_END or text[i] == "\n"
 
 
 def word_spans(text: str) -> list[WordSpan]:
-    """Every word and number of ``text`` in order, with its span and whether it opens a sentence."""
-    return [
-        WordSpan(m.start(), m.end(), m.group(), _opens_sentence(text, m.start()))
-        for m in _WORD_RE.finditer(text)
+    """Every word and number of ``text`` in order, with its span and whether it opens a sentence.
+
+    A capitalised word is taken for a name when it does not open a sentence ("Anna", "I"), or
+    when it opens one but is written capitalised elsewhere in the text, or is no function word
+    and never appears in lower case in the text: better to leave a word alone than blank a name.
+    """
+    found = [
+        (m.start(), m.end(), m.group(), _opens_sentence(text, m.start())) for m in _WORD_RE.finditer(text)
     ]
+    capital_inside = {w.lower() for _, _, w, first in found if w[:1].isupper() and not first}
+    lower_seen = {w for _, _, w, _ in found if w.islower()}
+    spans = []
+    for start, end, word, first in found:
+        low = word.lower()
+        name = word[:1].isupper() and (
+            not first or low in capital_inside or (low not in FUNCTION_WORDS and low not in lower_seen)
+        )
+        spans.append(WordSpan(start, end, word, first, name))
+    return spans
 
 
 def match_case(word: str, model: str) -> str:
