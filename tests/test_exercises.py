@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from itertools import pairwise
 
 import pytest
 
@@ -43,9 +44,9 @@ def _assert_rules(exercise: Exercise, min_gap: int = 2) -> None:
         word = words[index[item.start]]
         assert exercise.text[item.start : item.end] == item.answer == word.word
         assert not word.is_name and not word.is_number
-    for a, b in zip(exercise.items, exercise.items[1:]):
+    for a, b in pairwise(exercise.items):
         assert a.answer.lower() != b.answer.lower(), "two blanks in a row with the same answer"
-    assert all(b - a > min_gap for a, b in zip(positions, positions[1:]))
+    assert all(b - a > min_gap for a, b in pairwise(positions))
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
@@ -79,7 +80,7 @@ def test_every_nth_word_skips_names_numbers_and_repeats(passage_engine: ClozeEng
     assert chosen[0] == 4  # "to": the fifth word
     # the 10th word is "Anna" (a name) and the 11th "sold"... the blank moves on to "sold"
     assert words[9].word == "Anna" and chosen[1] == 10
-    assert all(b - a >= 5 for a, b in zip(chosen, chosen[1:]))
+    assert all(b - a >= 5 for a, b in pairwise(chosen))
     _assert_rules(exercise, min_gap=0)
 
 
@@ -101,7 +102,7 @@ def test_distractors_are_plausible_but_clearly_worse_and_never_the_answer(dog_en
     scores = {
         s.option: s.log_prob for s in dog_engine.score_options("the ___ barked at home .", item.choices)
     }
-    for distractor, log_prob in zip(item.distractors, item.distractor_log_probs):
+    for distractor, log_prob in zip(item.distractors, item.distractor_log_probs, strict=True):
         assert scores[distractor] == pytest.approx(log_prob, abs=1e-4)
         assert scores[distractor] <= scores["dog"] - math.log(20)
 
