@@ -1,0 +1,386 @@
+"""The main window: modes in tabs (Write first), a message bar, a status bar, menus.
+
+Hook API for other modes and settings pages
+-------------------------------------------
+``window = MainWindow(...)`` exposes:
+
+- ``window.add_mode(widget, title) -> int``: add a mode as a tab beside "Write" (the tab bar
+  appears once there are two). ``window.modes`` is the ``QTabWidget``.
+- ``window.editor`` (:class:`~cloze_app.gui.editor.ClozeEditor`): the user's document, shared by
+  every mode. ``editor.text()``, ``editor.textCursor()``, ``editor.replace_span(start, end,
+  text)`` (one undo step), ``editor.set_underlines(key, [(start, end), ...], fmt=None)`` (extra
+  selections under your own key; an empty list clears them), ``editor.mask_token``.
+- ``window.service`` (:class:`~cloze_app.gui.worker.EngineService`): the engine, off the UI
+  thread. ``request_id = service.submit(channel, fn, *args, on_result=cb, on_error=eb)`` runs
+  ``fn(engine, *args)`` on the worker thread; ``cb(result)`` / ``eb(exc)`` run on the UI thread,
+  only if no newer request of the same ``channel`` was submitted (stale results are dropped).
+  Use your own channel name (e.g. ``"check"``, ``"exercise"``); ``service.cancel(channel)``
+  drops pending ones. Signals: ``model_loaded(EngineStatus)``, ``model_failed(str)``,
+  ``result_ready(channel, id, result)``, ``request_failed(channel, id, exc)``.
+  ``service.status`` is the loaded model's :class:`~cloze_app.gui.worker.EngineStatus` or None.
+- ``window.add_settings_page(factory, title)``: every time the settings dialog opens it calls
+  ``factory(dialog) -> QWidget`` and adds the page as a tab (``SettingsDialog.add_page``). A page
+  with ``apply_to(settings) -> settings`` takes part in OK/Apply.
+- ``window.show_message(text, level="info", action="", action_key="")``: the message bar;
+  ``level`` is info/warning/error; action key ``"settings"`` opens the settings dialog.
+- Signals on the window: ``settings_changed(Settings)``; ``window.settings`` is the current one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cloze_app.core import paths
+from cloze_app.core.autosave import AutosaveStore
+from cloze_app.core.errors import ModelError
+from cloze_app.core.registry import ModelRegistry
+from cloze_app.core.settings import Settings, load_settings, save_settings
+from cloze_app.gui.document import FILE_FILTER, DocumentController
+from cloze_app.gui.editor import ClozeEditor
+from cloze_app.gui.settings_dialog import SettingsDialog
+from cloze_app.gui.status import MessageBar, StatusWidgets
+from cloze_app.gui.suggest import SuggestionController
+from cloze_app.gui.suggestions_panel import SuggestionsPanel
+from cloze_app.gui.worker import EngineService, EngineStatus
+
+PageFactory = Callable[[SettingsDialog], QWidget]
+SHORTCUTS_HELP = """<table>
+<tr><td><b>___</b></td><td>a blank (two or more underscores)</td></tr>
+<tr><td><b>Tab</b> / <b>Shift+Tab</b></td><td>next / previous blank</td></tr>
+<tr><td><b>Alt+1</b> … <b>Alt+9</b></td><td>insert suggestion 1 … 9</td></tr>
+<tr><td><b>Ctrl+Enter</b></td><td>suggest now</td></tr>
+<tr><td><b>Ctrl+Shift+Enter</b></td><td>fill all blanks with the best joint filling</td></tr>
+<tr><td><b>F6</b></td><td>move between the text and the suggestions (Enter inserts)</td></tr>
+<tr><td><b>Alt+M</b></td><td>choose among my words</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>undo an insertion like any edit</td></tr>
+</table>"""
+
+
+class MainWindow(QMainWindow):
+    """The Cloze window. See the module docstring for the hooks other modes use."""
+
+    settings_changed = Signal(object)
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        settings_warning: str | None = None,
+        registry: ModelRegistry | None = None,
+        service: EngineService | None = None,
+        open_file: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if settings is None:
+            settings, settings_warning = load_settings()
+        self.settings = settings
+        self.registry = registry or ModelRegistry()
+        self.qsettings = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+        self.service = service or EngineService(parent=self)
+        self._page_factories: list[tuple[PageFactory, str]] = []
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Cloze")
+        self.resize(1100, 700)
+
+        self.editor = ClozeEditor()
+        self.panel = SuggestionsPanel()
+        self.suggestions = SuggestionController(
+            self.editor, self.panel, self.service, settings.top_k, settings.debounce_ms
+        )
+        self.document = DocumentController(self.editor, AutosaveStore(), self.qsettings, self)
+        self.message_bar = MessageBar()
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("writeSplit")
+        self.split.addWidget(self.editor)
+        self.split.addWidget(self.panel)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        self.modes = QTabWidget()
+        self.modes.setObjectName("modes")
+        self.modes.setTabBarAutoHide(True)
+        self.modes.setDocumentMode(True)
+        self.add_mode(self.split, "&Write")
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.modes, 1)
+        self.setCentralWidget(central)
+        self.status = StatusWidgets(self.statusBar())
+
+        self.service.model_loading.connect(lambda what: self.status.set_loading(Path(what).name))
+        self.service.model_loaded.connect(self._model_loaded)
+        self.service.model_failed.connect(self._model_failed)
+        self.service.busy_changed.connect(self.status.set_busy)
+        self.suggestions.timing.connect(self.status.set_timing)
+        self.suggestions.error.connect(lambda text: self.show_message(text, "error"))
+        self.document.title_changed.connect(self.setWindowTitle)
+        self.document.message.connect(lambda text, level: self.show_message(text, level))
+        self.message_bar.action_triggered.connect(self._message_action)
+        self._build_menus()
+        self._apply_font()
+        geometry = self.qsettings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        split_state = self.qsettings.value("split")
+        if split_state is not None:
+            self.split.restoreState(split_state)  # type: ignore[arg-type]
+        if open_file is not None:
+            self.document.restore()
+            if not self.document.open_path(open_file):
+                self.show_message(f"Could not open {open_file}.", "error")
+        else:
+            self.document.restore(settings.last_document)
+        if settings_warning:
+            self.show_message(settings_warning, "warning", "Open settings", "settings")
+        self.editor.setFocus()
+        self.load_model()
+
+    # ----- hooks
+    def add_mode(self, widget: QWidget, title: str) -> int:
+        """Add a mode as a tab; returns its index."""
+        return self.modes.addTab(widget, title)
+
+    def add_settings_page(self, factory: PageFactory, title: str) -> None:
+        """Have every settings dialog include ``factory(dialog)`` as a tab called ``title``."""
+        self._page_factories.append((factory, title))
+
+    def show_message(self, text: str, level: str = "info", action: str = "", action_key: str = "") -> None:
+        """Show a message above the editor (errors say what to do)."""
+        self.message_bar.show_message(text, level, action, action_key)
+
+    # ----- model
+    def load_model(self) -> None:
+        """(Re)load the model the settings name, in the background."""
+        try:
+            folder = self.registry.resolve(self.settings.model or None)
+        except ModelError as exc:
+            self._model_failed(f"{exc}")
+            return
+        self.service.load_model(folder, self.settings.provider, self.settings.threads)
+
+    @Slot(object)
+    def _model_loaded(self, status: EngineStatus) -> None:
+        self.status.set_engine(status)
+        self.editor.set_mask_token(status.info.mask_token)
+        if status.message:
+            self.show_message(f"{status.message}", "warning", "Open settings", "settings")
+        elif self.message_bar.level == "error":
+            self.message_bar.hide()
+        self.suggestions.refresh()
+
+    @Slot(str)
+    def _model_failed(self, message: str) -> None:
+        self.status.set_failed(self.service.status)
+        serving = self.service.status
+        tail = (
+            f" Still using {serving.info.name}." if serving else " Suggestions are off until a model loads."
+        )
+        self.show_message(
+            f"{message}{tail} Choose another model in Settings (Ctrl+,) or reinstall this one.",
+            "error",
+            "Open settings",
+            "settings",
+        )
+        if serving is None:
+            self.panel.show_idle("No model is loaded. Open Settings to choose one.")
+
+    # ----- settings
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        """Open the settings dialog (non-modal); returns it."""
+        active = self.service.status.info.id if self.service.status else ""
+        dialog = SettingsDialog(self.settings, self.registry, active, self)
+        for factory, title in self._page_factories:
+            dialog.add_page(factory(dialog), title)
+        dialog.settings_applied.connect(self.apply_settings)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def apply_settings(self, new: Settings) -> None:
+        """Use ``new`` at once and save it; the model reloads in the background if it changed."""
+        old, self.settings = self.settings, new
+        try:
+            save_settings(new)
+        except OSError as exc:
+            self.show_message(f"Settings could not be saved ({exc}); they apply until you quit.", "warning")
+        self._apply_font()
+        self.suggestions.set_debounce(new.debounce_ms)
+        self.suggestions.set_top_k(new.top_k)
+        engine_keys = (new.model, new.provider, new.threads)
+        if engine_keys != (old.model, old.provider, old.threads) or self.service.status is None:
+            self.load_model()
+        self.settings_changed.emit(new)
+
+    def _apply_font(self) -> None:
+        font = QFont(self.editor.font())
+        font.setPointSize(self.settings.font_size)
+        self.editor.setFont(font)
+
+    @Slot(str)
+    def _message_action(self, key: str) -> None:
+        if key == "settings":
+            self.open_settings()
+
+    # ----- menus
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.new_document, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open…", self.open_document, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file_menu, "&Save", self.save_document, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save &As…", self.save_document_as, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "&Undo", self.editor.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "&Redo", self.editor.redo, QKeySequence.StandardKey.Redo)
+        edit.addSeparator()
+        self._action(edit, "&Settings…", self.open_settings, "Ctrl+,", "openSettings")
+        suggest = bar.addMenu("&Suggest")
+        self._action(
+            suggest, "Suggest &now", lambda: self.suggestions.refresh(force=True), "Ctrl+Return", "suggestNow"
+        )
+        self._action(suggest, "&Fill all blanks", self.suggestions.fill_all, "Ctrl+Shift+Return", "fillAll")
+        self._action(suggest, "Next blank\tTab", lambda: self.editor.go_to_blank(False))
+        self._action(suggest, "Previous blank\tShift+Tab", lambda: self.editor.go_to_blank(True))
+        self._action(suggest, "Go to suggestions / back", self._toggle_focus, "F6", "toggleFocus")
+        self._action(suggest, "Choose among &my words", self._focus_options, "Alt+M")
+        insert_menu = suggest.addMenu("&Insert suggestion")
+        for rank in range(1, 10):
+            self._action(
+                insert_menu,
+                f"Suggestion {rank}",
+                functools.partial(self.suggestions.insert_rank, rank),
+                f"Alt+{rank}",
+                f"insert{rank}",
+            )
+        help_menu = bar.addMenu("&Help")
+        self._action(
+            help_menu, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.StandardKey.HelpContents
+        )
+        self._action(help_menu, "&About Cloze", self._show_about)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.document.recent_files()
+        for index, name in enumerate(recent, start=1):
+            self._action(self.recent_menu, f"&{index} {name}", functools.partial(self._open_recent, name))
+        if not recent:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    def _open_recent(self, name: str) -> None:
+        if self._can_replace_document():
+            self.document.open_path(Path(name))
+
+    def _toggle_focus(self) -> None:
+        if self.editor.hasFocus():
+            self.panel.focus_candidates()
+        else:
+            self.editor.setFocus()
+
+    def _focus_options(self) -> None:
+        self.panel.options_edit.setFocus()
+        self.panel.options_edit.selectAll()
+
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
+
+    def _show_about(self) -> None:
+        from cloze_app import __version__
+
+        QMessageBox.about(
+            self,
+            "About Cloze",
+            f"<b>Cloze {__version__}</b><br>Offline fill-in-the-blank with "
+            "a local masked language model. Your text never leaves this computer.",
+        )
+
+    # ----- files
+    def _can_replace_document(self) -> bool:
+        if not self.editor.document().isModified() or not self.editor.text().strip():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.document.display_name()} first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_document()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_document(self) -> None:
+        if self._can_replace_document():
+            self.document.new_document()
+
+    def open_document(self) -> None:
+        if not self._can_replace_document():
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Open text", str(Path.home()), FILE_FILTER)
+        if name:
+            self.document.open_path(Path(name))
+
+    def save_document(self) -> bool:
+        if self.document.path is None:
+            return self.save_document_as()
+        return self.document.save_to(self.document.path)
+
+    def save_document_as(self) -> bool:
+        start = str(self.document.path or Path.home() / "Untitled.txt")
+        name, _ = QFileDialog.getSaveFileName(self, "Save text", start, FILE_FILTER)
+        return self.document.save_to(Path(name)) if name else False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.qsettings.setValue("geometry", self.saveGeometry())
+        self.qsettings.setValue("split", self.split.saveState())
+        self.qsettings.sync()
+        last = str(self.document.path or "")
+        if last != self.settings.last_document:
+            self.settings = replace(self.settings, last_document=last)
+            with contextlib.suppress(OSError):  # the autosave still remembers the document
+                save_settings(self.settings)
+        self.document.close()
+        self.service.shutdown()
+        super().closeEvent(event)

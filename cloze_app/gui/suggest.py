@@ -1,0 +1,318 @@
+"""Keeps the suggestions panel in step with the editor: debounce, request, show, insert."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+
+from cloze_app.core.errors import InputError
+from cloze_app.core.types import FillResult, OptionScore
+from cloze_app.gui.blanks import CONTEXT_CHARS, ContextWindow, blank_regex, context_window, nearest_blank
+from cloze_app.gui.editor import ClozeEditor, blank_format
+from cloze_app.gui.ranked_list import RankedWord
+from cloze_app.gui.suggestions_panel import SuggestionsPanel
+from cloze_app.gui.worker import EngineService
+
+SUGGEST = "suggest"
+OPTIONS = "options"
+ACTIVE_BLANK = "active-blank"
+PREVIEW_CHARS = 140
+
+
+def fill_job(engine: Any, text: str, top_k: int) -> FillResult:
+    """Runs on the worker thread."""
+    return engine.fill(text, top_k=top_k, n_fillings=3)  # type: ignore[no-any-return]
+
+
+def options_job(engine: Any, text: str, options: list[str], blank: int) -> list[OptionScore]:
+    """Runs on the worker thread."""
+    return list(engine.score_options(text, options, blank=blank))
+
+
+@dataclass
+class Target:
+    """The blank the panel is about, and the blanks sent with it (cursors follow edits)."""
+
+    window: ContextWindow
+    cursors: list[QTextCursor]
+    request_id: int = 0
+    result: FillResult | None = None
+    options: list[OptionScore] = field(default_factory=list)
+
+    @property
+    def focus_cursor(self) -> QTextCursor:
+        return self.cursors[self.window.focus]
+
+
+def sentence_html(text: str, start: int, end: int, word: str | None) -> str:
+    """The sentence around ``text[start:end]`` as rich text, the blank (or ``word``) marked."""
+    lo = max(0, start - PREVIEW_CHARS)
+    before = text[lo:start]
+    cut = max((m.end() for m in re.finditer(r"[.!?]\s+|\n", before)), default=0)
+    before = ("…" if lo > 0 and cut == 0 else "") + before[cut:].lstrip()
+    after = text[end : end + PREVIEW_CHARS]
+    stop = re.search(r"[.!?](\s|$)|\n", after)
+    after = after[: stop.start() + 1] if stop else after + ("…" if end + PREVIEW_CHARS < len(text) else "")
+    middle = f"<b><u>{html.escape(word)}</u></b>" if word else "<b>___</b>"
+    return f"{html.escape(before)}{middle}{html.escape(after.rstrip())}"
+
+
+class SuggestionController(QObject):
+    """Drives the panel from the editor and the engine service.
+
+    Signals:
+        timing(float): milliseconds the engine took for the last request.
+        error(str): something the user should see in the message bar.
+    """
+
+    timing = Signal(float)
+    error = Signal(str)
+
+    def __init__(
+        self,
+        editor: ClozeEditor,
+        panel: SuggestionsPanel,
+        service: EngineService,
+        top_k: int = 10,
+        debounce_ms: int = 250,
+    ) -> None:
+        super().__init__(editor)
+        self.editor, self.panel, self.service = editor, panel, service
+        self.top_k = top_k
+        self.target: Target | None = None
+        self._cache: dict[tuple[str, int], FillResult] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self.refresh)
+        editor.textChanged.connect(self.schedule)
+        editor.cursorPositionChanged.connect(self._cursor_moved)
+        panel.word_chosen.connect(self.insert)
+        panel.word_previewed.connect(self.preview)
+        panel.fill_all_requested.connect(self.fill_all)
+        panel.options_requested.connect(self.rank_options)
+
+    def set_debounce(self, ms: int) -> None:
+        self._timer.setInterval(ms)
+
+    def set_top_k(self, top_k: int) -> None:
+        if top_k != self.top_k:
+            self.top_k = top_k
+            self._cache.clear()
+            self.refresh()
+
+    @Slot()
+    def schedule(self) -> None:
+        """Refresh after the user pauses typing (the debounce)."""
+        self._timer.start()
+
+    @Slot()
+    def _cursor_moved(self) -> None:
+        target = self.target
+        position = self.editor.textCursor().position()
+        if target is not None:
+            cursor = target.focus_cursor
+            if cursor.selectionStart() <= position <= cursor.selectionEnd():
+                return
+        self.schedule()
+
+    # ----- requests
+    @Slot()
+    def refresh(self, force: bool = False) -> None:
+        """Find the blank at/nearest the cursor and ask for suggestions (now, no debounce)."""
+        self._timer.stop()
+        mask = self.editor.mask_token
+        position = self.editor.textCursor().position()
+        offset, around = self.editor.text_around(position, CONTEXT_CHARS)
+        blank = nearest_blank(around, position - offset, mask)
+        if blank is None:
+            self._clear()
+            return
+        local = context_window(around, blank, mask)
+        window = ContextWindow(
+            offset=offset + local.offset,
+            text=local.text,
+            focus=local.focus,
+            spans=tuple((s + offset, e + offset) for s, e in local.spans),
+        )
+        cursors = []
+        for start, end in window.spans:
+            cursor = QTextCursor(self.editor.document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursors.append(cursor)
+        previous = self.target
+        same_blank = (
+            previous is not None
+            and previous.window.text == window.text
+            and (previous.window.focus == window.focus)
+        )
+        self.target = Target(window, cursors, options=previous.options if previous and same_blank else [])
+        self._mark_active()
+        key = (window.text, self.top_k)
+        if not force and key in self._cache:
+            self.target.result = self._cache[key]
+            self._show()
+            return
+        if not same_blank or previous is None or previous.result is None:
+            self.panel.show_waiting(self._title())
+            if self.service.status is None:
+                self.panel.hint.setText("Loading the model… suggestions appear in a moment.")
+        elif previous.result is not None:
+            self.target.result = previous.result  # keep showing until the new answer arrives
+        self.target.request_id = self.service.submit(
+            SUGGEST,
+            fill_job,
+            window.text,
+            self.top_k,
+            on_result=self._on_result,
+            on_error=self._on_error,
+        )
+
+    def _clear(self) -> None:
+        self.target = None
+        self.service.cancel(SUGGEST)
+        self.editor.set_underlines(ACTIVE_BLANK, [])
+        self.panel.show_idle()
+
+    def _title(self) -> str:
+        if self.target is None:
+            return "Suggestions"
+        count = len(self.target.window.spans)
+        if count == 1:
+            return "Words for this blank"
+        return f"Words for blank {self.target.window.focus + 1} of {count}"
+
+    def _mark_active(self) -> None:
+        if self.target is None:
+            return
+        cursor = self.target.focus_cursor
+        self.editor.set_underlines(
+            ACTIVE_BLANK,
+            [(cursor.selectionStart(), cursor.selectionEnd())],
+            blank_format(self.editor.palette(), active=True),
+        )
+
+    def _on_result(self, result: FillResult) -> None:
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self._cache[(result.text, self.top_k)] = result
+        self.timing.emit(result.elapsed_ms)
+        if self.target is not None and self.target.window.text == result.text:
+            self.target.result = result
+            self._show()
+
+    def _on_error(self, error: BaseException) -> None:
+        if isinstance(error, InputError):
+            self.panel.show_idle(html.escape(str(error)))
+        else:
+            self.panel.show_idle("No suggestions: the model failed on this text.")
+            self.error.emit(f"The model could not fill this text: {error}")
+
+    def _show(self) -> None:
+        target = self.target
+        if target is None or target.result is None:
+            return
+        result = target.result
+        focus = target.window.focus
+        blank = result.blanks[focus] if focus < len(result.blanks) else None
+        rows = [RankedWord(c.word, c.score) for c in blank.candidates] if blank else []
+        self.panel.show_candidates(self._title(), rows, self._context_html(None))
+        words = list(result.fillings[0].words) if result.fillings else []
+        self.panel.show_joint(words, len(result.blanks))
+        self.panel.show_options([RankedWord(o.option, o.score) for o in target.options])
+
+    def _context_html(self, word: str | None) -> str:
+        target = self.target
+        if target is None:
+            return ""
+        start, end = target.window.spans[target.window.focus]
+        local_start, local_end = start - target.window.offset, end - target.window.offset
+        return sentence_html(target.window.text, local_start, local_end, word)
+
+    # ----- what the user does
+    def _live_blank(self, cursor: QTextCursor) -> tuple[int, int] | None:
+        """The cursor's span if it still holds a blank (the text may have changed since)."""
+        text = cursor.selectedText()
+        if cursor.hasSelection() and blank_regex(self.editor.mask_token).fullmatch(text):
+            return cursor.selectionStart(), cursor.selectionEnd()
+        return None
+
+    @Slot(str)
+    def insert(self, word: str) -> bool:
+        """Put ``word`` into the blank the panel shows; one undo step. False if it is gone."""
+        if self.target is None or not word:
+            return False
+        span = self._live_blank(self.target.focus_cursor)
+        if span is None:
+            self.refresh()
+            return False
+        self.editor.replace_span(span[0], span[1], word)
+        self.editor.setFocus()
+        return True
+
+    def insert_rank(self, rank: int) -> bool:
+        """Alt+``rank``: insert the ``rank``-th suggestion (1-based)."""
+        if self.target is not None and self.target.result is None:
+            return False
+        word = self.panel.candidates.word_at(rank - 1)
+        return self.insert(word) if word else False
+
+    @Slot()
+    def fill_all(self) -> bool:
+        """Put the best joint filling into every blank of the target, as one undo step."""
+        target = self.target
+        if target is None or target.result is None or not target.result.fillings:
+            return False
+        words = target.result.fillings[0].words
+        edit = QTextCursor(self.editor.document())
+        edit.beginEditBlock()
+        for cursor, word in sorted(
+            zip(target.cursors, words, strict=False), key=lambda pair: -pair[0].selectionStart()
+        ):
+            span = self._live_blank(cursor)
+            if span is not None:
+                edit.setPosition(span[0])
+                edit.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+                edit.insertText(word)
+        edit.endEditBlock()
+        self.editor.setFocus()
+        return True
+
+    @Slot(str)
+    def preview(self, word: str) -> None:
+        """Show the sentence with ``word`` in the blank ("" goes back to the blank)."""
+        if self.target is not None:
+            self.panel.set_preview(self._context_html(word or None))
+
+    @Slot(list)
+    def rank_options(self, options: list[str]) -> None:
+        """Rank the user's own words for the current blank."""
+        target = self.target
+        if target is None:
+            self.panel.show_idle("Put the cursor on a blank (___) first, then type your words.")
+            return
+
+        def shown(scores: list[OptionScore]) -> None:
+            if self.target is target:
+                target.options = scores
+                self.panel.show_options([RankedWord(o.option, o.score) for o in scores])
+
+        self.service.submit(
+            OPTIONS,
+            options_job,
+            target.window.text,
+            options,
+            target.window.focus,
+            on_result=shown,
+            on_error=self._on_error,
+        )
+
+    def active_format(self) -> QTextCharFormat:
+        """The look of the blank the panel is about."""
+        return blank_format(self.editor.palette(), active=True)
