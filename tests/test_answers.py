@@ -1,0 +1,96 @@
+"""Checking answers: the exact word, a word that also fits, a wrong word with the model's view;
+hints on request and the score at the end."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloze_app.core.answers import (
+    ALSO_FITS,
+    CORRECT,
+    EMPTY,
+    WRONG,
+    ExerciseSession,
+    check_answer,
+    hint,
+    validate_choice,
+)
+from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.errors import InputError
+from cloze_app.core.exercises import Exercise, ExerciseItem
+from tests.learner_models import DOG_TEXT, dog_model
+
+TEXT = DOG_TEXT + " " + DOG_TEXT  # "the dog barked at home . the dog barked at home ."
+DOG = ExerciseItem(1, 4, 7, "dog")
+HOME = ExerciseItem(2, TEXT.rindex("home"), TEXT.rindex("home") + 4, "home")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> ClozeEngine:
+    return ClozeEngine.load(dog_model(tmp_path_factory.mktemp("dog")))
+
+
+@pytest.fixture
+def exercise() -> Exercise:
+    return Exercise(TEXT, (DOG, HOME))
+
+
+def test_the_exact_answer_is_right_whatever_the_case_and_spaces(
+    engine: ClozeEngine, exercise: Exercise
+) -> None:
+    for given in ("dog", " DOG ", "Dog"):
+        verdict = check_answer(engine, exercise, 1, given)
+        assert verdict.status == CORRECT and verdict.accepted
+    assert check_answer(engine, exercise, 1, "  ").status == EMPTY
+
+
+def test_a_word_the_model_finds_as_good_also_fits(engine: ClozeEngine, exercise: Exercise) -> None:
+    verdict = check_answer(engine, exercise, 1, "puppy")
+    assert verdict.status == ALSO_FITS and verdict.accepted
+    assert verdict.given_log_prob is not None and verdict.answer_log_prob is not None
+    assert verdict.given_log_prob >= verdict.answer_log_prob - 1.4
+    assert "Also fits: puppy" in verdict.message()
+
+
+def test_a_wrong_word_shows_its_rank_and_the_better_words(engine: ClozeEngine, exercise: Exercise) -> None:
+    verdict = check_answer(engine, exercise, 1, "cat")
+    assert verdict.status == WRONG and not verdict.accepted
+    assert verdict.rank == 3  # behind puppy and dog: "barked" is in the text
+    assert verdict.better == ("puppy", "dog")
+    assert "the model ranks 'cat' #3; better: puppy, dog" in verdict.message()
+    far = check_answer(engine, exercise, 2, "mat")
+    assert far.status == WRONG and far.rank is not None and far.rank > 3
+    assert "home" in far.better
+
+
+def test_multiple_choice_accepts_only_the_answer_among_its_choices(engine: ClozeEngine) -> None:
+    item = ExerciseItem(1, 4, 7, "dog", choices=("cat", "dog", "puppy"))  # even a choice that fits
+    exercise = Exercise(DOG_TEXT, (item,))
+    assert check_answer(engine, exercise, 1, "dog").status == CORRECT
+    assert check_answer(engine, exercise, 1, "puppy").status == WRONG
+    with pytest.raises(InputError, match="one of: cat, dog, puppy"):
+        validate_choice(exercise, 1, "hat")
+    validate_choice(exercise, 1, "Cat")
+
+
+def test_hints_give_the_first_letter_then_the_length() -> None:
+    assert hint("barked", 1) == "starts with “b”"
+    assert hint("barked", 2) == "starts with “b”, 6 letters: b _ _ _ _ _"
+    assert hint("barked", 0) == ""
+
+
+def test_session_scores_right_answers_half_when_a_hint_was_used(
+    engine: ClozeEngine, exercise: Exercise
+) -> None:
+    session = ExerciseSession(exercise)
+    assert session.hint(1) == "starts with “d”"
+    assert session.hint(1).endswith("3 letters: d _ _")
+    assert session.hint(1).endswith("3 letters: d _ _")  # no third level: the last hint again
+    session.answer(engine, 1, "dog")
+    score = session.score()
+    assert (score.correct, score.wrong, score.unanswered, score.hints_used, score.points) == (1, 0, 1, 1, 0.5)
+    session.answer(engine, 2, "mat")
+    session.answer(engine, 2, "home")  # a second try replaces the first
+    score = session.score()
+    assert (score.correct, score.wrong, score.unanswered, score.points, score.total) == (2, 0, 0, 1.5, 2)
+    assert score.summary() == "Score 1.5/2: 2 right, 0 also fit, 0 wrong (1 hint)"
