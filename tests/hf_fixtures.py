@@ -15,9 +15,10 @@ from pathlib import Path
 from tests.tinymodels import bytelevel_tokenizer, wordpiece_tokenizer
 
 WORDS = (
-    "the a cat dog sat on mat house tree red blue green big small run ran walk tea coffee cup "
-    "paris berlin city is was of in to and she he they it"
-).split()
+    *("the", "a", "cat", "dog", "sat", "on", "mat", "house", "tree", "red", "blue", "green", "big"),
+    *("small", "run", "ran", "walk", "tea", "coffee", "cup", "paris", "berlin", "city", "is", "was"),
+    *("of", "in", "to", "and", "she", "he", "they", "it"),
+)
 # The words the model prefers at every position, best first.
 FAVOURITES = ("cat", "dog", "mat", "tea", "house", "tree")
 
@@ -100,4 +101,19 @@ def write_roberta_checkpoint(folder: Path, *, hidden: int = 32, layers: int = 2)
         encoding="utf-8",
     )
     _card(folder, ("en", "de"), "mit")
+    return folder
+
+
+def write_transformers_js_folder(folder: Path, checkpoint: Path) -> Path:
+    """A transformers.js-style export of ``checkpoint``: ``onnx/model.onnx`` (fp32) and
+    ``onnx/model_quantized.onnx`` (int8) beside ``tokenizer.json``, ``config.json`` and the card."""
+    import shutil
+
+    from cloze_app.core.convert import export_onnx, quantize_int8
+
+    (folder / "onnx").mkdir(parents=True, exist_ok=True)
+    export_onnx(checkpoint, folder / "onnx" / "model.onnx")
+    quantize_int8(folder / "onnx" / "model.onnx", folder / "onnx" / "model_quantized.onnx")
+    for name in ("tokenizer.json", "tokenizer_config.json", "config.json", "README.md"):
+        shutil.copy2(checkpoint / name, folder / name)
     return folder

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -199,6 +199,7 @@ def install_folder(
     force: bool = False,
     replace_existing: bool = False,
     make_default: bool = False,
+    extra_fields: Mapping[str, Any] | None = None,
     on_stage: StageFn | None = None,
     cancel: threading.Event | None = None,
     _agreement: Agreement | None = None,
@@ -237,12 +238,10 @@ def install_folder(
                 on_stage=stage,
             )
             agreement = agreement or measured
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = dict(extra_fields or {})
             if agreement is not None:
-                extra = {
-                    "agreement_top5": round(agreement.top5, 4),
-                    "agreement_top1": round(agreement.top1, 4),
-                }
+                extra["agreement_top5"] = round(agreement.top5, 4)
+                extra["agreement_top1"] = round(agreement.top1, 4)
             stored = [p.name for p in staging.iterdir() if p.name not in (MODEL_FILE, TOKENIZER_FILE)]
             manifest = manifest_for_files(
                 staging,
