@@ -48,6 +48,11 @@ class Target:
     def focus_cursor(self) -> QTextCursor:
         return self.cursors[self.window.focus]
 
+    @property
+    def answered(self) -> bool:
+        """True when the words shown were computed for exactly this text."""
+        return self.result is not None and self.result.text == self.window.text
+
 
 def sentence_html(text: str, start: int, end: int, word: str | None) -> str:
     """The sentence around ``text[start:end]`` as rich text, the blank (or ``word``) marked."""
@@ -96,6 +101,11 @@ class SuggestionController(QObject):
         panel.word_previewed.connect(self.preview)
         panel.fill_all_requested.connect(self.fill_all)
         panel.options_requested.connect(self.rank_options)
+
+    @property
+    def settled(self) -> bool:
+        """No refresh is waiting and the panel shows the answer for the text as it is now."""
+        return not self._timer.isActive() and (self.target is None or self.target.answered)
 
     def set_debounce(self, ms: int) -> None:
         self._timer.setInterval(ms)
@@ -147,25 +157,28 @@ class SuggestionController(QObject):
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             cursors.append(cursor)
         previous = self.target
-        same_blank = (
-            previous is not None
-            and previous.window.text == window.text
-            and (previous.window.focus == window.focus)
+        focus_span = window.spans[window.focus]
+        same_blank = previous is not None and (
+            (previous.focus_cursor.selectionStart(), previous.focus_cursor.selectionEnd()) == focus_span
         )
-        self.target = Target(window, cursors, options=previous.options if previous and same_blank else [])
+        same_text = same_blank and previous is not None and previous.window.text == window.text
+        self.target = target = Target(
+            window, cursors, options=previous.options if previous and same_blank else []
+        )
         self._mark_active()
         key = (window.text, self.top_k)
         if not force and key in self._cache:
-            self.target.result = self._cache[key]
+            target.result = self._cache[key]
             self._show()
             return
-        if not same_blank or previous is None or previous.result is None:
-            self.panel.show_waiting(self._title())
-            if self.service.status is None:
-                self.panel.hint.setText("Loading the model… suggestions appear in a moment.")
-        elif previous.result is not None:
-            self.target.result = previous.result  # keep showing until the new answer arrives
-        self.target.request_id = self.service.submit(
+        if previous is not None and same_text and previous.result is None and not force:
+            target.request_id = previous.request_id  # the same question is already on its way
+            return
+        if previous is not None and same_blank and previous.result is not None:
+            target.result = previous.result  # keep showing the last words until the new ones arrive
+        else:
+            self.panel.show_waiting(self._title(), loading=self.service.status is None)
+        target.request_id = self.service.submit(
             SUGGEST,
             fill_job,
             window.text,
@@ -258,8 +271,6 @@ class SuggestionController(QObject):
 
     def insert_rank(self, rank: int) -> bool:
         """Alt+``rank``: insert the ``rank``-th suggestion (1-based)."""
-        if self.target is not None and self.target.result is None:
-            return False
         word = self.panel.candidates.word_at(rank - 1)
         return self.insert(word) if word else False
 

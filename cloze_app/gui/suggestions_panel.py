@@ -153,9 +153,17 @@ class SuggestionsPanel(QWidget):
         self.option_scores.set_rows([])
         self.option_scores.hide()
 
-    def show_waiting(self, title: str) -> None:
+    def show_waiting(self, title: str, loading: bool = False) -> None:
         """A blank is focused and its suggestions are on their way."""
         self.title.setText(title)
+        self.candidates.set_rows([])
+        self.keys_hint.hide()
+        self.joint_label.hide()
+        self.fill_all_button.hide()
+        self.option_scores.set_rows([])
+        self.option_scores.hide()
+        self.hint.setText("Loading the model… words appear in a moment." if loading else "Finding words…")
+        self.hint.show()
 
     def show_candidates(self, title: str, rows: Sequence[RankedWord], context_html: str) -> None:
         """Ranked words for the focused blank; ``context_html`` is the sentence, blank marked."""

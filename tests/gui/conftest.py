@@ -41,5 +41,10 @@ def type_text(qtbot, window: MainWindow, text: str) -> None:  # type: ignore[no-
 
 def wait_for_words(qtbot, window: MainWindow, timeout: int = LOAD_TIMEOUT_MS) -> list[str]:  # type: ignore[no-untyped-def]
     """Wait until the panel lists suggestions; returns the words, best first."""
-    qtbot.waitUntil(lambda: window.panel.candidates.words.rowCount() > 0, timeout=timeout)
+
+    def ready() -> bool:
+        settled = window.suggestions.settled and window.suggestions.target is not None
+        return settled and window.panel.candidates.words.rowCount() > 0
+
+    qtbot.waitUntil(ready, timeout=timeout)
     return [row.word for row in window.panel.candidates.words.rows()]
