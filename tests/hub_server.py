@@ -4,11 +4,13 @@ It serves the URLs huggingface_hub 2.x requests:
 
 * ``GET /api/models/{repo}[/revision/{rev}][?blobs=true]``: the repo's commit and file list
   (``siblings`` with ``size``, ``blobId`` and, for LFS files, ``lfs.sha256``);
+* ``GET /api/models/{repo}/tree/{rev}?recursive=true``: the file tree (``snapshot_download``);
 * ``GET|HEAD /{repo}/resolve/{rev}/{path}``: a file, with ``ETag``, ``X-Repo-Commit``,
   ``X-Linked-Etag``/``X-Linked-Size`` for LFS files, and ``Range`` requests (206).
 
 Point ``HF_ENDPOINT`` at :attr:`HubServer.url`. ``drop_after[path] = n`` makes the first GET of
-that file stop after ``n`` bytes and close the connection (an interrupted download).
+that file stop after ``n`` bytes and close the connection (an interrupted download);
+``serve_instead[path] = data`` sends other bytes than the file list promises (a corrupt download).
 """
 
 from __future__ import annotations
@@ -47,6 +49,20 @@ class Repo:
             entry["lfs"] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
         return entry
 
+    def tree_entry(self, name: str) -> dict[str, object]:
+        """A file as ``/api/models/{repo}/tree/{rev}?recursive=true`` lists it (snapshot_download)."""
+        sibling = self.sibling(name)
+        entry: dict[str, object] = {
+            "type": "file",
+            "path": name,
+            "size": sibling["size"],
+            "oid": sibling["blobId"],
+        }
+        if self.is_lfs(name):
+            lfs = dict(sibling["lfs"])  # type: ignore[call-overload]
+            entry["lfs"] = {"oid": lfs["sha256"], "size": lfs["size"], "pointerSize": lfs["pointerSize"]}
+        return entry
+
     def etag(self, name: str) -> str:
         data = self.files[name]
         return hashlib.sha256(data).hexdigest() if self.is_lfs(name) else git_blob_id(data)
@@ -58,6 +74,7 @@ class HubServer:
 
     repos: dict[str, Repo] = field(default_factory=dict)
     drop_after: dict[str, int] = field(default_factory=dict)
+    serve_instead: dict[str, bytes] = field(default_factory=dict)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     url: str = ""
 
@@ -75,6 +92,7 @@ class HubServer:
 
 
 _API = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+)(?:/revision/(?P<rev>[^/]+))?$")
+_TREE = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+)/tree/(?P<rev>[^/]+)/?$")
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
 
 
@@ -94,6 +112,15 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _json(self, data: object, head: bool) -> None:
+            body = json.dumps(data).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
         def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
             self._serve(head=True)
 
@@ -103,6 +130,12 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self, head: bool) -> None:
             path = unquote(urlsplit(self.path).path)
             state.requests.append((self.command, path, self.headers.get("Range")))
+            tree = _TREE.match(path)
+            if tree:
+                repo = state.repos.get(tree["repo"])
+                if repo is None:
+                    return self._error(404, "RepoNotFound")
+                return self._json([repo.tree_entry(name) for name in repo.files], head)
             api = _API.match(path)
             if api:
                 repo = state.repos.get(api["repo"])
@@ -114,14 +147,7 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
                     "sha": repo.commit,
                     "siblings": [repo.sibling(name) for name in repo.files],
                 }
-                body = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if not head:
-                    self.wfile.write(body)
-                return None
+                return self._json(data, head)
             resolve = _RESOLVE.match(path)
             if not resolve:
                 return self._error(404, "NotFound")
@@ -161,6 +187,7 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if head:
                 return
+            data = state.serve_instead.get(name, data)
             cut = state.drop_after.pop(name, None) if self.command == "GET" else None
             if cut is not None:
                 self.wfile.write(data[start : start + cut])
