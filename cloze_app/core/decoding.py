@@ -180,12 +180,14 @@ class Decoder:
         *,
         cut_right: bool = False,
         with_alternatives: bool = False,
+        window: int | None = None,
     ) -> tuple[list[float], list[np.ndarray | None]]:
         """PLL-word-l2r of given pieces in given slots (one batched pass for all of them).
 
         Args:
             items: (slot, pieces) pairs to score.
             cut_right: score with the text after the slot removed (left context only).
+            window: tokens of context per row (default: the model's window).
             with_alternatives: also return the single-mask distribution of each slot, for ranking
                 alternatives (free when the word is one piece).
 
@@ -193,18 +195,19 @@ class Decoder:
             Each item's log-probability and, if asked, its single-mask log-probabilities.
         """
         mask = self.info.mask_id
+        window = min(window or self.window, self.window)
         rows: list[Row] = []
         owners: list[tuple[int, int]] = []  # item index, piece index (-1: the single-mask row)
         for k, (t, pieces) in enumerate(items):
             for p in range(len(pieces)):
                 row = list(contents)
                 row[t] = [*pieces[:p], *[mask] * (len(pieces) - p)]
-                rows.append(doc.row(self.info, row, t, [p], self.window, cut_right=cut_right))
+                rows.append(doc.row(self.info, row, t, [p], window, cut_right=cut_right))
                 owners.append((k, p))
             if with_alternatives and len(pieces) != 1:
                 row = list(contents)
                 row[t] = [mask]
-                rows.append(doc.row(self.info, row, t, [0], self.window, cut_right=cut_right))
+                rows.append(doc.row(self.info, row, t, [0], window, cut_right=cut_right))
                 owners.append((k, -1))
         results = self.runner.log_probs(rows)
         totals = [0.0] * len(items)

@@ -11,12 +11,15 @@ import numpy as np
 import onnxruntime as ort
 
 from cloze_app.core.errors import InferenceError, ModelError, ProviderError
+from cloze_app.core.head_gather import POSITIONS_INPUT
 from cloze_app.core.providers import CPU, LABELS, available_providers, canonical_name, provider_list
 from cloze_app.core.types import ProviderReport
 
 # Largest logits tensor one run may produce (floats); bigger batches are split into several runs.
 LOGITS_BUDGET = 48 * 1024 * 1024
 MAX_ROWS_PER_RUN = 64
+# Rows x length^2 bound on one run's attention matrices (long windows run in smaller batches).
+ATTENTION_BUDGET = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def create_session(
-    model_path: Path, provider: str | None, threads: int, *, strict: bool = False
+    model_path: Path | bytes, provider: str | None, threads: int, *, strict: bool = False
 ) -> tuple[ort.InferenceSession, ProviderReport]:
     """Create the session on the preferred provider, falling back to CPU with a stated reason.
 
@@ -51,18 +54,20 @@ def create_session(
     options.intra_op_num_threads = max(0, int(threads))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    source = model_path if isinstance(model_path, bytes) else str(model_path)
+    where = "the model" if isinstance(model_path, bytes) else str(model_path)
     try:
-        session = ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
+        session = ort.InferenceSession(source, sess_options=options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own (unexported) exception types
         if providers == [CPU]:
-            raise ModelError(f"onnxruntime cannot load {model_path}: {exc}") from exc
+            raise ModelError(f"onnxruntime cannot load {where}: {exc}") from exc
         reason = f"{LABELS.get(providers[0], providers[0])} could not start ({exc}); using CPU."
         if strict:
             raise ProviderError(reason) from exc
         try:
-            session = ort.InferenceSession(str(model_path), sess_options=options, providers=[CPU])
+            session = ort.InferenceSession(source, sess_options=options, providers=[CPU])
         except Exception as cpu_exc:
-            raise ModelError(f"onnxruntime cannot load {model_path}: {cpu_exc}") from cpu_exc
+            raise ModelError(f"onnxruntime cannot load {where}: {cpu_exc}") from cpu_exc
     active = session.get_providers()[0]
     if requested and requested != CPU and active != requested and reason is None:
         reason = f"{LABELS.get(requested, requested)} could not start on this machine; using CPU."
@@ -85,6 +90,7 @@ class ModelRunner:
         self.pad_id = pad_id
         self.vocab_size = vocab_size
         self.inputs = [i.name for i in session.get_inputs()]
+        self.gathers = POSITIONS_INPUT in self.inputs  # the head runs only at requested positions
         outputs = [o.name for o in session.get_outputs()]
         if "input_ids" not in self.inputs:
             raise ModelError(f"model.onnx has no 'input_ids' input (it has {', '.join(self.inputs)}).")
@@ -92,10 +98,12 @@ class ModelRunner:
         self._lock = threading.Lock()
         self.runs = 0
 
-    def _feed(self, batch: np.ndarray, attention: np.ndarray) -> dict[str, np.ndarray]:
+    def _feed(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         feed: dict[str, np.ndarray] = {}
         for name in self.inputs:
-            if name == "input_ids":
+            if name == POSITIONS_INPUT:
+                feed[name] = positions
+            elif name == "input_ids":
                 feed[name] = batch
             elif name == "attention_mask":
                 feed[name] = attention
@@ -117,32 +125,47 @@ class ModelRunner:
             end = start + 1
             while end < len(order) and end - start < MAX_ROWS_PER_RUN:
                 longest_next = len(rows[order[end]].ids)
-                if (end - start + 1) * longest_next * self.vocab_size > LOGITS_BUDGET:
+                count = end - start + 1
+                width = (
+                    max(len(rows[i].positions) for i in order[start : end + 1])
+                    if self.gathers
+                    else longest_next
+                )
+                if (
+                    count * width * self.vocab_size > LOGITS_BUDGET
+                    or count * longest_next**2 > ATTENTION_BUDGET
+                ):
                     break
                 longest = longest_next
                 end += 1
             chunk = order[start:end]
             batch = np.full((len(chunk), longest), self.pad_id, dtype=np.int64)
             attention = np.zeros((len(chunk), longest), dtype=np.int64)
+            width = max(len(rows[i].positions) for i in chunk)
+            positions = np.zeros((len(chunk), width), dtype=np.int64)
             for r, index in enumerate(chunk):
                 ids = rows[index].ids
                 batch[r, : len(ids)] = ids
                 attention[r, : len(ids)] = 1
-            logits = self._run(batch, attention)
+                positions[r, : len(rows[index].positions)] = rows[index].positions
+            logits = self._run(batch, attention, positions)
             for r, index in enumerate(chunk):
-                picked = log_softmax(logits[r, list(rows[index].positions)].astype(np.float32))
+                count = len(rows[index].positions)
+                at = list(range(count)) if self.gathers else list(rows[index].positions)
+                picked = log_softmax(logits[r, at].astype(np.float32))
                 results[index] = self._fit_vocab(picked)
             start = end
         return [r for r in results if r is not None]
 
-    def _run(self, batch: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    def _run(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> np.ndarray:
         try:
-            (logits,) = self.session.run([self.output], self._feed(batch, attention))
+            (logits,) = self.session.run([self.output], self._feed(batch, attention, positions))
         except Exception as exc:
             raise InferenceError(f"The model failed to run on a batch of shape {batch.shape}: {exc}") from exc
         with self._lock:
             self.runs += 1
-        if logits.ndim != 3 or logits.shape[:2] != batch.shape or logits.shape[-1] < 2:
+        expected = positions.shape if self.gathers else batch.shape
+        if logits.ndim != 3 or logits.shape[:2] != expected or logits.shape[-1] < 2:
             raise ModelError(
                 f"model.onnx output {self.output!r} has shape {logits.shape}; expected "
                 f"[batch, sequence, vocabulary] logits of a masked language model."

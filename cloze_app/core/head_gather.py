@@ -1,0 +1,132 @@
+"""A faster graph for the same model: predict only at the positions Cloze asks about.
+
+A masked-LM graph computes vocabulary logits at every position, and the decoder over the
+vocabulary (30k+ words) often costs as much as the whole encoder. Every position the head
+touches is handled independently, so we can gather the encoder's last hidden state at the
+requested positions first (a new input ``cloze_positions`` [batch, n]) and run the head only
+there. The head's input is found by walking back from the logits to the second matrix
+product (decoder, then the head's dense layer); the rewritten graph is only used after it
+gave the same predictions as the original on a probe (see ``ClozeEngine``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+POSITIONS_INPUT = "cloze_positions"
+_MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm", "FusedMatMul", "MatMulNBits"})
+
+
+def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
+    """The tensor feeding the masked-LM head (the encoder's last hidden state), or None."""
+    graph = model.graph
+    producer = {out: node for node in graph.node for out in node.output}
+    constants = {init.name for init in graph.initializer}
+    queue: deque[str] = deque([output])
+    seen: set[str] = set()
+    matmuls = 0
+    while queue:
+        name = queue.popleft()
+        node = producer.get(name)
+        if node is None or node.name in seen and node.name:
+            continue
+        seen.add(node.name or name)
+        if node.op_type in _MATMULS:
+            matmuls += 1
+            if matmuls == 2:
+                tensor = node.input[0]
+                source = producer.get(tensor)
+                if source is not None and source.op_type == "DynamicQuantizeLinear":
+                    tensor = source.input[0]
+                return tensor if tensor not in constants else None
+        queue.extend(i for i in node.input if i and i not in constants)
+    return None
+
+
+def gather_positions(model: onnx.ModelProto, hidden: str) -> onnx.ModelProto:
+    """A copy of ``model`` whose head runs only at ``cloze_positions`` of each row."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    prefix = "cloze_gather/"
+    consts = {
+        "zero": np.array(0, dtype=np.int64),
+        "one": np.array(1, dtype=np.int64),
+        "i0": np.array([0], dtype=np.int64),
+        "i1": np.array([1], dtype=np.int64),
+        "i2": np.array([2], dtype=np.int64),
+        "i3": np.array([3], dtype=np.int64),
+        "minus1": np.array([-1], dtype=np.int64),
+    }
+    graph.initializer.extend(numpy_helper.from_array(v, prefix + k) for k, v in consts.items())
+    c = {k: prefix + k for k in consts}
+    t = {
+        k: prefix + k
+        for k in (
+            "shape",
+            "b",
+            "s",
+            "h",
+            "flat_shape",
+            "flat",
+            "b0",
+            "s0",
+            "rows",
+            "offsets",
+            "offsets2",
+            "index",
+            "gathered",
+        )
+    }
+    new_nodes = [
+        helper.make_node("Shape", [hidden], [t["shape"]]),
+        helper.make_node("Slice", [t["shape"], c["i0"], c["i1"]], [t["b"]]),
+        helper.make_node("Slice", [t["shape"], c["i1"], c["i2"]], [t["s"]]),
+        helper.make_node("Slice", [t["shape"], c["i2"], c["i3"]], [t["h"]]),
+        helper.make_node("Concat", [c["minus1"], t["h"]], [t["flat_shape"]], axis=0),
+        helper.make_node("Reshape", [hidden, t["flat_shape"]], [t["flat"]]),
+        helper.make_node("Squeeze", [t["b"], c["i0"]], [t["b0"]]),
+        helper.make_node("Squeeze", [t["s"], c["i0"]], [t["s0"]]),
+        helper.make_node("Range", [c["zero"], t["b0"], c["one"]], [t["rows"]]),
+        helper.make_node("Mul", [t["rows"], t["s0"]], [t["offsets"]]),
+        helper.make_node("Unsqueeze", [t["offsets"], c["i1"]], [t["offsets2"]]),
+        helper.make_node("Add", [POSITIONS_INPUT, t["offsets2"]], [t["index"]]),
+        helper.make_node("Gather", [t["flat"], t["index"]], [t["gathered"]], axis=0),
+    ]
+    for node in graph.node:
+        for k, name in enumerate(node.input):
+            if name == hidden:
+                node.input[k] = t["gathered"]
+    # Insert right after the node that produces the hidden state, keeping topological order.
+    position = next(i for i, node in enumerate(graph.node) if hidden in node.output) + 1
+    nodes = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes[:position] + new_nodes + nodes[position:])
+    graph.input.append(
+        helper.make_tensor_value_info(POSITIONS_INPUT, TensorProto.INT64, ["batch", "positions"])
+    )
+    for out in graph.output:
+        out.type.tensor_type.ClearField("shape")
+    # Shapes recorded for the old graph would now be wrong after the gather; let ORT infer them.
+    del graph.value_info[:]
+    return model
+
+
+def load_gathered(path: Path) -> bytes | None:
+    """The serialized position-gathering graph for the model at ``path``, or None if not found."""
+    try:
+        model = onnx.load(str(path))
+        output = model.graph.output[0].name
+        for out in model.graph.output:
+            if out.name == "logits":
+                output = out.name
+        hidden = find_head_input(model, output)
+        if hidden is None:
+            return None
+        return gather_positions(model, hidden).SerializeToString()
+    except Exception:  # any odd graph simply keeps the standard path
+        return None
