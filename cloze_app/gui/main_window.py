@@ -21,8 +21,10 @@ Hook API for other modes and settings pages
 - ``window.add_settings_page(factory, title)``: every time the settings dialog opens it calls
   ``factory(dialog) -> QWidget`` and adds the page as a tab (``SettingsDialog.add_page``). A page
   with ``apply_to(settings) -> settings`` takes part in OK/Apply.
-- ``window.show_message(text, level="info", action="", action_key="")``: the message bar;
-  ``level`` is info/warning/error; action key ``"settings"`` opens the settings dialog.
+- ``window.show_message(text, level="info", action="", action_key="", key="")``: the message
+  bar; ``level`` is info/warning/error; action key ``"settings"`` opens the settings dialog;
+  a message with a ``key`` replaces the previous one of that key, and
+  ``window.message_bar.remove(key)`` takes it back.
 - Signals on the window: ``settings_changed(Settings)``; ``window.settings`` is the current one.
 """
 
@@ -131,9 +133,9 @@ class MainWindow(QMainWindow):
         self.service.model_failed.connect(self._model_failed)
         self.service.busy_changed.connect(self.status.set_busy)
         self.suggestions.timing.connect(self.status.set_timing)
-        self.suggestions.error.connect(lambda text: self.show_message(text, "error"))
+        self.suggestions.error.connect(lambda text: self.show_message(text, "error", key="request"))
         self.document.title_changed.connect(self.setWindowTitle)
-        self.document.message.connect(lambda text, level: self.show_message(text, level))
+        self.document.message.connect(lambda text, level: self.show_message(text, level, key="document"))
         self.message_bar.action_triggered.connect(self._message_action)
         self._build_menus()
         self._apply_font()
@@ -150,7 +152,7 @@ class MainWindow(QMainWindow):
         else:
             self.document.restore(settings.last_document)
         if settings_warning:
-            self.show_message(settings_warning, "warning", "Open settings", "settings")
+            self.show_message(settings_warning, "warning", "Open settings", "settings", key="settings-file")
         self.editor.setFocus()
         self.load_model()
 
@@ -163,9 +165,11 @@ class MainWindow(QMainWindow):
         """Have every settings dialog include ``factory(dialog)`` as a tab called ``title``."""
         self._page_factories.append((factory, title))
 
-    def show_message(self, text: str, level: str = "info", action: str = "", action_key: str = "") -> None:
+    def show_message(
+        self, text: str, level: str = "info", action: str = "", action_key: str = "", key: str = ""
+    ) -> None:
         """Show a message above the editor (errors say what to do)."""
-        self.message_bar.show_message(text, level, action, action_key)
+        self.message_bar.show_message(text, level, action, action_key, key)
 
     # ----- model
     def load_model(self) -> None:
@@ -181,10 +185,12 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, status: EngineStatus) -> None:
         self.status.set_engine(status)
         self.editor.set_mask_token(status.info.mask_token)
+        self.message_bar.remove("model")
+        self.message_bar.remove("request")
         if status.message:
-            self.show_message(f"{status.message}", "warning", "Open settings", "settings")
-        elif self.message_bar.level == "error":
-            self.message_bar.hide()
+            self.show_message(status.message, "warning", "Open settings", "settings", key="provider")
+        else:
+            self.message_bar.remove("provider")
         self.suggestions.refresh()
 
     @Slot(str)
@@ -199,6 +205,7 @@ class MainWindow(QMainWindow):
             "error",
             "Open settings",
             "settings",
+            key="model",
         )
         if serving is None:
             self.panel.show_idle("No model is loaded. Open Settings to choose one.")

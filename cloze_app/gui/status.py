@@ -31,6 +31,7 @@ class MessageBar(QFrame):
         self.label = QLabel()
         self.label.setObjectName("messageText")
         self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action = QPushButton()
         self.action.setObjectName("messageAction")
@@ -42,22 +43,51 @@ class MessageBar(QFrame):
         layout.addWidget(self.close_button)
         self._action_key = ""
         self.action.clicked.connect(lambda: self.action_triggered.emit(self._action_key))
-        self.close_button.clicked.connect(self.hide)
+        self.close_button.clicked.connect(self.clear)
+        self._messages: dict[str, tuple[str, str]] = {}
         self.level = ""
         self.hide()
 
-    def show_message(self, text: str, level: str = "info", action: str = "", action_key: str = "") -> None:
-        """Show ``text``; ``level`` is ``info``, ``warning`` or ``error``."""
-        self.level = level
+    def show_message(
+        self, text: str, level: str = "info", action: str = "", action_key: str = "", key: str = ""
+    ) -> None:
+        """Show ``text`` (``level``: info, warning or error) under ``key``.
+
+        Messages with different keys are shown together; a new message with the same key
+        replaces the old one. The bar takes the colour of the most serious message.
+        """
+        self._messages[key or text] = (text, level)
+        if action:
+            self._action_key = action_key
+            self.action.setText(action)
+        self._refresh()
+
+    def remove(self, key: str) -> None:
+        """Take back the message under ``key`` (hides the bar when none is left)."""
+        if self._messages.pop(key, None) is not None:
+            self._refresh()
+
+    def clear(self) -> None:
+        """Dismiss every message."""
+        self._messages.clear()
+        self._action_key = ""
+        self.hide()
+
+    def _refresh(self) -> None:
+        if not self._messages:
+            self.clear()
+            return
+        levels = [level for _text, level in self._messages.values()]
+        self.level = next((lv for lv in ("error", "warning") if lv in levels), "info")
+        text = "<br>".join(html.escape(t) for t, _level in self._messages.values())
         self.label.setText(text)
-        self.setAccessibleDescription(text)
-        self._action_key = action_key
-        self.action.setText(action)
-        self.action.setVisible(bool(action))
+        self.setAccessibleDescription(" ".join(t for t, _level in self._messages.values()))
+        self.action.setVisible(bool(self._action_key))
         palette = self.palette()
-        base = palette.color(QPalette.ColorRole.Window)
+        parent = self.parentWidget()
+        base = (parent or self).palette().color(QPalette.ColorRole.Window)
         tint = {"error": QColor(220, 50, 47), "warning": QColor(230, 160, 20)}.get(
-            level, QColor(40, 120, 220)
+            self.level, QColor(40, 120, 220)
         )
         mixed = QColor(
             (base.red() * 3 + tint.red()) // 4,
@@ -69,8 +99,8 @@ class MessageBar(QFrame):
         self.show()
 
     def text(self) -> str:
-        """The message shown now ("" when hidden)."""
-        return "" if self.isHidden() else self.label.text()
+        """The messages shown now, one per line ("" when hidden)."""
+        return "" if self.isHidden() else "\n".join(t for t, _level in self._messages.values())
 
 
 class StatusWidgets:

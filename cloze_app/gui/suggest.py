@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ class SuggestionController(QObject):
         if top_k != self.top_k:
             self.top_k = top_k
             self._cache.clear()
-            self.refresh()
+            self.refresh(force=True)
 
     @Slot()
     def schedule(self) -> None:
@@ -183,7 +184,7 @@ class SuggestionController(QObject):
             fill_job,
             window.text,
             self.top_k,
-            on_result=self._on_result,
+            on_result=functools.partial(self._on_result, self.top_k),
             on_error=self._on_error,
         )
 
@@ -211,11 +212,13 @@ class SuggestionController(QObject):
             blank_format(self.editor.palette(), active=True),
         )
 
-    def _on_result(self, result: FillResult) -> None:
+    def _on_result(self, top_k: int, result: FillResult) -> None:
         if len(self._cache) > 64:
             self._cache.clear()
-        self._cache[(result.text, self.top_k)] = result
+        self._cache[(result.text, top_k)] = result
         self.timing.emit(result.elapsed_ms)
+        if top_k != self.top_k:
+            return
         if self.target is not None and self.target.window.text == result.text:
             self.target.result = result
             self._show()

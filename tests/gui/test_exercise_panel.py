@@ -1,0 +1,112 @@
+"""Exercise mode in the window (offscreen): make an exercise, answer, hints, check, score, export."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cloze_app.core.settings import Settings
+from cloze_app.gui.exercise_panel import ExercisePanel
+from tests.gui.conftest import LOAD_TIMEOUT_MS
+from tests.learner_models import DOG_TEXT, PASSAGE, dog_model, passage_model
+
+
+@pytest.fixture
+def panel(qtbot, make_window, tmp_path: Path) -> ExercisePanel:  # type: ignore[no-untyped-def]
+    window = make_window(Settings(model=str(passage_model(tmp_path / "passage")), debounce_ms=20))
+    panel = ExercisePanel(window.service, window.editor)
+    window.add_mode(panel, "E&xercise")
+    window.modes.setCurrentWidget(panel)
+    window.editor.setPlainText(PASSAGE)
+    return panel
+
+
+def _make(qtbot, panel: ExercisePanel) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(panel.exercise_ready, timeout=LOAD_TIMEOUT_MS):
+        panel.make_button.click()
+
+
+def test_making_an_exercise_from_the_write_text_shows_numbered_blanks(qtbot, panel: ExercisePanel) -> None:  # type: ignore[no-untyped-def]
+    panel.take_editor_text()
+    panel.difficulty.setCurrentIndex(panel.difficulty.findData("easy"))
+    _make(qtbot, panel)
+    exercise = panel.exercise
+    assert exercise is not None and exercise.difficulty == "easy" and exercise.text == PASSAGE
+    assert panel.pages.currentIndex() == 1
+    passage = panel.practice.passage.toPlainText()
+    for item in exercise.items:
+        assert f"{item.number}" in passage
+    assert sorted(panel.practice.rows) == [item.number for item in exercise.items]
+    assert panel.practice.rows[1].edit is not None  # open answers by default
+
+
+def test_answers_are_checked_by_the_model_with_a_score_at_the_end(qtbot, panel: ExercisePanel) -> None:  # type: ignore[no-untyped-def]
+    panel.source.setPlainText(PASSAGE)
+    _make(qtbot, panel)
+    exercise = panel.exercise
+    assert exercise is not None
+    rows = panel.practice.rows
+    first, second = exercise.items[0], exercise.items[1]
+    qtbot.mouseClick(rows[first.number].hint_button, qtbot_left())
+    assert rows[first.number].verdict.text() == f"Hint: starts with “{first.answer[0]}”"
+    rows[first.number].set_given(first.answer.upper())
+    rows[second.number].set_given("banana")
+    with qtbot.waitSignal(panel.answers_checked, timeout=LOAD_TIMEOUT_MS) as blocker:
+        panel.practice.check_button.click()
+    verdicts = {v.number: v for v in blocker.args[0]}
+    assert verdicts[first.number].status == "correct"
+    assert verdicts[second.number].status == "wrong"
+    assert "Not quite" in rows[second.number].verdict.text() or "banana" in rows[second.number].verdict.text()
+    total = len(exercise.items)
+    assert panel.practice.score.text().startswith(f"Score 0.5/{total}: 1 right, 0 also fit, 1 wrong")
+    assert "banana" in panel.practice.passage.toPlainText()
+
+
+def test_multiple_choice_every_nth_word_and_export(qtbot, panel: ExercisePanel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel.source.setPlainText(PASSAGE)
+    panel.answer_format.setCurrentIndex(panel.answer_format.findData(3))
+    panel.selection.setCurrentIndex(1)
+    panel.every.setValue(6)
+    _make(qtbot, panel)
+    exercise = panel.exercise
+    assert exercise is not None and exercise.mode == "every-n"
+    row = panel.practice.rows[1]
+    assert row.combo is not None and row.combo.count() == 4  # "—" and three choices
+    assert panel.export(tmp_path / "out.apkg")
+    assert "Anki cloze note" in panel.status.text()
+    assert zipfile.is_zipfile(tmp_path / "out.apkg")
+    assert panel.export(tmp_path / "out.html") and (tmp_path / "out.html").read_text().count("<li") >= 2
+    assert not panel.export(tmp_path / "out.doc")
+    assert ".apkg, .csv or .html" in panel.status.text()
+
+
+def test_an_also_fits_answer_is_shown_as_such(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20))
+    panel = ExercisePanel(window.service, window.editor)
+    window.add_mode(panel, "E&xercise")
+    from cloze_app.core.exercises import Exercise, ExerciseItem
+
+    panel.show_exercise(Exercise(DOG_TEXT, (ExerciseItem(1, 4, 7, "dog"),)))
+    panel.practice.rows[1].set_given("puppy")
+    with qtbot.waitSignal(panel.answers_checked, timeout=LOAD_TIMEOUT_MS):
+        panel.practice.check_button.click()
+    assert "Also fits: puppy" in panel.practice.rows[1].verdict.text()
+    assert panel.practice.score.text().startswith("Score 1/1: 0 right, 1 also fit")
+
+
+def test_an_empty_text_says_why(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20))
+    window.editor.setPlainText("")
+    panel = ExercisePanel(window.service, window.editor)
+    with qtbot.waitSignal(panel.failed, timeout=LOAD_TIMEOUT_MS) as blocker:
+        panel.make()
+    assert "empty" in blocker.args[0]
+    assert panel.make_button.isEnabled()
+
+
+def qtbot_left():  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
