@@ -9,6 +9,7 @@ prefers there.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloze_app.core.errors import InputError
@@ -113,6 +114,11 @@ def check_answer(
     )
 
 
+def check_answers(engine: ExerciseEngine, exercise: Exercise, answers: Mapping[int, str]) -> list[Verdict]:
+    """Judge several answers at once (``{number: given}``), in blank order."""
+    return [check_answer(engine, exercise, number, answers[number]) for number in sorted(answers)]
+
+
 def hint(answer: str, level: int) -> str:
     """A hint for ``answer``: level 1 the first letter, level 2 also its length."""
     if level <= 0:
@@ -165,6 +171,10 @@ class ExerciseSession:
         level = min(self.hints.get(number, 0) + 1, HINT_LEVELS)
         self.hints[number] = level
         return hint(item.answer, level)
+
+    def record(self, verdict: Verdict) -> None:
+        """Keep a verdict judged elsewhere (e.g. on a worker thread)."""
+        self.verdicts[verdict.number] = verdict
 
     def score(self) -> Score:
         """The score so far; blanks without an answer count as unanswered."""

@@ -1,0 +1,133 @@
+"""Check mode in the window (offscreen): underlines, hover, click to apply, progress, cancel,
+and the text staying editable while a check runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QToolTip
+
+from cloze_app.core.checker import CheckerThresholds
+from cloze_app.core.settings import Settings
+from cloze_app.gui.check_marks import Edit, shift_span
+from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel
+from tests.gui.conftest import LOAD_TIMEOUT_MS
+from tests.learner_models import PASSAGE, dog_model, passage_model
+
+BAD = "the cat barked at home ."
+STRICT = CheckerThresholds(keep_rank=2, margin=3.0, min_alternative_log_prob=-6.0)
+
+
+def _panel(qtbot, make_window, folder: Path):  # type: ignore[no-untyped-def]
+    window = make_window(Settings(model=str(folder), debounce_ms=20))
+    panel = CheckPanel(window.service, window.editor)
+    panel.thresholds = STRICT
+    window.add_mode(panel, "&Check")
+    window.modes.setCurrentWidget(panel)
+    return window, panel
+
+
+@pytest.fixture
+def dog_window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return _panel(qtbot, make_window, dog_model(tmp_path / "dog"))
+
+
+def _check(qtbot, panel: CheckPanel):  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS) as blocker:
+        panel.check_button.click()
+    return blocker.args[0]
+
+
+def _word_center(panel: CheckPanel, start: int, end: int) -> QPoint:
+    cursor = panel.view.textCursor()
+    cursor.setPosition(start)
+    left = panel.view.cursorRect(cursor)
+    cursor.setPosition(end)
+    right = panel.view.cursorRect(cursor)
+    return QPoint((left.left() + right.left()) // 2, left.center().y())
+
+
+def test_the_flagged_word_is_underlined_in_the_shared_document(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    assert panel.view.toPlainText() == BAD  # one document for Write and Check
+    report = _check(qtbot, panel)
+    assert [f.word for f in report.flags] == ["cat"]
+    assert [m.span for m in panel.marks] == [(4, 7)]
+    underlined = [s.cursor.selectedText() for s in panel.view.extraSelections()]
+    assert underlined == ["cat"] and UNDERLINE_KEY in panel.view._selections
+    assert panel.flag_list.count() == 1 and panel.flag_list.item(0).text() == "cat → puppy, dog"
+    assert "1 flagged" in panel.summary.text()
+
+
+def test_hovering_shows_suggestions_and_a_click_applies_one(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    _check(qtbot, panel)
+    where = _word_center(panel, 4, 7)
+    event = QHelpEvent(QEvent.Type.ToolTip, where, panel.view.viewport().mapToGlobal(where))
+    assert panel.eventFilter(panel.view.viewport(), event)
+    assert "puppy" in QToolTip.text() and "<b>cat</b>" in QToolTip.text()
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert panel.menu is not None
+    assert [a.text() for a in panel.menu.actions() if a.text()] == ["puppy", "dog", "Ignore"]
+    with qtbot.waitSignal(panel.suggestion_applied) as blocker:
+        panel.menu.actions()[1].trigger()
+    assert blocker.args == ["cat", "dog"]
+    assert window.editor.text() == "the dog barked at home ."
+    assert panel.marks == [] and panel.view.extraSelections() == []
+    window.editor.undo()
+    assert window.editor.text() == BAD
+
+
+def test_a_click_outside_a_flag_opens_nothing(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    _check(qtbot, panel)
+    assert panel.open_menu_at(_word_center(panel, 15, 17)) is None  # "at"
+
+
+def test_the_text_stays_editable_and_flags_follow_the_edits(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
+        panel.start_check()
+        assert panel.running and panel.progress.isVisible() and panel.cancel_button.isVisible()
+        assert not panel.view.isReadOnly()
+        cursor = panel.view.textCursor()
+        cursor.setPosition(0)
+        cursor.insertText("Look: ")  # typed while the check runs
+    assert [m.span for m in panel.marks] == [(10, 13)]
+    assert panel.view.extraSelections()[0].cursor.selectedText() == "cat"
+    # editing the flagged word removes its flag
+    cursor = panel.view.textCursor()
+    cursor.setPosition(11)
+    cursor.insertText("o")
+    assert panel.marks == [] and panel.flag_list.count() == 0
+
+
+def test_a_long_check_shows_progress_and_can_be_cancelled(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, panel = _panel(qtbot, make_window, passage_model(tmp_path / "passage"))
+    window.editor.setPlainText(" ".join([PASSAGE] * 7))
+    seen: list[tuple[int, int]] = []
+    panel._progress.advanced.connect(lambda done, total: seen.append((done, total)))
+    report = _check(qtbot, panel)
+    assert not report.cancelled and report.words_checked == report.words_total > 300
+    assert seen[-1] == (report.words_total, report.words_total) and len(seen) == report.calls
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS) as blocker:
+        panel.start_check()
+        panel.cancel_button.click()
+    cancelled = blocker.args[0]
+    assert cancelled.cancelled and cancelled.words_checked < cancelled.words_total
+    assert "Stopped after" in panel.summary.text()
+    assert panel.check_button.isEnabled() and not panel.progress.isVisible()
+
+
+def test_shift_span_moves_past_earlier_edits_and_drops_touched_words() -> None:
+    assert shift_span(10, 13, [Edit(0, 0, 6)]) == (16, 19)
+    assert shift_span(10, 13, [Edit(20, 2, 0)]) == (10, 13)
+    assert shift_span(10, 13, [Edit(11, 1, 1)]) is None
+    assert shift_span(10, 13, [Edit(10, 0, 2)]) is None  # typed right at the word's start
