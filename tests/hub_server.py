@@ -10,7 +10,8 @@ It serves the URLs huggingface_hub 2.x requests:
 
 Point ``HF_ENDPOINT`` at :attr:`HubServer.url`. ``drop_after[path] = n`` makes the first GET of
 that file stop after ``n`` bytes and close the connection (an interrupted download);
-``serve_instead[path] = data`` sends other bytes than the file list promises (a corrupt download).
+``serve_instead[path] = data`` sends other bytes than the file list promises (a corrupt download);
+``hold_at[path] = n`` sends ``n`` bytes of that file, then waits for :attr:`HubServer.release`.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class HubServer:
     repos: dict[str, Repo] = field(default_factory=dict)
     drop_after: dict[str, int] = field(default_factory=dict)
     serve_instead: dict[str, bytes] = field(default_factory=dict)
+    hold_at: dict[str, int] = field(default_factory=dict)
+    release: threading.Event = field(default_factory=threading.Event)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     url: str = ""
 
@@ -195,6 +198,12 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(2)  # mid-body: the client sees a broken download
                 return
+            hold = state.hold_at.pop(name, None) if self.command == "GET" else None
+            if hold is not None:
+                self.wfile.write(data[start : start + hold])
+                self.wfile.flush()
+                state.release.wait(timeout=30)
+                start += hold
             self.wfile.write(data[start:])
 
     return Handler

@@ -16,6 +16,7 @@ from cloze_app.core.settings import Settings  # noqa: E402
 from cloze_app.gui.models_page import COLUMNS, ModelsPage  # noqa: E402
 from cloze_app.gui.settings_dialog import SettingsDialog  # noqa: E402
 from tests.hub_server import HubServer, running_hub  # noqa: E402
+from tests.tinymodels import WORDPIECE, wordpiece_tokenizer, write_model_folder  # noqa: E402
 
 JOB_TIMEOUT_MS = 60_000
 
@@ -141,12 +142,14 @@ def test_download_shows_progress_and_installs(
 
 
 def test_cancel_stops_a_download_and_keeps_what_arrived(
-    qtbot, page: ModelsPage, hub: HubServer, tiny_model_dir: Path
+    qtbot, page: ModelsPage, hub: HubServer, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    (tiny_model_dir / MANIFEST_NAME).unlink()
-    big = tiny_model_dir / "model.onnx"
-    assert big.stat().st_size > 70_000
-    hub.add_folder("someone/tiny-wp", tiny_model_dir)
+    folder = write_model_folder(
+        tmp_path / "big", wordpiece_tokenizer(["cat", "dog"]), WORDPIECE, max_length=2048
+    )
+    (folder / MANIFEST_NAME).unlink()
+    assert (folder / "model.onnx").stat().st_size > 100_000  # several download chunks
+    hub.add_folder("someone/tiny-wp", folder)
     hub.hold_at["model.onnx"] = 70_000  # the server pauses mid-file until released
 
     with qtbot.waitSignal(page.progress_changed, timeout=JOB_TIMEOUT_MS):

@@ -1,0 +1,475 @@
+"""The Models page of the settings dialog: installed models, add / convert / download, remove, default.
+
+Installing, converting, downloading and measuring run on a background thread (one job at a
+time); progress and results come back by signal. Register the page with
+``install_models_page(window)``, or add ``ModelsPage()`` to a dialog with ``add_page``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cloze_app.core import install
+from cloze_app.core.catalog import CATALOG
+from cloze_app.core.errors import ClozeError
+from cloze_app.core.registry import ModelRegistry
+from cloze_app.core.settings import Settings
+from cloze_app.core.speed import SpeedMeasurement, measure_speed, read_speed, save_speed
+from cloze_app.core.types import ModelInfo
+
+Index = QModelIndex | QPersistentModelIndex
+Work = Callable[["_JobSignals", threading.Event], Any]
+COLUMNS = ("Model", "Languages", "Size", "Quantization", "License", "Speed")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def _speed(measurement: SpeedMeasurement | None) -> str:
+    if measurement is None:
+        return "not measured"
+    ms = measurement.median_ms
+    return f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
+
+
+class InstalledModels(QAbstractTableModel):
+    """The installed models as a table; the default one is shown in bold with a ★."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._models: list[ModelInfo] = []
+        self._speeds: dict[str, SpeedMeasurement | None] = {}
+        self.default_id = ""
+
+    def reload(self, default_id: str) -> None:
+        """Read the models from disk again."""
+        self.beginResetModel()
+        self._models = ModelRegistry().models()
+        self._speeds = {m.id: read_speed(m.id) for m in self._models}
+        self.default_id = default_id
+        self.endResetModel()
+
+    def model_at(self, row: int) -> ModelInfo | None:
+        """The model in ``row`` (None outside the table)."""
+        return self._models[row] if 0 <= row < len(self._models) else None
+
+    def row_of(self, model_id: str) -> int:
+        """The row of a model id, or -1."""
+        return next((row for row, m in enumerate(self._models) if m.id == model_id), -1)
+
+    def speed(self, model_id: str) -> SpeedMeasurement | None:
+        """The stored speed measurement of a model."""
+        return self._speeds.get(model_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self._models)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: Index, role: int = 0) -> Any:
+        info = self.model_at(index.row()) if index.isValid() else None
+        if info is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            star = " ★" if info.id == self.default_id else ""
+            values = (
+                info.name + (" (bundled)" if info.bundled else "") + star,
+                ", ".join(info.languages) or "?",
+                _size(info.size_bytes),
+                info.quantization,
+                info.license,
+                _speed(self._speeds.get(info.id)),
+            )
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{info.id}\n{info.path}"
+        if role == Qt.ItemDataRole.UserRole:
+            return info.id
+        return None
+
+
+class _JobSignals(QObject):
+    stage = Signal(str)
+    progress = Signal(object)  # DownloadProgress
+    finished = Signal(object)  # the job's result
+    failed = Signal(str)
+
+
+class _Job(QRunnable):
+    """Runs ``work(signals, cancel)`` on a pool thread and reports by signal."""
+
+    def __init__(self, work: Work, cancel: threading.Event) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # Python owns the job: Qt must not delete it under our feet
+        self.signals = _JobSignals()
+        self._work, self._cancel = work, cancel
+
+    def run(self) -> None:
+        try:
+            result = self._work(self.signals, self._cancel)
+        except ClozeError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the page shows every failure
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.finished.emit(result)
+
+
+class ModelsPage(QWidget):
+    """Settings page for models.
+
+    Signals:
+        models_changed(): a model was installed or removed (the list was reloaded).
+        job_finished(bool, str): a background job ended: success and the message shown.
+        progress_changed(object): download progress (a ``DownloadProgress``).
+    """
+
+    models_changed = Signal()
+    job_finished = Signal(bool, str)
+    progress_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelsPage")
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._cancel: threading.Event | None = None
+        self._job: _Job | None = None
+        self._jobs: list[_Job] = []
+        self._chosen_default: str | None = None
+        self.confirm: Callable[[str], bool] = self._ask  # tests replace this
+        self.table = InstalledModels(self)
+        self.view = QTableView()
+        self.view.setObjectName("installedModels")
+        self.view.setAccessibleName("Installed models")
+        self.view.setModel(self.table)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.details = QLabel()
+        self.details.setObjectName("modelDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.add_button = self._button("&Add ONNX folder…", self._pick_folder)
+        self.convert_button = self._button("&Convert checkpoint…", self._pick_checkpoint)
+        self.remove_button = self._button("&Remove", self.remove_selected)
+        self.default_button = self._button("Use as &default", self.make_selected_default)
+        self.measure_button = self._button("&Measure speed", self.measure_selected)
+        actions = QHBoxLayout()
+        for button in (self.add_button, self.convert_button, self.remove_button, self.default_button,
+                       self.measure_button):  # fmt: skip
+            actions.addWidget(button)
+        actions.addStretch(1)
+
+        self.catalog = QTreeWidget()
+        self.catalog.setObjectName("catalog")
+        self.catalog.setAccessibleName("Models to download")
+        self.catalog.setRootIsDecorated(False)
+        self.catalog.setHeaderLabels(["Model", "Languages", "Download", "License", "How"])
+        for entry in CATALOG:
+            how = "ready (int8 ONNX)" if entry.ready_onnx else "converted here (needs cloze[convert])"
+            item = QTreeWidgetItem(
+                [entry.name, ", ".join(entry.languages), f"~{entry.download_mb} MB", entry.license, how]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
+            item.setToolTip(0, f"{entry.repo}\n{entry.description}")
+            self.catalog.addTopLevelItem(item)
+        for column in range(5):
+            self.catalog.resizeColumnToContents(column)
+        self.repo = QLineEdit()
+        self.repo.setObjectName("repoId")
+        self.repo.setPlaceholderText("or any Hub repo id, e.g. dbmdz/bert-base-italian-cased")
+        self.download_button = self._button("Do&wnload", self.download_selected)
+        hub_row = QHBoxLayout()
+        hub_row.addWidget(self.repo, 1)
+        hub_row.addWidget(self.download_button)
+        hub = QGroupBox("Download from the Hugging Face Hub")
+        hub_layout = QVBoxLayout(hub)
+        hub_layout.addWidget(self.catalog)
+        hub_layout.addLayout(hub_row)
+
+        self.status = QLabel()
+        self.status.setObjectName("jobStatus")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("jobProgress")
+        self.progress.hide()
+        self.cancel_button = self._button("Cancel", self.cancel_job)
+        self.cancel_button.hide()
+        job_row = QHBoxLayout()
+        job_row.addWidget(self.progress, 1)
+        job_row.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 2)
+        layout.addWidget(self.details)
+        layout.addLayout(actions)
+        layout.addWidget(hub, 2)
+        layout.addWidget(self.status)
+        layout.addLayout(job_row)
+        self.view.selectionModel().selectionChanged.connect(self._show_details)
+        self.reload()
+
+    def _button(self, text: str, slot: Callable[[], Any]) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        return button
+
+    # ----- list and details
+    def reload(self, select: str | None = None) -> None:
+        """Re-read the installed models; keep (or move to) the selection."""
+        current = select or self.selected_id()
+        self.table.reload(self._chosen_default or install.default_model_id())
+        row = self.table.row_of(current) if current else -1
+        self.view.selectRow(max(row, 0) if self.table.rowCount() else -1)
+        self._show_details()
+
+    def selected_id(self) -> str:
+        """The id of the selected installed model ("" when none)."""
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        info = self.table.model_at(rows[0].row()) if rows else None
+        return info.id if info else ""
+
+    def _selected(self) -> ModelInfo | None:
+        return self.table.model_at(self.table.row_of(self.selected_id()))
+
+    @Slot()
+    def _show_details(self) -> None:
+        info = self._selected()
+        busy = self._job is not None
+        self.remove_button.setEnabled(bool(info) and not (info and info.bundled) and not busy)
+        self.default_button.setEnabled(bool(info) and not busy)
+        self.measure_button.setEnabled(bool(info) and not busy)
+        if info is None:
+            self.details.setText("No model is installed yet: add a folder or download one below.")
+            return
+        speed = self.table.speed(info.id)
+        lines = [
+            f"<b>{info.name}</b> ({info.id}){' — default' if info.id == self.table.default_id else ''}",
+            f"Mask token {info.mask_token}, {'cased' if info.cased else 'uncased'}, up to {info.max_length} "
+            f"tokens, {info.quantization}. Speed: {_speed(speed)}"
+            + (f" (measured {speed.measured_at[:10]})" if speed else "")
+            + ".",
+            f"From: {info.source}",
+        ]
+        if "agreement_top5" in info.extra:
+            lines.append(f"int8 keeps {float(info.extra['agreement_top5']):.0%} of fp32's top-5 candidates.")
+        self.details.setText("<br>".join(lines))
+
+    # ----- background jobs
+    def _start(self, label: str, work: Work, done: Callable[[Any], str], downloading: bool = False) -> bool:
+        if self._job is not None:
+            self.status.setText("Another model job is still running; wait for it or cancel it.")
+            return False
+        self._cancel = threading.Event()
+        job = _Job(work, self._cancel)
+        job.signals.stage.connect(self.status.setText)
+        job.signals.progress.connect(self._on_progress)
+        job.signals.finished.connect(lambda result: self._finish(True, done(result)))
+        job.signals.failed.connect(lambda message: self._finish(False, message))
+        self._job = job
+        self._jobs.append(job)  # kept until the page goes: run() may still be returning after "finished"
+        self.status.setText(label)
+        self.progress.setRange(0, 0 if not downloading else 1000)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        for button in (self.add_button, self.convert_button, self.download_button):
+            button.setEnabled(False)
+        self._show_details()
+        self._pool.start(job)
+        return True
+
+    @Slot(object)
+    def _on_progress(self, progress: Any) -> None:
+        if progress.total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * progress.done / progress.total))
+            self.progress.setFormat(f"{progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB")
+        self.progress_changed.emit(progress)
+
+    def _finish(self, ok: bool, message: str) -> None:
+        self._job, self._cancel = None, None
+        self.progress.hide()
+        self.cancel_button.hide()
+        for button in (self.add_button, self.convert_button, self.download_button):
+            button.setEnabled(True)
+        self.status.setText(message)
+        self.reload()
+        if ok:
+            self.models_changed.emit()
+        self.job_finished.emit(ok, message)
+
+    @Slot()
+    def cancel_job(self) -> None:
+        """Stop the running job (a download keeps what it fetched and resumes next time)."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+
+    @staticmethod
+    def _installed_message(result: install.InstallResult) -> str:
+        text = f"Installed {result.info.name} ({result.info.quantization}, {_size(result.info.size_bytes)})."
+        if result.agreement is not None:
+            text += f" Check: {result.agreement.describe()}."
+        return " ".join([text, *result.warnings])
+
+    def add_folder(self, folder: Path) -> bool:
+        """Install an ONNX model folder in the background."""
+        return self._start(
+            f"Installing {folder}…",
+            lambda sig, cancel: install.install_folder(folder, on_stage=sig.stage.emit, cancel=cancel),
+            self._installed_message,
+        )
+
+    def convert_folder(self, folder: Path) -> bool:
+        """Convert a Hugging Face checkpoint to int8 ONNX and install it, in the background."""
+        return self._start(
+            f"Converting {folder}…",
+            lambda sig, cancel: install.convert_and_install(folder, on_stage=sig.stage.emit, cancel=cancel),
+            self._installed_message,
+        )
+
+    def download(self, id_or_repo: str) -> bool:
+        """Download a catalog model or Hub repo, convert if needed and install, in the background."""
+        from cloze_app.core.hub import download_model
+
+        def work(sig: _JobSignals, cancel: threading.Event) -> install.InstallResult:
+            return download_model(
+                id_or_repo, progress=sig.progress.emit, on_stage=sig.stage.emit, cancel=cancel
+            )
+
+        return self._start(f"Downloading {id_or_repo}…", work, self._installed_message, downloading=True)
+
+    @Slot()
+    def download_selected(self) -> None:
+        """Download the repo typed in, else the catalog entry selected."""
+        item = self.catalog.currentItem()
+        wanted = self.repo.text().strip() or (str(item.data(0, Qt.ItemDataRole.UserRole)) if item else "")
+        if not wanted:
+            self.status.setText("Choose a model in the list or type a Hub repo id.")
+            return
+        self.download(wanted)
+
+    @Slot()
+    def measure_selected(self) -> None:
+        """Time the selected model on this machine."""
+        info = self._selected()
+        if info is None:
+            return
+
+        def work(_sig: _JobSignals, _cancel: threading.Event) -> SpeedMeasurement:
+            measurement = measure_speed(Path(info.path))
+            save_speed(measurement)
+            return measurement
+
+        self._start(f"Measuring {info.name}…", work, lambda m: f"{info.name}: {_speed(m)} per run (median).")
+
+    # ----- remove and default
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Remove model", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def remove_selected(self) -> None:
+        """Delete the selected model after asking."""
+        info = self._selected()
+        if info is None or not self.confirm(
+            f"Delete {info.name} ({_size(info.size_bytes)}) from this computer?"
+        ):
+            return
+        try:
+            install.remove_model(info.id)
+        except ClozeError as exc:
+            self.status.setText(str(exc))
+            return
+        if self._chosen_default == info.id:
+            self._chosen_default = None
+        self.status.setText(f"Removed {info.name}.")
+        self.reload()
+        self.models_changed.emit()
+
+    @Slot()
+    def make_selected_default(self) -> None:
+        """Choose the selected model; it is used once the dialog is applied."""
+        info = self._selected()
+        if info is None:
+            return
+        self._chosen_default = info.id
+        self.status.setText(f"{info.name} will be used after OK or Apply.")
+        self.reload(select=info.id)
+
+    def apply_to(self, settings: Settings) -> Settings:
+        """The settings dialog's hook: the default chosen on this page, if any."""
+        return replace(settings, model=self._chosen_default) if self._chosen_default else settings
+
+    # ----- file pickers
+    @Slot()
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with an ONNX model and tokenizer.json")
+        if folder:
+            self.add_folder(Path(folder))
+
+    @Slot()
+    def _pick_checkpoint(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Hugging Face checkpoint folder (config.json, safetensors)"
+        )
+        if folder:
+            self.convert_folder(Path(folder))
+
+
+def install_models_page(window: Any) -> None:
+    """Add the Models page to every settings dialog ``window`` opens; closing it cancels a job."""
+
+    def factory(dialog: Any) -> ModelsPage:
+        page = ModelsPage()
+        dialog.finished.connect(page.cancel_job)
+        return page
+
+    window.add_settings_page(factory, "&Models")
