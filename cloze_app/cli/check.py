@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.checker import CheckReport, check_text
+from cloze_app.core.checker import CheckerThresholds, CheckReport, check_text
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,11 @@ def open_engine(args: argparse.Namespace) -> Any:
     """Load the engine named by ``--model``/``--provider``; a fallback is reported on stderr."""
     from cloze_app.core.engine import ClozeEngine
 
-    engine = ClozeEngine.load(getattr(args, "model", None), provider=getattr(args, "provider", None))
+    engine = ClozeEngine.load(
+        getattr(args, "model", None),
+        provider=getattr(args, "provider", None),
+        threads=getattr(args, "threads", 0),
+    )
     reason = engine.provider_report.fallback_reason
     if reason:
         print(f"cloze: {reason}", file=sys.stderr)
@@ -82,9 +86,15 @@ def report_text(report: CheckReport, name: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Check the text and print the flags."""
     text = read_text_argument(args.source)
+    tuned = CheckerThresholds.tuned()
+    thresholds = replace(
+        tuned,
+        keep_rank=tuned.keep_rank if args.keep_rank is None else args.keep_rank,
+        margin=tuned.margin if args.margin is None else args.margin,
+    )
     engine = open_engine(args)
     try:
-        report = check_text(engine, text)
+        report = check_text(engine, text, thresholds)
     finally:
         engine.close()
     name = args.source if text is not args.source and args.source != "-" else "text"
@@ -104,5 +114,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "source", metavar="FILE|TEXT", help="a file to check, - for stdin, or the text itself"
     )
     parser.add_argument("--json", action="store_true", help="print the flags as JSON")
+    parser.add_argument(
+        "--keep-rank",
+        type=int,
+        metavar="N",
+        help="never flag a word the model ranks in its top N (default: tuned)",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        metavar="X",
+        help="flag when a word is e^X times less likely than another (default: tuned)",
+    )
     add_model_arguments(parser)
     parser.set_defaults(func=run)
