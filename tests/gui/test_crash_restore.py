@@ -1,0 +1,72 @@
+"""Kill the app (SIGKILL, no chance to clean up) and check the typed text comes back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cloze_app.core.autosave import AutosaveStore, autosave_path
+from cloze_app.core.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+TYPED = "A draft nobody saved: the ___ sat on the mat."
+
+CHILD = textwrap.dedent(
+    """
+    import json, os, signal, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    from cloze_app.core.autosave import autosave_path
+    from cloze_app.core.settings import Settings
+    from cloze_app.gui.main_window import MainWindow
+
+    app = QApplication([])
+    window = MainWindow(settings=Settings(model=sys.argv[1]))
+    window.show()
+    window.editor.selectAll()
+    QTest.keyClicks(window.editor, sys.argv[2])
+
+    def kill_once_saved():
+        try:
+            saved = json.loads(autosave_path().read_text(encoding="utf-8"))["text"]
+        except (OSError, ValueError, KeyError):
+            saved = ""
+        if saved == sys.argv[2]:
+            os.kill(os.getpid(), signal.SIGKILL)  # no closeEvent, no atexit, nothing
+
+    timer = QTimer()
+    timer.timeout.connect(kill_once_saved)
+    timer.start(50)
+    QTimer.singleShot(60_000, lambda: sys.exit(3))
+    app.exec()
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_text_typed_before_a_kill_is_restored(qtbot, make_window, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tiny_model_dir), TYPED],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode(errors="replace")
+    snapshot = AutosaveStore(autosave_path()).load()
+    assert snapshot is not None and not snapshot.closed_cleanly
+
+    window = make_window(Settings(model=str(tiny_model_dir), debounce_ms=20))
+    assert window.editor.text() == TYPED
+    assert window.editor.document().isModified()
+    assert "restored" in window.message_bar.text()
+    assert window.editor.textCursor().position() == len(TYPED)

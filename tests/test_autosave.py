@@ -1,0 +1,60 @@
+"""Document autosave: atomic snapshots that survive a crash, and honest loading of bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cloze_app.core import paths
+from cloze_app.core.autosave import AutosavedDocument, AutosaveStore, autosave_path
+
+
+def test_a_snapshot_round_trips(tmp_path: Path) -> None:
+    store = AutosaveStore(tmp_path / "a.json")
+    store.save(AutosavedDocument(text="héllo ___\nworld", path="/x/y.md", modified=True, cursor=4))
+    loaded = store.load()
+    assert loaded is not None
+    assert (loaded.text, loaded.path, loaded.modified, loaded.cursor) == (
+        "héllo ___\nworld",
+        "/x/y.md",
+        True,
+        4,
+    )
+    assert loaded.saved_at > 0
+    assert not loaded.closed_cleanly
+
+
+def test_the_default_place_follows_cloze_home() -> None:
+    assert autosave_path().is_relative_to(paths.data_dir())
+
+
+def test_background_saves_are_written_in_order(tmp_path: Path) -> None:
+    store = AutosaveStore(tmp_path / "a.json")
+    for i in range(20):
+        store.save_in_background(AutosavedDocument(text=f"version {i}"))
+    store.close()
+    loaded = store.load()
+    assert loaded is not None and loaded.text == "version 19"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temporary files left behind
+
+
+def test_missing_or_broken_snapshots_load_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    assert AutosaveStore(path).load() is None
+    path.write_text("{ half a file", encoding="utf-8")
+    assert AutosaveStore(path).load() is None
+    path.write_text('{"text": 42}', encoding="utf-8")
+    assert AutosaveStore(path).load() is None
+
+
+def test_odd_fields_fall_back_but_the_text_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"text": "keep me", "path": 7, "cursor": -3, "saved_at": "noon"}', encoding="utf-8")
+    loaded = AutosaveStore(path).load()
+    assert loaded == AutosavedDocument(text="keep me", path="", modified=True, saved_at=0.0, cursor=0)
+
+
+def test_clear_forgets_the_snapshot(tmp_path: Path) -> None:
+    store = AutosaveStore(tmp_path / "a.json")
+    store.save_in_background(AutosavedDocument(text="x"))
+    store.clear()
+    assert store.load() is None
