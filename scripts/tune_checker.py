@@ -1,0 +1,315 @@
+"""Tune the checker's thresholds on BLiMP minimal pairs with a real model; write the result.
+
+For every BLiMP item the model checks the bad sentence's target word and every word of the good
+sentence (two batched ``check_words`` calls per item). Then, for each threshold setting on a
+grid, the same ``judge`` the app uses decides what would be flagged:
+
+* hit rate: the bad word is flagged in the bad sentence (what we want);
+* good-word rate: the good word is flagged in the good sentence (a false alarm on the very word);
+* other-word rate: any other word of a good sentence is flagged (false alarms per word).
+
+Items are split by a hash of their id: half to choose the thresholds ("tune"), half to report
+them ("held out"). The chosen setting maximises hit rate minus good-word rate among settings
+whose false alarms per word of a correct sentence (good and other words) stay under
+``--max-false-alarms``. Writes ``docs/checker-tuning.md`` and ``cloze_app/core/checker_tuned.py``.
+
+    python scripts/tune_checker.py                       # bundled model, all 8,735 items
+    python scripts/tune_checker.py --limit 2000 --cache /tmp/blimp-checks.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cloze_app.core.checker import CheckerThresholds, checkable, judge  # noqa: E402
+from cloze_app.core.types import Candidate, WordCheck  # noqa: E402
+from cloze_app.core.word_spans import word_spans  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
+KEEP_RANKS = (1, 2, 3, 5, 10)
+MARGINS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0)
+MIN_ALT = (-math.inf, -8.0, -6.0, -5.0, -4.0, -3.0, -2.0)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One BLiMP pair as the checker sees it."""
+
+    id: str
+    phenomenon: str
+    bad: WordCheck  # the bad word in the bad sentence
+    good: WordCheck  # the good word in the good sentence
+    others: tuple[WordCheck, ...]  # the other words of the good sentence
+
+    @property
+    def held_out(self) -> bool:
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 2 == 1
+
+
+def _check_to_json(check: WordCheck) -> dict:
+    return {
+        "start": check.start,
+        "end": check.end,
+        "word": check.word,
+        "log_prob": check.log_prob,
+        "rank": check.rank,
+        "alternatives": [[a.word, a.log_prob] for a in check.alternatives],
+    }
+
+
+def _check_from_json(data: dict) -> WordCheck:
+    alternatives = tuple(Candidate(w, math.exp(lp), lp, ()) for w, lp in data["alternatives"])
+    return WordCheck(data["start"], data["end"], data["word"], data["log_prob"], data["rank"], alternatives)
+
+
+def collect(model: str | None, rows: Sequence[dict], top_k: int) -> list[Item]:
+    """Run the model over the pairs (two batched calls per item)."""
+    from cloze_app.core.engine import ClozeEngine
+
+    engine = ClozeEngine.load(model)
+    print(f"model: {engine.info.name} ({engine.folder})", file=sys.stderr)
+    items: list[Item] = []
+    started = time.perf_counter()
+    for n, row in enumerate(rows, start=1):
+        start = row["text"].index("___")
+        bad_text = row["text"].replace("___", row["bad"], 1)
+        good_text = row["text"].replace("___", row["good"], 1)
+        bad_span = (start, start + len(row["bad"]))
+        good_span = (start, start + len(row["good"]))
+        bad = {(c.start, c.end): c for c in engine.check_words(bad_text, spans=[bad_span], top_k=top_k)}
+        spans = [
+            (w.start, w.end) for w in word_spans(good_text) if checkable(w) or (w.start, w.end) == good_span
+        ]
+        if good_span not in spans:
+            spans.append(good_span)
+        good = {(c.start, c.end): c for c in engine.check_words(good_text, spans=spans, top_k=top_k)}
+        if bad_span not in bad or good_span not in good:
+            continue
+        others = tuple(c for span, c in good.items() if span != good_span)
+        items.append(Item(row["id"], row["phenomenon"], bad[bad_span], good[good_span], others))
+        if n % 500 == 0:
+            rate = n / (time.perf_counter() - started)
+            print(f"  {n}/{len(rows)} items ({rate:.1f}/s)", file=sys.stderr)
+    engine.close()
+    return items
+
+
+def save_cache(path: Path, items: Iterable[Item]) -> None:
+    data = [
+        {
+            "id": i.id,
+            "phenomenon": i.phenomenon,
+            "bad": _check_to_json(i.bad),
+            "good": _check_to_json(i.good),
+            "others": [_check_to_json(c) for c in i.others],
+        }
+        for i in items
+    ]
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def load_cache(path: Path) -> list[Item]:
+    return [
+        Item(
+            d["id"],
+            d["phenomenon"],
+            _check_from_json(d["bad"]),
+            _check_from_json(d["good"]),
+            tuple(_check_from_json(c) for c in d["others"]),
+        )
+        for d in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What one threshold setting does on a set of items."""
+
+    hit: float  # bad word flagged in the bad sentence
+    good: float  # good word flagged in the good sentence
+    other: float  # other words of good sentences flagged, per word
+    false_per_word: float  # all false alarms per word of a correct sentence
+    items: int
+
+    @property
+    def gain(self) -> float:
+        return self.hit - self.good
+
+
+def rates(items: Sequence[Item], thresholds: CheckerThresholds) -> Rates:
+    hit = sum(judge(i.bad, thresholds) is not None for i in items)
+    good = sum(judge(i.good, thresholds) is not None for i in items)
+    other_words = sum(len(i.others) for i in items)
+    other = sum(judge(c, thresholds) is not None for i in items for c in i.others)
+    n = max(1, len(items))
+    return Rates(
+        hit / n, good / n, other / max(1, other_words), (good + other) / max(1, n + other_words), len(items)
+    )
+
+
+def grid() -> Iterable[CheckerThresholds]:
+    for keep, margin, min_alt in itertools.product(KEEP_RANKS, MARGINS, MIN_ALT):
+        yield CheckerThresholds(keep_rank=keep, margin=margin, min_alternative_log_prob=min_alt)
+
+
+def choose(items: Sequence[Item], max_false: float) -> tuple[CheckerThresholds, Rates, list[tuple]]:
+    table = []
+    for thresholds in grid():
+        r = rates(items, thresholds)
+        table.append((thresholds, r))
+    allowed = [(t, r) for t, r in table if r.false_per_word <= max_false] or table
+    best_t, best_r = max(allowed, key=lambda tr: (round(tr[1].gain, 4), -tr[1].false_per_word))
+    return best_t, best_r, table
+
+
+def _fmt_min_alt(value: float) -> str:
+    return "none" if value == -math.inf else f"{value:g}"
+
+
+def write_outputs(
+    chosen: CheckerThresholds,
+    tune: Rates,
+    held: Rates,
+    per_phenomenon: dict[str, Rates],
+    table: list[tuple],
+    args: argparse.Namespace,
+    model_name: str,
+    n_items: int,
+) -> None:
+    min_alt = chosen.min_alternative_log_prob
+    code = (
+        '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py`` (see docs/checker-tuning.md)."""\n\n'
+        f"KEEP_RANK = {chosen.keep_rank}\n"
+        f"MARGIN = {chosen.margin!r}\n"
+        f"MIN_ALTERNATIVE_LOG_PROB = {min_alt!r}\n"
+    )
+    if min_alt == -math.inf:
+        code = code.replace("= -inf", '= float("-inf")')
+    (REPO / "cloze_app" / "core" / "checker_tuned.py").write_text(code, encoding="utf-8")
+
+    frontier = sorted(table, key=lambda tr: tr[1].false_per_word)
+    best_by_budget = []
+    for budget in (0.01, 0.02, 0.03, 0.05, 0.10, 0.20):
+        ok = [tr for tr in table if tr[1].false_per_word <= budget]
+        if ok:
+            t, r = max(ok, key=lambda tr: tr[1].gain)
+            best_by_budget.append((budget, t, r))
+    lines = [
+        "# Checker thresholds, tuned on BLiMP",
+        "",
+        f"Produced by `python scripts/tune_checker.py {' '.join(args.argv)}` with **{model_name}** on "
+        f"{n_items} BLiMP dev minimal pairs (`../shared/eval/blimp_dev.jsonl`; a development set, so "
+        "these are development numbers). Items are split in half by a hash of their id: one half "
+        "chooses the thresholds, the other half reports them.",
+        "",
+        "For each pair the checker looks at the bad sentence (is the bad word flagged?) and at the good "
+        "sentence (is the good word flagged? is any other word flagged?). A word is flagged when an "
+        "alternative is at least `margin` (natural log) more likely, that alternative has a "
+        "log-probability of at least `min_alternative_log_prob`, and the word itself is not in the "
+        "model's top `keep_rank`.",
+        "",
+        "## Chosen",
+        "",
+        f"`keep_rank = {chosen.keep_rank}`, `margin = {chosen.margin:g}`, "
+        f"`min_alternative_log_prob = {_fmt_min_alt(min_alt)}` — the largest (hit − good-word) rate "
+        f"whose false alarms stay under {args.max_false_alarms:.0%} of the words of correct sentences.",
+        "",
+        "| split | items | bad word flagged (hit) | good word flagged | other words flagged (per word) |",
+        "|---|---|---|---|---|",
+        f"| tune | {tune.items} | {tune.hit:.1%} | {tune.good:.1%} | {tune.other:.1%} |",
+        f"| held out | {held.items} | **{held.hit:.1%}** | **{held.good:.1%}** | {held.other:.1%} |",
+        "",
+        "## Other budgets (tune split)",
+        "",
+        "| false alarms per word ≤ | keep_rank | margin | min alt | hit | good word | other words |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for budget, t, r in best_by_budget:
+        lines.append(
+            f"| {budget:.0%} | {t.keep_rank} | {t.margin:g} | {_fmt_min_alt(t.min_alternative_log_prob)} | "
+            f"{r.hit:.1%} | {r.good:.1%} | {r.other:.1%} |"
+        )
+    lines += [
+        "",
+        "## By phenomenon (held out, chosen thresholds)",
+        "",
+        "| phenomenon | items | bad word flagged | good word flagged |",
+        "|---|---|---|---|",
+    ]
+    for name, r in sorted(per_phenomenon.items(), key=lambda kv: -kv[1].gain):
+        lines.append(f"| {name} | {r.items} | {r.hit:.1%} | {r.good:.1%} |")
+    lines += [
+        "",
+        f"Grid: {len(frontier)} settings (keep_rank {KEEP_RANKS}, margin {MARGINS}, min alt {MIN_ALT}).",
+        "",
+    ]
+    out = REPO / "docs" / "checker-tuning.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines).replace("-inf", "none"), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model id or folder (default: the bundled model)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=0, help="use a random sample of this many items")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--top-k", type=int, default=CheckerThresholds().top_k)
+    parser.add_argument("--max-false-alarms", type=float, default=0.03, help="per word of a correct sentence")
+    parser.add_argument("--cache", type=Path, help="reuse (or write) the model's checks here")
+    parser.add_argument("--dry-run", action="store_true", help="print the result, write nothing")
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+
+    if args.cache and args.cache.is_file():
+        items = load_cache(args.cache)
+        model_name = json.loads(args.cache.with_suffix(".meta.json").read_text())["model"]
+    else:
+        rows = [
+            json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+        if args.limit:
+            random.Random(args.seed).shuffle(rows)
+            rows = rows[: args.limit]
+        from cloze_app.core.engine import ClozeEngine
+
+        probe = ClozeEngine.load(args.model)
+        model_name = f"{probe.info.name} ({probe.info.id})"
+        probe.close()
+        items = collect(args.model, rows, args.top_k)
+        if args.cache:
+            save_cache(args.cache, items)
+            args.cache.with_suffix(".meta.json").write_text(json.dumps({"model": model_name}))
+    tune = [i for i in items if not i.held_out]
+    held = [i for i in items if i.held_out]
+    chosen, tune_rates, table = choose(tune, args.max_false_alarms)
+    held_rates = rates(held, chosen)
+    by_phen: dict[str, list[Item]] = defaultdict(list)
+    for item in held:
+        by_phen[item.phenomenon].append(item)
+    per_phenomenon = {name: rates(group, chosen) for name, group in by_phen.items()}
+    print(f"chosen: {chosen}")
+    print(f"tune:     {tune_rates}")
+    print(f"held out: {held_rates}")
+    if not args.dry_run:
+        write_outputs(chosen, tune_rates, held_rates, per_phenomenon, table, args, model_name, len(items))
+        print("wrote docs/checker-tuning.md and cloze_app/core/checker_tuned.py")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
