@@ -108,6 +108,12 @@ def _size(size_bytes: int) -> str:
     return f"{size_bytes / 1e6:.0f} MB" if size_bytes >= 1e6 else f"{size_bytes / 1e3:.0f} kB"
 
 
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} ms" if value >= 1 else f"{value:.2f} ms"
+
+
 def run_list(args: argparse.Namespace) -> int:
     """Print the installed models, the default first marked with *, and any broken folders."""
     models, broken = ModelRegistry().scan()
@@ -120,7 +126,7 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [f"  {'ID':<28} {'LANGUAGES':<14} {'SIZE':>8} {'QUANT':<6} {'SPEED':>9}  LICENSE"]
     for model in data["models"]:
         mark = "*" if model["id"] == default else " "
-        speed = f"{model['speed_ms']:.1f} ms" if model["speed_ms"] is not None else "-"
+        speed = _ms(model["speed_ms"])
         langs = ",".join(model["languages"]) or "?"
         langs = langs if len(langs) <= 14 else langs[:13] + "…"
         bundled = "  (bundled)" if model["bundled"] else ""
@@ -258,7 +264,11 @@ def run_info(args: argparse.Namespace) -> int:
     data = model_json(info)
     data["default"] = info.id == default_model_id()
     width = max(len(key) for key in data)
-    text = "\n".join(f"{key:<{width}}  {value}" for key, value in data.items() if key != "extra")
+    shown = {key: ", ".join(value) if isinstance(value, list) else value for key, value in data.items()}
+    shown["speed_ms"] = (
+        _ms(data["speed_ms"]) if data["speed_ms"] is not None else "not measured (use --measure)"
+    )
+    text = "\n".join(f"{key:<{width}}  {value}" for key, value in shown.items() if key != "extra")
     text += "".join(f"\n{key:<{width}}  {value}" for key, value in info.extra.items())
     _print(args, data, text)
     return 0

@@ -7,6 +7,7 @@ time); progress and results come back by signal. Register the page with
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,10 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRunnable,
     Qt,
     QThreadPool,
@@ -45,87 +43,12 @@ from PySide6.QtWidgets import (
 from cloze_app.core import install
 from cloze_app.core.catalog import CATALOG
 from cloze_app.core.errors import ClozeError
-from cloze_app.core.registry import ModelRegistry
 from cloze_app.core.settings import Settings
-from cloze_app.core.speed import SpeedMeasurement, measure_speed, read_speed, save_speed
+from cloze_app.core.speed import SpeedMeasurement, measure_speed, save_speed
 from cloze_app.core.types import ModelInfo
+from cloze_app.gui.models_table import InstalledModels, human_size, speed_text
 
-Index = QModelIndex | QPersistentModelIndex
 Work = Callable[["_JobSignals", threading.Event], Any]
-COLUMNS = ("Model", "Languages", "Size", "Quantization", "License", "Speed")
-
-
-def _size(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
-
-
-def _speed(measurement: SpeedMeasurement | None) -> str:
-    if measurement is None:
-        return "not measured"
-    ms = measurement.median_ms
-    return f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
-
-
-class InstalledModels(QAbstractTableModel):
-    """The installed models as a table; the default one is shown in bold with a ★."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._models: list[ModelInfo] = []
-        self._speeds: dict[str, SpeedMeasurement | None] = {}
-        self.default_id = ""
-
-    def reload(self, default_id: str) -> None:
-        """Read the models from disk again."""
-        self.beginResetModel()
-        self._models = ModelRegistry().models()
-        self._speeds = {m.id: read_speed(m.id) for m in self._models}
-        self.default_id = default_id
-        self.endResetModel()
-
-    def model_at(self, row: int) -> ModelInfo | None:
-        """The model in ``row`` (None outside the table)."""
-        return self._models[row] if 0 <= row < len(self._models) else None
-
-    def row_of(self, model_id: str) -> int:
-        """The row of a model id, or -1."""
-        return next((row for row, m in enumerate(self._models) if m.id == model_id), -1)
-
-    def speed(self, model_id: str) -> SpeedMeasurement | None:
-        """The stored speed measurement of a model."""
-        return self._speeds.get(model_id)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(self._models)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = 0) -> Any:
-        info = self.model_at(index.row()) if index.isValid() else None
-        if info is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            star = " ★" if info.id == self.default_id else ""
-            values = (
-                info.name + (" (bundled)" if info.bundled else "") + star,
-                ", ".join(info.languages) or "?",
-                _size(info.size_bytes),
-                info.quantization,
-                info.license,
-                _speed(self._speeds.get(info.id)),
-            )
-            return values[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{info.id}\n{info.path}"
-        if role == Qt.ItemDataRole.UserRole:
-            return info.id
-        return None
 
 
 class _JobSignals(QObject):
@@ -210,15 +133,22 @@ class ModelsPage(QWidget):
         self.catalog.setRootIsDecorated(False)
         self.catalog.setHeaderLabels(["Model", "Languages", "Download", "License", "How"])
         for entry in CATALOG:
-            how = "ready (int8 ONNX)" if entry.ready_onnx else "converted here (needs cloze[convert])"
-            item = QTreeWidgetItem(
-                [entry.name, ", ".join(entry.languages), f"~{entry.download_mb} MB", entry.license, how]
-            )
+            how = "ready, int8" if entry.ready_onnx else "converted here"
+            langs = "about 100 languages" if "mul" in entry.languages else ", ".join(entry.languages)
+            item = QTreeWidgetItem([entry.name, langs, f"~{entry.download_mb} MB", entry.license, how])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
             item.setToolTip(0, f"{entry.repo}\n{entry.description}")
+            item.setToolTip(1, ", ".join(entry.languages))
+            item.setToolTip(
+                4,
+                "The repo holds an int8 ONNX model: nothing to convert."
+                if entry.ready_onnx
+                else "Downloaded as a checkpoint and converted to int8 here (pip install 'cloze[convert]').",
+            )
             self.catalog.addTopLevelItem(item)
         for column in range(5):
             self.catalog.resizeColumnToContents(column)
+        self.catalog.setMinimumHeight(150)
         self.repo = QLineEdit()
         self.repo.setObjectName("repoId")
         self.repo.setPlaceholderText("or any Hub repo id, e.g. dbmdz/bert-base-italian-cased")
@@ -244,7 +174,7 @@ class ModelsPage(QWidget):
         job_row.addWidget(self.cancel_button)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.view, 2)
+        layout.addWidget(self.view, 1)
         layout.addWidget(self.details)
         layout.addLayout(actions)
         layout.addWidget(hub, 2)
@@ -287,17 +217,17 @@ class ModelsPage(QWidget):
             self.details.setText("No model is installed yet: add a folder or download one below.")
             return
         speed = self.table.speed(info.id)
+        default = " — default" if info.id == self.table.default_id else ""
+        measured = f" (measured {speed.measured_at[:10]})" if speed else ""
         lines = [
-            f"<b>{info.name}</b> ({info.id}){' — default' if info.id == self.table.default_id else ''}",
             f"Mask token {info.mask_token}, {'cased' if info.cased else 'uncased'}, up to {info.max_length} "
-            f"tokens, {info.quantization}. Speed: {_speed(speed)}"
-            + (f" (measured {speed.measured_at[:10]})" if speed else "")
-            + ".",
+            f"tokens, {info.quantization}. Speed: {speed_text(speed)}{measured}.",
             f"From: {info.source}",
         ]
         if "agreement_top5" in info.extra:
             lines.append(f"int8 keeps {float(info.extra['agreement_top5']):.0%} of fp32's top-5 candidates.")
-        self.details.setText("<br>".join(lines))
+        title = f"<b>{html.escape(info.name)}</b> ({html.escape(info.id)}){default}"
+        self.details.setText("<br>".join([title, *(html.escape(line) for line in lines)]))
 
     # ----- background jobs
     def _start(self, label: str, work: Work, done: Callable[[Any], str], downloading: bool = False) -> bool:
@@ -354,7 +284,8 @@ class ModelsPage(QWidget):
 
     @staticmethod
     def _installed_message(result: install.InstallResult) -> str:
-        text = f"Installed {result.info.name} ({result.info.quantization}, {_size(result.info.size_bytes)})."
+        info = result.info
+        text = f"Installed {info.name} ({info.quantization}, {human_size(info.size_bytes)})."
         if result.agreement is not None:
             text += f" Check: {result.agreement.describe()}."
         return " ".join([text, *result.warnings])
@@ -408,7 +339,9 @@ class ModelsPage(QWidget):
             save_speed(measurement)
             return measurement
 
-        self._start(f"Measuring {info.name}…", work, lambda m: f"{info.name}: {_speed(m)} per run (median).")
+        self._start(
+            f"Measuring {info.name}…", work, lambda m: f"{info.name}: {speed_text(m)} per run (median)."
+        )
 
     # ----- remove and default
     def _ask(self, question: str) -> bool:
@@ -420,7 +353,7 @@ class ModelsPage(QWidget):
         """Delete the selected model after asking."""
         info = self._selected()
         if info is None or not self.confirm(
-            f"Delete {info.name} ({_size(info.size_bytes)}) from this computer?"
+            f"Delete {info.name} ({human_size(info.size_bytes)}) from this computer?"
         ):
             return
         try:

@@ -13,7 +13,8 @@ from cloze_app.core import paths  # noqa: E402
 from cloze_app.core.install import install_folder  # noqa: E402
 from cloze_app.core.manifest import MANIFEST_NAME  # noqa: E402
 from cloze_app.core.settings import Settings  # noqa: E402
-from cloze_app.gui.models_page import COLUMNS, ModelsPage  # noqa: E402
+from cloze_app.gui.models_page import ModelsPage  # noqa: E402
+from cloze_app.gui.models_table import COLUMNS  # noqa: E402
 from cloze_app.gui.settings_dialog import SettingsDialog  # noqa: E402
 from tests.hub_server import HubServer, running_hub  # noqa: E402
 from tests.tinymodels import WORDPIECE, wordpiece_tokenizer, write_model_folder  # noqa: E402
