@@ -48,5 +48,8 @@ def run_app(argv: list[str]) -> int:
     from cloze_app.gui.main_window import MainWindow
 
     window = MainWindow(open_file=args.file)
+    from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
+
+    add_exercise_and_check_modes(window)
     window.show()
     return int(app.exec())

@@ -14,6 +14,7 @@ from cloze_app.core.checker import CheckerThresholds
 from cloze_app.core.settings import Settings
 from cloze_app.gui.check_marks import Edit, shift_span
 from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel
+from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from tests.gui.conftest import LOAD_TIMEOUT_MS
 from tests.learner_models import PASSAGE, dog_model, passage_model
 
@@ -23,9 +24,9 @@ STRICT = CheckerThresholds(keep_rank=2, margin=3.0, min_alternative_log_prob=-6.
 
 def _panel(qtbot, make_window, folder: Path):  # type: ignore[no-untyped-def]
     window = make_window(Settings(model=str(folder), debounce_ms=20))
-    panel = CheckPanel(window.service, window.editor)
+    _, panel = add_exercise_and_check_modes(window)  # as the app does
+    assert window.modes.tabText(window.modes.indexOf(panel)) == "&Check"
     panel.thresholds = STRICT
-    window.add_mode(panel, "&Check")
     window.modes.setCurrentWidget(panel)
     return window, panel
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloze_app.core.settings import Settings
+from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from cloze_app.gui.exercise_panel import ExercisePanel
 from tests.gui.conftest import LOAD_TIMEOUT_MS
 from tests.learner_models import DOG_TEXT, PASSAGE, dog_model, passage_model
@@ -16,8 +17,8 @@ from tests.learner_models import DOG_TEXT, PASSAGE, dog_model, passage_model
 @pytest.fixture
 def panel(qtbot, make_window, tmp_path: Path) -> ExercisePanel:  # type: ignore[no-untyped-def]
     window = make_window(Settings(model=str(passage_model(tmp_path / "passage")), debounce_ms=20))
-    panel = ExercisePanel(window.service, window.editor)
-    window.add_mode(panel, "E&xercise")
+    panel, _ = add_exercise_and_check_modes(window)  # as the app does
+    assert window.modes.tabText(window.modes.indexOf(panel)) == "E&xercise"
     window.modes.setCurrentWidget(panel)
     window.editor.setPlainText(PASSAGE)
     return panel
