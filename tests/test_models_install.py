@@ -220,3 +220,22 @@ def test_model_ids_are_folder_safe() -> None:
     assert model_id_for("My Model (v2)") == "My-Model-v2"
     with pytest.raises(ModelError):
         model_id_for("../..")
+
+
+def test_onnx_weights_stored_outside_the_folder_are_refused(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx.external_data_helper import set_external_data
+
+    tok = wordpiece_tokenizer(["cat"])
+    graph = build_graph(tok)
+    prior = next(t for t in graph.graph.initializer if t.name == "PRIOR")
+    set_external_data(prior, location="../../weights.bin")
+    prior.ClearField("raw_data")
+    folder = tmp_path / "sneaky"
+    folder.mkdir()
+    onnx.save(graph, str(folder / "model.onnx"))
+    tok.save(str(folder / "tokenizer.json"))
+
+    with pytest.raises(ModelError, match="outside its folder"):
+        install_folder(folder)
+    assert installed_ids() == []

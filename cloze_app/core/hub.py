@@ -24,7 +24,13 @@ from cloze_app.core.catalog import find_entry
 from cloze_app.core.convert import MIN_AGREEMENT, StageFn, require
 from cloze_app.core.errors import ModelError
 from cloze_app.core.inspect_model import CHECKPOINT_WEIGHTS, INFO_FILES, ONNX_CANDIDATES, PICKLE_WEIGHTS
-from cloze_app.core.install import InstallResult, convert_and_install, install_folder, model_id_for
+from cloze_app.core.install import (
+    InstallResult,
+    check_free_id,
+    convert_and_install,
+    install_folder,
+    model_id_for,
+)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 CHUNK = 1 << 16
@@ -141,7 +147,7 @@ def list_remote(repo: str, revision: str = "main", *, endpoint: str | None = Non
 
     endpoint = endpoint or hub_endpoint()
     try:
-        info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True)
+        info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True, timeout=30)
     except _network_errors() as exc:
         raise _hub_errors(endpoint, repo, exc) from exc  # type: ignore[arg-type]
     names = {
@@ -294,6 +300,8 @@ def download_model(
     if "/" not in repo:
         raise ModelError(f"{id_or_repo!r} is neither a catalog model nor a Hub repo id like 'org/name'.")
     endpoint = hub_endpoint()
+    model_id = model_id or (entry.id if entry else model_id_for(repo))
+    check_free_id(model_id, replace_existing)  # before fetching hundreds of megabytes
     stage(f"Asking {endpoint} for the files of {repo}")
     remote = list_remote(repo, revision, endpoint=endpoint)
     if remote.layout == "checkpoint":
@@ -301,7 +309,7 @@ def download_model(
     stage(f"Downloading {len(remote.files)} files ({remote.total_bytes / 1e6:.1f} MB)")
     folder = download_files(remote, endpoint=endpoint, progress=progress, cancel=cancel)
     options: dict[str, Any] = {
-        "model_id": model_id or (entry.id if entry else model_id_for(repo)),
+        "model_id": model_id,
         "source_label": f"{endpoint}/{repo} (revision {remote.revision})",
         "make_default": make_default,
         "replace_existing": replace_existing,

@@ -195,6 +195,37 @@ def quantization_of(onnx_file: Path) -> str:
     return "int8" if any(node.op_type in quantized for node in model.graph.node) else "fp32"
 
 
+def external_data_of(onnx_file: Path) -> tuple[str, ...] | None:
+    """The files an ONNX graph keeps its weights in, each checked to stay beside the graph.
+
+    Returns None when the ``onnx`` package is not installed (the check then falls to onnxruntime).
+
+    Raises:
+        ModelError: when a location is absolute or climbs out of the folder (``../``).
+    """
+    try:
+        import onnx
+    except ImportError:
+        return None
+    from cloze_app.core.manifest import safe_relative_path
+
+    model = onnx.load(str(onnx_file), load_external_data=False)
+    locations: list[str] = []
+    for tensor in model.graph.initializer:
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        location = next((entry.value for entry in tensor.external_data if entry.key == "location"), "")
+        try:
+            safe_relative_path(location)
+        except ModelError as exc:
+            raise ModelError(
+                f"{onnx_file.name} keeps weights in {location!r}, outside its folder; refused."
+            ) from exc
+        if location not in locations:
+            locations.append(location)
+    return tuple(locations)
+
+
 def inspect_folder(folder: Path) -> ModelFacts:
     """Look at a folder and say what kind of model it holds and what its manifest should say.
 

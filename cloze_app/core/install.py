@@ -29,7 +29,7 @@ from cloze_app.core.convert import (
     quantize_checked,
 )
 from cloze_app.core.errors import ModelError
-from cloze_app.core.inspect_model import ModelFacts, inspect_folder, quantization_of
+from cloze_app.core.inspect_model import ModelFacts, external_data_of, inspect_folder, quantization_of
 from cloze_app.core.manifest import (
     MANIFEST_NAME,
     MODEL_FILE,
@@ -70,7 +70,8 @@ def _staging_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="model-", dir=root))
 
 
-def _check_free_id(model_id: str, replace_existing: bool) -> Path:
+def check_free_id(model_id: str, replace_existing: bool) -> Path:
+    """The folder a model with this id goes to; raise when the id is unusable or taken."""
     model_id_ok = model_id_for(model_id) == model_id
     if not model_id_ok:
         raise ModelError(f"{model_id!r} is not a usable model id (letters, digits, '.', '_', '-').")
@@ -112,6 +113,10 @@ def _check_runs(staging: Path, mask_token: str, max_length: int) -> None:
     """Load the graph and fill one blank: right inputs, a ``logits`` output covering the vocabulary."""
     from tokenizers import Tokenizer
 
+    listed = set(read_manifest(staging).files)
+    for name in external_data_of(staging / MODEL_FILE) or ():
+        if name not in listed:
+            raise ModelError(f"model.onnx keeps weights in {name}, which the manifest does not list.")
     tokenizer = Tokenizer.from_file(str(staging / TOKENIZER_FILE))
     mask_id = tokenizer.token_to_id(mask_token)
     if mask_id is None:
@@ -145,10 +150,21 @@ def _stage_onnx_folder(
     shutil.copy2(facts.tokenizer_file, staging / TOKENIZER_FILE)
     for name in facts.info_files:
         shutil.copy2(facts.folder / name, staging / name)
-    for suffix in ("_data", ".data"):  # weights stored beside the graph keep the name it refers to
-        data = facts.onnx_file.with_name(facts.onnx_file.name + suffix)
-        if data.is_file():
-            shutil.copy2(data, staging / data.name)
+    external = external_data_of(facts.onnx_file)
+    if external is None:  # without the onnx package: the names exporters use
+        external = tuple(
+            facts.onnx_file.name + s
+            for s in ("_data", ".data")
+            if facts.onnx_file.with_name(facts.onnx_file.name + s).is_file()
+        )
+    for name in external:  # weights stored beside the graph keep the name the graph refers to
+        source = facts.onnx_file.parent / safe_relative_path(name)
+        if not source.is_file():
+            raise ModelError(
+                f"{facts.onnx_file.name} needs {name}, which is missing from {facts.onnx_file.parent}."
+            )
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, staging / name)
     quantization, agreement = facts.quantization, None
     if quantization == "fp32" and quantize:
         on_stage("Quantizing to int8 and comparing with fp32")
@@ -224,11 +240,11 @@ def install_folder(
         agreement, notes = _agreement, list[str]()
         if facts is None:
             model_id = model_id or read_manifest(source).id
-            target = _check_free_id(model_id, replace_existing)
+            target = check_free_id(model_id, replace_existing)
             _copy_cloze_folder(source, staging, model_id)
         else:
             model_id = model_id or model_id_for(facts.name if "/" in facts.name else source.name)
-            target = _check_free_id(model_id, replace_existing)
+            target = check_free_id(model_id, replace_existing)
             quantization, measured, notes = _stage_onnx_folder(
                 facts,
                 staging,
@@ -242,7 +258,11 @@ def install_folder(
             if agreement is not None:
                 extra["agreement_top5"] = round(agreement.top5, 4)
                 extra["agreement_top1"] = round(agreement.top1, 4)
-            stored = [p.name for p in staging.iterdir() if p.name not in (MODEL_FILE, TOKENIZER_FILE)]
+            stored = [
+                p.relative_to(staging).as_posix()
+                for p in staging.rglob("*")
+                if p.is_file() and p.name not in (MODEL_FILE, TOKENIZER_FILE)
+            ]
             manifest = manifest_for_files(
                 staging,
                 id=model_id,
