@@ -86,6 +86,14 @@ def test_download_from_the_hub(
     (tiny_bpe_model_dir / MANIFEST_NAME).unlink()  # a plain ONNX repo: model.onnx + tokenizer.json
     hub.add_folder("someone/tiny-bpe", tiny_bpe_model_dir)
 
+    planned = cli_json(capsys, "download", "someone/tiny-bpe", "--dry-run")
+    assert isinstance(planned, dict) and planned["layout"] == "onnx"
+    assert [f["name"] for f in planned["files"]] == ["model.onnx", "tokenizer.json"]
+    assert planned["total_bytes"] == sum(
+        (tiny_bpe_model_dir / f["name"]).stat().st_size for f in planned["files"]
+    )
+    assert [p for _m, p, _r in hub.requests if "/resolve/" in p] == []  # nothing downloaded yet
+
     result = cli_json(capsys, "download", "someone/tiny-bpe", "--default")
 
     assert isinstance(result, dict) and result["installed"]["id"] == "tiny-bpe"

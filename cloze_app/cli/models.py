@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     download = sub.add_parser("download", help="download a catalog model or a Hub repo (org/name)")
     download.add_argument("model", metavar="ID|REPO", help="catalog id (see `models catalog`) or Hub repo id")
     download.add_argument("--revision", default="main", help="branch, tag or commit (default main)")
+    download.add_argument(
+        "--dry-run", action="store_true", help="only show the files and exact size; download nothing"
+    )
     download.set_defaults(func=run_download)
 
     for command in (add, convert, download):
@@ -213,6 +216,8 @@ def run_download(args: argparse.Namespace) -> int:
     """Download (resuming when possible), convert if needed, install."""
     from cloze_app.core.hub import download_model
 
+    if args.dry_run:
+        return _dry_run(args)
     progress = _ProgressLine(args.json)
     try:
         result = download_model(
@@ -229,6 +234,31 @@ def run_download(args: argparse.Namespace) -> int:
         if not args.json:
             print(file=sys.stderr)
     return _report(args, result)
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    from cloze_app.core.catalog import find_entry
+    from cloze_app.core.hub import list_remote
+
+    entry = find_entry(args.model)
+    repo = entry.repo if entry else args.model
+    remote = list_remote(repo, args.revision)
+    data = {
+        "repo": repo,
+        "revision": remote.revision,
+        "layout": remote.layout,
+        "files": [{"name": f.name, "size": f.size} for f in remote.files],
+        "total_bytes": remote.total_bytes,
+        "license": entry.license if entry else None,
+        "languages": list(entry.languages) if entry else None,
+    }
+    how = "int8/ONNX, ready to install" if remote.layout == "onnx" else "a checkpoint, converted here"
+    lines = [f"{repo} at {remote.revision[:12]}: {how}; {remote.total_bytes / 1e6:.1f} MB to download"]
+    lines += [f"  {f.name:<36} {(f.size or 0) / 1e6:9.1f} MB" for f in remote.files]
+    if entry:
+        lines.append(f"License {entry.license}; languages {', '.join(entry.languages)}.")
+    _print(args, data, "\n".join(lines))
+    return 0
 
 
 def run_catalog(args: argparse.Namespace) -> int:

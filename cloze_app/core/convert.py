@@ -307,9 +307,7 @@ def convert_checkpoint(
     facts = inspect_folder(work_dir)
     _check(cancel)
     if not quantize:
-        return ConversionResult(
-            work_dir, None, ("Kept the fp32 model: it is about 4x larger and slower than int8.",)
-        )
+        return ConversionResult(work_dir, None, ("Kept the fp32 model: it is larger and slower than int8.",))
     stage("Quantizing to int8 and comparing with fp32")
     int8_file = work_dir / "model-int8.onnx"
     agreement, notes = quantize_checked(
