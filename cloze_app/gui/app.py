@@ -51,5 +51,8 @@ def run_app(argv: list[str]) -> int:
     from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 
     add_exercise_and_check_modes(window)
+    from cloze_app.gui.models_page import install_models_page
+
+    install_models_page(window)  # Settings → Models
     window.show()
     return int(app.exec())
