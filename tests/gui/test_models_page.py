@@ -175,3 +175,17 @@ def test_convert_a_checkpoint_from_the_page(qtbot, page: ModelsPage, tmp_path: P
     assert finished.args[0] is True, finished.args[1]
     assert shown_rows(page)[0][3] == "int8"
     assert "int8 keeps 100%" in page.status.text()
+
+
+def test_the_settings_dialog_of_the_window_has_the_models_page(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from cloze_app.gui.models_page import install_models_page
+
+    window = make_window()
+    install_models_page(window)
+    dialog = window.open_settings()
+
+    titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    assert "Models" in titles
+    page = dialog.tabs.widget(titles.index("Models"))
+    assert isinstance(page, ModelsPage)
+    dialog.reject()
