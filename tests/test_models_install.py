@@ -55,6 +55,9 @@ def test_bpe_folder_installs_under_a_new_id(tiny_bpe_model_dir: Path) -> None:
     assert result.info.id == "my-roberta"
     assert read_manifest(Path(result.info.path)).id == "my-roberta"
     assert result.info.mask_token == "<mask>"
+    relabelled = install_folder(tiny_bpe_model_dir, model_id="de-bpe", languages=["de"], name="Mein Modell")
+    assert (relabelled.info.languages, relabelled.info.name) == (("de",), "Mein Modell")
+    assert relabelled.info.license == "CC0-1.0"  # not given: kept
 
 
 def write_transformers_js_layout(folder: Path) -> Path:

@@ -98,15 +98,15 @@ def _commit(staging: Path, target: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def _copy_cloze_folder(source: Path, staging: Path, model_id: str) -> None:
+def _copy_cloze_folder(source: Path, staging: Path, model_id: str, overrides: dict[str, Any]) -> None:
+    """Copy exactly the files a valid manifest lists; apply the id, name, languages, license given."""
     manifest = validate_model_folder(source, verify_checksums=True)
     for name in manifest.files:
         relative = safe_relative_path(name)
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / relative, staging / relative)
-    if model_id != manifest.id:
-        manifest = replace(manifest, id=model_id)
-    write_manifest(staging, manifest)
+    changes = {key: value for key, value in overrides.items() if value}
+    write_manifest(staging, replace(manifest, id=model_id, **changes))
 
 
 def _check_runs(staging: Path, mask_token: str, max_length: int) -> None:
@@ -241,7 +241,13 @@ def install_folder(
         if facts is None:
             model_id = model_id or read_manifest(source).id
             target = check_free_id(model_id, replace_existing)
-            _copy_cloze_folder(source, staging, model_id)
+            overrides = {
+                "name": name,
+                "languages": tuple(languages or ()),
+                "license": license,
+                "description": description,
+            }
+            _copy_cloze_folder(source, staging, model_id, overrides)
         else:
             model_id = model_id or model_id_for(facts.name if "/" in facts.name else source.name)
             target = check_free_id(model_id, replace_existing)
