@@ -10,6 +10,7 @@ check what an installed model suggests.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from tests.tinymodels import bytelevel_tokenizer, wordpiece_tokenizer
@@ -107,8 +108,6 @@ def write_roberta_checkpoint(folder: Path, *, hidden: int = 32, layers: int = 2)
 def write_transformers_js_folder(folder: Path, checkpoint: Path) -> Path:
     """A transformers.js-style export of ``checkpoint``: ``onnx/model.onnx`` (fp32) and
     ``onnx/model_quantized.onnx`` (int8) beside ``tokenizer.json``, ``config.json`` and the card."""
-    import shutil
-
     from cloze_app.core.convert import export_onnx, quantize_int8
 
     (folder / "onnx").mkdir(parents=True, exist_ok=True)
@@ -117,3 +116,42 @@ def write_transformers_js_folder(folder: Path, checkpoint: Path) -> Path:
     for name in ("tokenizer.json", "tokenizer_config.json", "config.json", "README.md"):
         shutil.copy2(checkpoint / name, folder / name)
     return folder
+
+
+def measure_conversion_sizes(out: Path) -> None:
+    """Print the int8 size Cloze's converter gives the catalog's checkpoint architectures.
+
+    Random weights with the real configs (vocabulary, width, depth), so sizes match the real
+    models; slow (about a minute each) and several GB of memory: not part of the test run.
+    Run: ``python -m tests.hf_fixtures /tmp/sizes``.
+    """
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, CamembertConfig, CamembertForMaskedLM
+
+    from cloze_app.core.convert import export_onnx, quantize_int8
+
+    models = {
+        "bert-base-chinese": lambda: BertForMaskedLM(BertConfig(vocab_size=21128)),
+        "bert-base-german-cased": lambda: BertForMaskedLM(BertConfig(vocab_size=30000)),
+        "camembert-base": lambda: CamembertForMaskedLM(
+            CamembertConfig(vocab_size=32005, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1)
+        ),
+    }
+    torch.manual_seed(0)
+    for name, build in models.items():
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        build().eval().save_pretrained(str(folder))
+        export_onnx(folder, folder / "fp32.onnx")
+        quantize_int8(folder / "fp32.onnx", folder / "int8.onnx")
+        sizes = {
+            f: (folder / f).stat().st_size / 1e6 for f in ("model.safetensors", "fp32.onnx", "int8.onnx")
+        }
+        print(name, "  ".join(f"{f} {mb:.0f} MB" for f, mb in sizes.items()), flush=True)
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    import sys
+
+    measure_conversion_sizes(Path(sys.argv[1] if len(sys.argv) > 1 else "conversion-sizes"))

@@ -2,8 +2,10 @@
 
 Repos under ``Xenova/`` already hold an int8 ONNX export (``onnx/model_quantized.onnx``) and
 download ready to use; the others are safetensors checkpoints that Cloze converts to int8
-after downloading (this needs ``pip install 'cloze[convert]'``). Sizes are approximate: the
-exact size comes from the Hub's file list when a download starts.
+after downloading (this needs ``pip install 'cloze[convert]'``). Sizes are approximate: for
+converted models they were measured on the same architectures (``python -m tests.hf_fixtures``);
+for ready repos they are estimates (one byte per parameter). The exact download size comes from
+the Hub's file list when a download starts.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "BERT base Chinese",
         ("zh",),
         "apache-2.0",
-        412,
-        103,
+        409,
+        119,
         False,
         "Chinese (simplified and traditional), one character per token. Converted to int8 here.",
     ),
@@ -106,8 +108,8 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "German BERT (cased)",
         ("de",),
         "mit",
-        440,
-        110,
+        436,
+        133,
         False,
         "German model by deepset. Converted to int8 here.",
     ),
@@ -117,8 +119,8 @@ CATALOG: tuple[CatalogEntry, ...] = (
         "CamemBERT base",
         ("fr",),
         "mit",
-        445,
-        111,
+        443,
+        136,
         False,
         "French RoBERTa-style model. Converted to int8 here.",
     ),
