@@ -206,6 +206,7 @@ def export_onnx(checkpoint: Path, fp32_file: Path) -> Path:
     """Export a masked-LM checkpoint to ONNX (fp32) and check its logits against PyTorch."""
     mods = require("torch", "transformers", "onnx")
     torch, transformers = mods["torch"], mods["transformers"]
+    transformers.utils.logging.disable_progress_bar()  # Cloze reports its own stages
     if (
         not (checkpoint / CHECKPOINT_WEIGHTS).is_file()
         and not (checkpoint / "model.safetensors.index.json").is_file()

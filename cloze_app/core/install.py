@@ -286,6 +286,10 @@ def install_folder(
                 **extra,
             )
             write_manifest(staging, manifest)
+            if not manifest.languages:
+                notes.append(
+                    "The model's languages are unknown: its folder has no model card (README.md) naming them."
+                )
         if cancel is not None and cancel.is_set():
             raise ConversionCancelled("Install cancelled; nothing was installed.")
         stage("Verifying the installed files")
