@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     download.set_defaults(func=run_download)
 
     for command in (add, convert, download):
-        command.add_argument("--id", dest="model_id", help="install under this id")
+        command.add_argument("--id", dest="model_id", metavar="ID", help="install under this id")
         command.add_argument("--default", action="store_true", help="make it the default model")
         command.add_argument("--replace", action="store_true", help="replace an installed model with this id")
         command.add_argument(
@@ -68,7 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         command.add_argument("--name", help="name shown in the model list")
         command.add_argument("--language", action="append", help="language code (repeatable), e.g. de")
         command.add_argument("--license", help="license id, e.g. apache-2.0")
-        command.add_argument("--no-quantize", action="store_true", help="keep fp32 (about 4x larger)")
+        command.add_argument(
+            "--no-quantize", action="store_true", help="keep fp32 (larger and slower than int8)"
+        )
 
     catalog = sub.add_parser("catalog", help="models known to work, with languages, size and license")
     catalog.set_defaults(func=run_catalog)
