@@ -167,3 +167,11 @@ def test_the_server_speaks_the_hubs_protocol(hub: HubServer, js_export: Path, tm
     assert Path(path).read_bytes() == (js_export / "tokenizer.json").read_bytes()
     snapshot = snapshot_download("someone/tiny", local_dir=tmp_path / "all", endpoint=hub.url)
     assert sha256_file(Path(snapshot) / ONNX_NAME) == sha256_file(js_export / ONNX_NAME)
+
+
+def test_missing_huggingface_hub_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
+    with pytest.raises(ModelError, match=r"pip install 'cloze\[hub\]'"):
+        download_model("bert-base-chinese")

@@ -82,6 +82,18 @@ class DownloadCancelled(ModelError):
     """The user stopped a download; the bytes fetched so far are kept for a later resume."""
 
 
+def require_hub() -> None:
+    """Say exactly what to install when huggingface_hub (2.x, with its httpx2 client) is missing."""
+    try:
+        import httpx2  # noqa: F401
+        import huggingface_hub  # noqa: F401
+    except ImportError as exc:
+        raise ModelError(
+            "Downloading models needs huggingface_hub 2.x, which is not installed. Install it with: "
+            "pip install 'cloze[hub]'"
+        ) from exc
+
+
 def hub_endpoint() -> str:
     """The Hub to talk to: ``HF_ENDPOINT`` (read now, not at import) or huggingface.co."""
     return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
@@ -143,6 +155,7 @@ def choose_files(names: dict[str, RemoteFile], repo: str) -> tuple[str, list[Rem
 
 def list_remote(repo: str, revision: str = "main", *, endpoint: str | None = None) -> RemoteModel:
     """Ask the Hub which files ``repo`` has at ``revision`` and choose the ones to download."""
+    require_hub()
     from huggingface_hub import HfApi
 
     endpoint = endpoint or hub_endpoint()
@@ -295,6 +308,7 @@ def download_model(
         ModelError: offline, unknown repo, no usable files, checksum mismatch, or a failed install.
     """
     stage = on_stage or (lambda _message: None)
+    require_hub()
     entry = find_entry(id_or_repo)
     repo = entry.repo if entry else id_or_repo
     if "/" not in repo:
