@@ -83,6 +83,7 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
 def test_download_from_the_hub(
     hub: HubServer, tiny_bpe_model_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("huggingface_hub")
     (tiny_bpe_model_dir / MANIFEST_NAME).unlink()  # a plain ONNX repo: model.onnx + tokenizer.json
     hub.add_folder("someone/tiny-bpe", tiny_bpe_model_dir)
 
