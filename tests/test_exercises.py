@@ -22,6 +22,7 @@ from cloze_app.core.exercises import (
     pick_blanks,
 )
 from cloze_app.core.word_spans import word_spans
+from tests.conftest import BUNDLED_MODEL, bundled_model_available
 from tests.learner_models import DOG_TEXT, EASY, PASSAGE, dog_model, passage_model
 
 
@@ -145,3 +146,26 @@ def test_exercise_renders_numbered_blanks_and_sentences() -> None:
     assert exercise.blanked(filled={2: "cow"}) == "One (1) _____ sat. The (2) cow ran home."
     assert exercise.sentence(2) == ("The dog ran home.", 4, 7)
     assert exercise.probe_text(1, "bird") == ("One bird sat. The dog ran home.", 4, 8)
+
+
+@pytest.mark.bundled
+@pytest.mark.skipif(not bundled_model_available(), reason="the bundled model is not in models/ yet")
+def test_bundled_model_exercises_follow_the_rules_and_distractors_score_clearly_below() -> None:
+    engine = ClozeEngine.load(BUNDLED_MODEL)
+    text = (
+        "Every summer my grandmother opened her small bakery by the sea. She woke before dawn, lit the "
+        "old oven and kneaded the dough while the town was still asleep. By seven o'clock the smell of "
+        "fresh bread filled the narrow street, and a long queue of fishermen waited at the door."
+    )
+    made = {d: make_exercise(engine, text, ExerciseOptions(difficulty=d, choices=4)) for d in DIFFICULTIES}
+    for exercise in made.values():
+        _assert_rules(exercise)
+        for item in exercise.items:
+            assert item.answer in item.choices and len(item.choices) >= 2
+            probe, _, _ = exercise.probe_text(item.number)
+            scores = {s.option: s.log_prob for s in engine.score_options(probe, item.choices)}
+            for distractor in item.distractors:
+                assert distractor.lower() != item.answer.lower()
+                assert scores[distractor] <= scores[item.answer] - math.log(20) + 1e-3
+    mean = {d: statistics.mean(i.answer_log_prob for i in made[d].items) for d in DIFFICULTIES}
+    assert mean["easy"] > mean["hard"]
