@@ -29,7 +29,7 @@ def blank_format(palette: QPalette, active: bool = False) -> QTextCharFormat:
     """How a blank looks: a tint of the highlight colour that reads in light and dark themes."""
     fmt = QTextCharFormat()
     color = QColor(palette.color(QPalette.ColorRole.Highlight))
-    color.setAlpha(150 if active else 50)
+    color.setAlpha(170 if active else 85)
     fmt.setBackground(color)
     if active:
         fmt.setFontWeight(QFont.Weight.Bold)

@@ -69,7 +69,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Alt+1</b> … <b>Alt+9</b></td><td>insert suggestion 1 … 9</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>suggest now</td></tr>
 <tr><td><b>Ctrl+Shift+Enter</b></td><td>fill all blanks with the best joint filling</td></tr>
-<tr><td><b>F6</b></td><td>move between the text and the suggestions (Enter inserts)</td></tr>
+<tr><td><b>F6</b></td><td>move between the text and the suggestions (Enter inserts, Esc goes back)</td></tr>
 <tr><td><b>Alt+M</b></td><td>choose among my words</td></tr>
 <tr><td><b>Ctrl+Z</b></td><td>undo an insertion like any edit</td></tr>
 </table>"""
@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.document.title_changed.connect(self.setWindowTitle)
         self.document.message.connect(lambda text, level: self.show_message(text, level, key="document"))
         self.message_bar.action_triggered.connect(self._message_action)
+        self.panel.back_requested.connect(lambda: self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason))
         self._build_menus()
         self._apply_font()
         geometry = self.qsettings.value("geometry")

@@ -150,10 +150,12 @@ class RankedWordsView(QListView):
     Signals:
         word_chosen(str): clicked, or Enter pressed on a row.
         word_previewed(str): the mouse is over a row or the keyboard moved to one ("" on leave).
+        escape_pressed(): Esc, to go back to the text.
     """
 
     word_chosen = Signal(str)
     word_previewed = Signal(str)
+    escape_pressed = Signal()
 
     def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,6 +193,9 @@ class RankedWordsView(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self._choose(self.currentIndex())
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
             return
         super().keyPressEvent(event)
 

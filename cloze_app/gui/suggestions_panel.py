@@ -46,12 +46,14 @@ class SuggestionsPanel(QWidget):
         word_previewed(str): show the sentence with this word ("" clears the preview).
         fill_all_requested(): apply the best joint filling to every blank.
         options_requested(list): rank these user-typed options for the current blank.
+        back_requested(): the user pressed Esc in a list (focus should go back to the text).
     """
 
     word_chosen = Signal(str)
     word_previewed = Signal(str)
     fill_all_requested = Signal()
     options_requested = Signal(list)
+    back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +139,7 @@ class SuggestionsPanel(QWidget):
         for view in (self.candidates, self.option_scores):
             view.word_chosen.connect(self.word_chosen)
             view.word_previewed.connect(self.word_previewed)
+            view.escape_pressed.connect(self.back_requested)
         self.show_idle()
 
     # ----- what the window shows

@@ -177,3 +177,32 @@ def test_settings_apply_without_restart(qtbot, make_window, tiny_model_dir: Path
     window.apply_settings(Settings(model=str(tiny_model_dir), top_k=3, font_size=20, debounce_ms=20))
     qtbot.waitUntil(lambda: window.panel.candidates.words.rowCount() == 3, timeout=10_000)
     assert window.editor.font().pointSize() == 20
+
+
+def test_keyboard_only_f6_to_the_list_enter_to_insert_esc_back(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    type_text(qtbot, window, "the ___ sat")
+    wait_for_words(qtbot, window)
+    window.activateWindow()
+    qtbot.keyClick(window.editor, Qt.Key.Key_F6)
+    assert window.panel.candidates.hasFocus()
+    qtbot.keyClick(window.panel.candidates, Qt.Key.Key_Escape)
+    assert window.editor.hasFocus()
+    qtbot.keyClick(window.editor, Qt.Key.Key_F6)
+    qtbot.keyClick(window.panel.candidates, Qt.Key.Key_Return)
+    assert window.editor.text() == "the cat sat"
+    assert window.editor.hasFocus()
+
+
+def test_widgets_have_accessible_names(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    for widget in (
+        window.editor,
+        window.panel.candidates,
+        window.panel.options_edit,
+        window.panel.rank_button,
+        window.panel.fill_all_button,
+        window.status.provider,
+        window.status.model,
+    ):
+        assert widget.accessibleName()
