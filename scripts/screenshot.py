@@ -94,7 +94,7 @@ def shoot(args: argparse.Namespace, home: Path) -> int:
 
     from cloze_app.core.registry import DEFAULT_MODEL_ID, ModelRegistry
     from cloze_app.core.settings import Settings
-    from cloze_app.gui.app import app_icon
+    from cloze_app.gui.app import app_icon, install_extensions
     from cloze_app.gui.main_window import MainWindow
 
     app = QApplication(["cloze"])
@@ -134,6 +134,7 @@ def shoot(args: argparse.Namespace, home: Path) -> int:
         return False
 
     window = MainWindow(settings=Settings(model=model))
+    install_extensions(window)
     window.resize(1100, 640)
     window.show()
     if not wait(lambda: window.service.status is not None, 120):

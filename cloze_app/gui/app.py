@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from cloze_app import __version__
+from cloze_app.gui.main_window import MainWindow
 
 ICON = Path(__file__).resolve().parent.parent.parent / "assets" / "cloze.svg"
 
@@ -17,6 +20,29 @@ ICON = Path(__file__).resolve().parent.parent.parent / "assets" / "cloze.svg"
 def app_icon() -> QIcon:
     """The window icon (empty when the assets folder is not installed)."""
     return QIcon(str(ICON)) if ICON.exists() else QIcon()
+
+
+def _optional(module: str) -> Any:
+    """Import ``cloze_app.gui.<module>`` if it is installed (None when the file is absent)."""
+    try:
+        return importlib.import_module(f"cloze_app.gui.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"cloze_app.gui.{module}":
+            return None
+        raise
+
+
+def install_extensions(window: MainWindow) -> None:
+    """Add the Exercise and Check modes and the Models settings page, where installed."""
+    exercise = _optional("exercise_panel")
+    if exercise is not None:
+        window.add_mode(exercise.ExercisePanel(window.service, window.editor), "E&xercise")
+    check = _optional("check_panel")
+    if check is not None:
+        window.add_mode(check.CheckPanel(window.service, window.editor), "&Check")
+    models = _optional("models_page")
+    if models is not None:
+        models.install_models_page(window)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from cloze_app.gui.app import run_app
+from cloze_app.gui.app import install_extensions, run_app
 from cloze_app.gui.main_window import MainWindow
 
 
@@ -25,3 +25,16 @@ def test_run_app_opens_a_file_and_returns_when_the_window_closes(qtbot, tmp_path
     QTimer.singleShot(300, close_windows)
     assert run_app([str(document)]) == 0
     assert seen == ["Once upon a ___."]
+
+
+def test_the_other_modes_and_the_models_page_are_installed(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    install_extensions(window)
+    titles = [window.modes.tabText(i) for i in range(window.modes.count())]
+    assert titles[0] == "&Write"
+    assert {"E&xercise", "&Check"} <= set(titles)
+    assert not window.modes.tabBar().isHidden()
+    dialog = window.open_settings()
+    pages = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert pages[0] == "&General" and "&Models" in pages
+    dialog.reject()
