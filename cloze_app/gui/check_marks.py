@@ -1,11 +1,12 @@
-"""Flags tied to the live document: a text cursor per flag, and moving old spans past new edits."""
+"""Flags tied to the live document: a text cursor per flag, moving old spans past new edits, and
+keeping the Check view's copy of the text in step with the Write editor."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextCursor, QTextDocument
 
 from cloze_app.core.checker import Flag
 
@@ -48,3 +49,31 @@ class Mark:
     def valid(self) -> bool:
         """False once the word was edited (the flag no longer applies)."""
         return self.cursor.selectedText() == self.flag.word
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix (binary search over slice comparisons: fast on long texts)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def sync_text(source: QTextDocument, target: QTextDocument) -> bool:
+    """Make ``target``'s text equal ``source``'s by replacing only the part that differs (one
+    edit, so the target's cursors, marks and undo history follow). Returns True if it changed."""
+    new, old = source.toPlainText(), target.toPlainText()
+    if new == old:
+        return False
+    prefix = _common_prefix(new, old)
+    limit = min(len(new), len(old)) - prefix
+    suffix = _common_prefix(new[::-1][:limit], old[::-1][:limit])
+    cursor = QTextCursor(target)
+    cursor.setPosition(prefix)
+    cursor.setPosition(len(old) - suffix, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(new[prefix : len(new) - suffix])
+    return True

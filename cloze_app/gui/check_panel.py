@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QTextCursor
+from PySide6.QtGui import QHelpEvent, QMouseEvent, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from cloze_app.core.checker import CheckerThresholds, CheckReport, Flag, check_text
 from cloze_app.core.errors import ClozeError
-from cloze_app.gui.check_marks import Edit, Mark, shift_span
+from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
 
 UNDERLINE_KEY = "check"
@@ -69,8 +69,8 @@ class CheckPanel(QWidget):
         self.view.setObjectName("checkView")
         self.view.setAccessibleName("Text to check")
         self.view.setPlaceholderText("Type or paste a text, then press Check text.")
-        if editor is not None:
-            self.view.setDocument(editor.document())  # the same text and undo history as Write
+        self.editor = editor
+        self._syncing = False
         self.thresholds: CheckerThresholds | None = None  # None: the ones tuned on BLiMP
         self.marks: list[Mark] = []
         self.menu: QMenu | None = None
@@ -121,13 +121,45 @@ class CheckPanel(QWidget):
         self.view.viewport().setMouseTracking(True)
         self._connect_document()
 
+    # ----- the Write text, mirrored: the view keeps its own document (a QPlainTextEdit lays a
+    # document out for one width only), and every edit on either side is copied to the other as
+    # one replacement of the part that differs, so marks and both undo histories follow.
+    def _pull(self) -> None:
+        if self.editor is not None and not self._syncing:
+            self._syncing = True
+            try:
+                sync_text(self.editor.document(), self.view.document())
+            finally:
+                self._syncing = False
+
+    def _push(self) -> None:
+        if self.editor is not None and not self._syncing:
+            self._syncing = True
+            try:
+                sync_text(self.view.document(), self.editor.document())
+            finally:
+                self._syncing = False
+
+    def _editor_changed(self) -> None:
+        if self.isVisible() or self.running:
+            self._pull()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        self._pull()
+        super().showEvent(event)
+
     def _connect_document(self) -> None:
         self.view.document().contentsChange.connect(self._contents_change)
+        self.view.document().contentsChanged.connect(self._push)
+        if self.editor is not None:
+            self.editor.document().contentsChanged.connect(self._editor_changed)
+            self._pull()
 
     # ----- running a check
     @Slot()
     def start_check(self) -> None:
         """Check the whole text on the worker; the text stays editable meanwhile."""
+        self._pull()
         text = self.view.toPlainText()
         if not text.strip():
             self.summary.setText("Nothing to check: the text is empty.")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QHelpEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QToolTip
 
 from cloze_app.core.checker import CheckerThresholds
 from cloze_app.core.settings import Settings
-from cloze_app.gui.check_marks import Edit, shift_span
+from cloze_app.gui.check_marks import Edit, shift_span, sync_text
 from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel
 from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from tests.gui.conftest import LOAD_TIMEOUT_MS
@@ -54,7 +54,7 @@ def _word_center(panel: CheckPanel, start: int, end: int) -> QPoint:
 def test_the_flagged_word_is_underlined_in_the_shared_document(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
     window, panel = dog_window
     window.editor.setPlainText(BAD)
-    assert panel.view.toPlainText() == BAD  # one document for Write and Check
+    assert panel.view.toPlainText() == BAD  # the Write text, mirrored
     report = _check(qtbot, panel)
     assert [f.word for f in report.flags] == ["cat"]
     assert [m.span for m in panel.marks] == [(4, 7)]
@@ -132,3 +132,27 @@ def test_shift_span_moves_past_earlier_edits_and_drops_touched_words() -> None:
     assert shift_span(10, 13, [Edit(20, 2, 0)]) == (10, 13)
     assert shift_span(10, 13, [Edit(11, 1, 1)]) is None
     assert shift_span(10, 13, [Edit(10, 0, 2)]) is None  # typed right at the word's start
+
+
+def test_the_check_view_and_the_write_editor_show_the_same_text(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    assert panel.view.toPlainText() == BAD
+    cursor = panel.view.textCursor()
+    cursor.setPosition(0)
+    cursor.insertText("Look: ")
+    assert window.editor.text() == "Look: " + BAD
+    window.modes.setCurrentIndex(0)  # back to Write, edit there, then Check again
+    window.editor.setPlainText("the dog barked .")
+    window.modes.setCurrentWidget(panel)
+    assert panel.view.toPlainText() == "the dog barked ."
+
+
+def test_sync_text_replaces_only_what_differs(qtbot) -> None:  # type: ignore[no-untyped-def]
+    source, target = QTextDocument("one two three\nfour"), QTextDocument("one too three\nfour")
+    marker = QTextCursor(target)
+    marker.setPosition(len("one too three\nf"))
+    assert sync_text(source, target)
+    assert target.toPlainText() == "one two three\nfour"
+    assert marker.position() == len("one two three\nf")  # a cursor after the edit stays on its letter
+    assert not sync_text(source, target)
