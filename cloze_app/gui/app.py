@@ -33,16 +33,13 @@ def _optional(module: str) -> Any:
 
 
 def install_extensions(window: MainWindow) -> None:
-    """Add the Exercise and Check modes and the Models settings page, where installed."""
-    exercise = _optional("exercise_panel")
-    if exercise is not None:
-        window.add_mode(exercise.ExercisePanel(window.service, window.editor), "E&xercise")
-    check = _optional("check_panel")
-    if check is not None:
-        window.add_mode(check.CheckPanel(window.service, window.editor), "&Check")
+    """Add the Exercise and Check modes and the Models settings page (each where installed)."""
+    modes = _optional("exercise_modes")
+    if modes is not None:
+        modes.add_exercise_and_check_modes(window)
     models = _optional("models_page")
     if models is not None:
-        models.install_models_page(window)
+        models.install_models_page(window)  # Settings → Models
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -71,14 +68,7 @@ def run_app(argv: list[str]) -> int:
     assert isinstance(app, QApplication)
     app.setWindowIcon(app_icon())
 
-    from cloze_app.gui.main_window import MainWindow
-
     window = MainWindow(open_file=args.file)
-    from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
-
-    add_exercise_and_check_modes(window)
-    from cloze_app.gui.models_page import install_models_page
-
-    install_models_page(window)  # Settings → Models
+    install_extensions(window)
     window.show()
     return int(app.exec())
