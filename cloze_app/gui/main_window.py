@@ -26,6 +26,10 @@ Hook API for other modes and settings pages
   a message with a ``key`` replaces the previous one of that key, and
   ``window.message_bar.remove(key)`` takes it back.
 - Signals on the window: ``settings_changed(Settings)``; ``window.settings`` is the current one.
+
+``cloze_app.gui.app.install_extensions(window)`` is where the app adds the installed modes and
+pages (Exercise and Check via ``exercise_modes.add_exercise_and_check_modes``, Models via
+``models_page.install_models_page``); a new mode or page is one more line there.
 """
 
 from __future__ import annotations
@@ -235,10 +239,17 @@ class MainWindow(QMainWindow):
         self._apply_font()
         self.suggestions.set_debounce(new.debounce_ms)
         self.suggestions.set_top_k(new.top_k)
-        engine_keys = (new.model, new.provider, new.threads)
-        if engine_keys != (old.model, old.provider, old.threads) or self.service.status is None:
+        if self._engine_key(new) != self._engine_key(old) or self.service.status is None:
             self.load_model()
         self.settings_changed.emit(new)
+
+    def _engine_key(self, settings: Settings) -> tuple[str, str, int]:
+        """What the loaded engine depends on ("" and the default model's id are the same model)."""
+        try:
+            folder = str(self.registry.resolve(settings.model or None))
+        except ModelError:
+            folder = settings.model
+        return folder, settings.provider, settings.threads
 
     def _apply_font(self) -> None:
         font = QFont(self.editor.font())

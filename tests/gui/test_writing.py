@@ -206,3 +206,27 @@ def test_widgets_have_accessible_names(qtbot, make_window) -> None:  # type: ign
         window.status.model,
     ):
         assert widget.accessibleName()
+
+
+def test_ctrl_enter_asks_at_once_without_waiting_for_the_pause(
+    qtbot, make_window, tiny_model_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(Settings(model=str(tiny_model_dir), debounce_ms=5000))
+    wait_for_words(qtbot, window)  # the example text
+    type_text(qtbot, window, "a ___ barked")
+    assert window.suggestions._timer.isActive()  # still waiting for the user to pause
+    window.activateWindow()
+    qtbot.keyClick(window.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not window.suggestions._timer.isActive()
+    assert window.editor.text() == "a ___ barked"  # Ctrl+Enter typed no line break
+    assert wait_for_words(qtbot, window)[0] == "dog"
+
+
+def test_reapplying_the_same_model_does_not_reload_it(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    loads: list[str] = []
+    window.service.model_loading.connect(loads.append)
+    window.apply_settings(Settings(model=window.settings.model, font_size=13, debounce_ms=20))
+    assert loads == []
+    window.apply_settings(Settings(model=window.settings.model, threads=1, debounce_ms=20))
+    assert len(loads) == 1
