@@ -35,17 +35,15 @@ pages (Exercise and Check via ``exercise_modes.add_exercise_and_check_modes``, M
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -60,6 +58,7 @@ from cloze_app.core.registry import ModelRegistry
 from cloze_app.core.settings import Settings, load_settings, save_settings
 from cloze_app.gui.document import FILE_FILTER, DocumentController
 from cloze_app.gui.editor import ClozeEditor
+from cloze_app.gui.menus import build_menus
 from cloze_app.gui.settings_dialog import SettingsDialog
 from cloze_app.gui.status import MessageBar, StatusWidgets
 from cloze_app.gui.suggest import SuggestionController
@@ -67,16 +66,6 @@ from cloze_app.gui.suggestions_panel import SuggestionsPanel
 from cloze_app.gui.worker import EngineService, EngineStatus
 
 PageFactory = Callable[[SettingsDialog], QWidget]
-SHORTCUTS_HELP = """<table>
-<tr><td><b>___</b></td><td>a blank (two or more underscores)</td></tr>
-<tr><td><b>Tab</b> / <b>Shift+Tab</b></td><td>next / previous blank</td></tr>
-<tr><td><b>Alt+1</b> … <b>Alt+9</b></td><td>insert suggestion 1 … 9</td></tr>
-<tr><td><b>Ctrl+Enter</b></td><td>suggest now</td></tr>
-<tr><td><b>Ctrl+Shift+Enter</b></td><td>fill all blanks with the best joint filling</td></tr>
-<tr><td><b>F6</b></td><td>move between the text and the suggestions (Enter inserts, Esc goes back)</td></tr>
-<tr><td><b>Alt+M</b></td><td>choose among my words</td></tr>
-<tr><td><b>Ctrl+Z</b></td><td>undo an insertion like any edit</td></tr>
-</table>"""
 
 
 class MainWindow(QMainWindow):
@@ -142,7 +131,7 @@ class MainWindow(QMainWindow):
         self.document.message.connect(lambda text, level: self.show_message(text, level, key="document"))
         self.message_bar.action_triggered.connect(self._message_action)
         self.panel.back_requested.connect(lambda: self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        self._build_menus()
+        build_menus(self)
         self._apply_font()
         geometry = self.qsettings.value("geometry")
         if geometry is not None:
@@ -261,99 +250,6 @@ class MainWindow(QMainWindow):
         if key == "settings":
             self.open_settings()
 
-    # ----- menus
-    def _action(
-        self,
-        menu: QMenu,
-        text: str,
-        slot: Callable[[], object],
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-        name: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if name:
-            action.setObjectName(name)
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New", self.new_document, QKeySequence.StandardKey.New)
-        self._action(file_menu, "&Open…", self.open_document, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(file_menu, "&Save", self.save_document, QKeySequence.StandardKey.Save)
-        self._action(file_menu, "Save &As…", self.save_document_as, QKeySequence.StandardKey.SaveAs)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit = bar.addMenu("&Edit")
-        self._action(edit, "&Undo", self.editor.undo, QKeySequence.StandardKey.Undo)
-        self._action(edit, "&Redo", self.editor.redo, QKeySequence.StandardKey.Redo)
-        edit.addSeparator()
-        self._action(edit, "&Settings…", self.open_settings, "Ctrl+,", "openSettings")
-        suggest = bar.addMenu("&Suggest")
-        self._action(
-            suggest, "Suggest &now", lambda: self.suggestions.refresh(force=True), "Ctrl+Return", "suggestNow"
-        )
-        self._action(suggest, "&Fill all blanks", self.suggestions.fill_all, "Ctrl+Shift+Return", "fillAll")
-        self._action(suggest, "Next blank\tTab", lambda: self.editor.go_to_blank(False))
-        self._action(suggest, "Previous blank\tShift+Tab", lambda: self.editor.go_to_blank(True))
-        self._action(suggest, "Go to suggestions / back", self._toggle_focus, "F6", "toggleFocus")
-        self._action(suggest, "Choose among &my words", self._focus_options, "Alt+M")
-        insert_menu = suggest.addMenu("&Insert suggestion")
-        for rank in range(1, 10):
-            self._action(
-                insert_menu,
-                f"Suggestion {rank}",
-                functools.partial(self.suggestions.insert_rank, rank),
-                f"Alt+{rank}",
-                f"insert{rank}",
-            )
-        help_menu = bar.addMenu("&Help")
-        self._action(
-            help_menu, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.StandardKey.HelpContents
-        )
-        self._action(help_menu, "&About Cloze", self._show_about)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.document.recent_files()
-        for index, name in enumerate(recent, start=1):
-            self._action(self.recent_menu, f"&{index} {name}", functools.partial(self._open_recent, name))
-        if not recent:
-            self.recent_menu.addAction("No recent files").setEnabled(False)
-
-    def _open_recent(self, name: str) -> None:
-        if self._can_replace_document():
-            self.document.open_path(Path(name))
-
-    def _toggle_focus(self) -> None:
-        if self.editor.hasFocus():
-            self.panel.focus_candidates()
-        else:
-            self.editor.setFocus()
-
-    def _focus_options(self) -> None:
-        self.panel.options_edit.setFocus()
-        self.panel.options_edit.selectAll()
-
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
-
-    def _show_about(self) -> None:
-        from cloze_app import __version__
-
-        QMessageBox.about(
-            self,
-            "About Cloze",
-            f"<b>Cloze {__version__}</b><br>Offline fill-in-the-blank with "
-            "a local masked language model. Your text never leaves this computer.",
-        )
-
     # ----- files
     def _can_replace_document(self) -> bool:
         if not self.editor.document().isModified() or not self.editor.text().strip():
@@ -369,6 +265,11 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Save:
             return self.save_document()
         return answer == QMessageBox.StandardButton.Discard
+
+    def open_recent(self, name: str) -> None:
+        """Open a file from the recent list (asking first about unsaved changes)."""
+        if self._can_replace_document():
+            self.document.open_path(Path(name))
 
     def new_document(self) -> None:
         if self._can_replace_document():
