@@ -9,7 +9,7 @@ from cloze_app.core.autosave import AutosavedDocument, AutosaveStore, autosave_p
 
 
 def test_a_snapshot_round_trips(tmp_path: Path) -> None:
-    store = AutosaveStore(tmp_path / "a.json")
+    store = AutosaveStore(tmp_path / "a.autosave")
     store.save(AutosavedDocument(text="héllo ___\nworld", path="/x/y.md", modified=True, cursor=4))
     loaded = store.load()
     assert loaded is not None
@@ -28,33 +28,43 @@ def test_the_default_place_follows_cloze_home() -> None:
 
 
 def test_background_saves_are_written_in_order(tmp_path: Path) -> None:
-    store = AutosaveStore(tmp_path / "a.json")
+    store = AutosaveStore(tmp_path / "a.autosave")
     for i in range(20):
         store.save_in_background(AutosavedDocument(text=f"version {i}"))
     store.close()
     loaded = store.load()
     assert loaded is not None and loaded.text == "version 19"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temporary files left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["a.autosave"]  # no temporary files left behind
 
 
 def test_missing_or_broken_snapshots_load_as_none(tmp_path: Path) -> None:
-    path = tmp_path / "a.json"
+    path = tmp_path / "a.autosave"
     assert AutosaveStore(path).load() is None
-    path.write_text("{ half a file", encoding="utf-8")
+    path.write_text('{"format": 1, "path": "/x"', encoding="utf-8")  # cut off inside the header
     assert AutosaveStore(path).load() is None
-    path.write_text('{"text": 42}', encoding="utf-8")
+    path.write_text('{"format": 99}\ntext of a future version', encoding="utf-8")
+    assert AutosaveStore(path).load() is None
+    path.write_bytes(b'{"format": 1}\n\xff\xfe not utf-8')
     assert AutosaveStore(path).load() is None
 
 
 def test_odd_fields_fall_back_but_the_text_is_kept(tmp_path: Path) -> None:
-    path = tmp_path / "a.json"
-    path.write_text('{"text": "keep me", "path": 7, "cursor": -3, "saved_at": "noon"}', encoding="utf-8")
+    path = tmp_path / "a.autosave"
+    path.write_text('{"format": 1, "path": 7, "cursor": -3, "saved_at": "noon"}\nkeep me\n', encoding="utf-8")
     loaded = AutosaveStore(path).load()
-    assert loaded == AutosavedDocument(text="keep me", path="", modified=True, saved_at=0.0, cursor=0)
+    assert loaded == AutosavedDocument(text="keep me\n", path="", modified=True, saved_at=0.0, cursor=0)
+
+
+def test_text_with_newlines_and_json_like_content_round_trips(tmp_path: Path) -> None:
+    store = AutosaveStore(tmp_path / "a.autosave")
+    text = '{"format": 2}\n\nline two\r\n\u2029 emoji \U0001f600 and a lone \ud800'
+    store.save(AutosavedDocument(text=text))
+    loaded = store.load()
+    assert loaded is not None and loaded.text == text
 
 
 def test_clear_forgets_the_snapshot(tmp_path: Path) -> None:
-    store = AutosaveStore(tmp_path / "a.json")
+    store = AutosaveStore(tmp_path / "a.autosave")
     store.save_in_background(AutosavedDocument(text="x"))
     store.clear()
     assert store.load() is None

@@ -19,11 +19,11 @@ TYPED = "A draft nobody saved: the ___ sat on the mat."
 
 CHILD = textwrap.dedent(
     """
-    import json, os, signal, sys
+    import os, signal, sys
     from PySide6.QtCore import QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from cloze_app.core.autosave import autosave_path
+    from cloze_app.core.autosave import AutosaveStore
     from cloze_app.core.settings import Settings
     from cloze_app.gui.main_window import MainWindow
 
@@ -34,11 +34,8 @@ CHILD = textwrap.dedent(
     QTest.keyClicks(window.editor, sys.argv[2])
 
     def kill_once_saved():
-        try:
-            saved = json.loads(autosave_path().read_text(encoding="utf-8"))["text"]
-        except (OSError, ValueError, KeyError):
-            saved = ""
-        if saved == sys.argv[2]:
+        saved = AutosaveStore().load()
+        if saved is not None and saved.text == sys.argv[2]:
             os.kill(os.getpid(), signal.SIGKILL)  # no closeEvent, no atexit, nothing
 
     timer = QTimer()
