@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
             f" Still using {serving.info.name}." if serving else " Suggestions are off until a model loads."
         )
         self.show_message(
-            f"{message}{tail} Choose another model in Settings (Ctrl+,) or reinstall this one.",
+            f"{message.rstrip().rstrip('.')}.{tail} "
+            "Choose another model in Settings (Ctrl+,) or reinstall this one.",
             "error",
             "Open settings",
             "settings",
