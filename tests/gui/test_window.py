@@ -176,3 +176,12 @@ def test_the_settings_file_is_plain_json(qtbot, make_window) -> None:  # type: i
     window.apply_settings(Settings(model=window.settings.model, font_size=14, debounce_ms=20))
     data = json.loads((paths.config_dir() / "settings.json").read_text(encoding="utf-8"))
     assert data["font_size"] == 14
+
+
+def test_a_busy_indicator_shows_while_the_model_loads(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(wait_for_model=False)
+    assert window.status.busy.isVisible()
+    assert window.status.model.text().startswith("Loading")
+    qtbot.waitUntil(lambda: window.service.status is not None, timeout=LOAD_TIMEOUT_MS)
+    assert not window.status.busy.isVisible()
+    assert window.status.model.text() == "Model: Tiny wordpiece model"

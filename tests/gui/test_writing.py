@@ -230,3 +230,14 @@ def test_reapplying_the_same_model_does_not_reload_it(qtbot, make_window) -> Non
     assert loads == []
     window.apply_settings(Settings(model=window.settings.model, threads=1, debounce_ms=20))
     assert len(loads) == 1
+
+
+def test_blanks_are_highlighted_as_they_are_typed(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    type_text(qtbot, window, "a _")
+    block = window.editor.document().firstBlock()
+    assert block.layout().formats() == []  # one underscore is not a blank yet
+    qtbot.keyClicks(window.editor, "__ here")
+    ranges = block.layout().formats()
+    assert [(r.start, r.length) for r in ranges] == [(2, 3)]
+    assert ranges[0].format.background().style() != Qt.BrushStyle.NoBrush
