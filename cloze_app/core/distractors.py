@@ -19,14 +19,18 @@ from cloze_app.core.word_spans import WordSpan, context_window, match_case, word
 
 POOL_SIZE = 60  # left-context candidates asked for per blank
 NEIGHBOUR_POOL = 12  # candidates per neighbouring word
-MAX_SCORED = 24  # candidates scored against the answer in one score_options call
-MAX_ROUNDS = 3  # score_options calls per blank at most
+MAX_SCORED = 24  # candidates scored against the answer in one score_options call (3 rounds at most)
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 _SUFFIXES = ("ing", "ed", "ly", "es", "s", "er", "est")
 
 
 def _usable(candidate: str, answer: str) -> bool:
-    return _WORD_RE.fullmatch(candidate) is not None and candidate.lower() != answer.lower()
+    """A whole word, not the answer, not shorter than three letters unless the answer is."""
+    return (
+        _WORD_RE.fullmatch(candidate) is not None
+        and candidate.lower() != answer.lower()
+        and len(candidate) >= min(3, len(answer))
+    )
 
 
 def _suffix(word: str) -> str:
@@ -34,8 +38,12 @@ def _suffix(word: str) -> str:
     return next((s for s in _SUFFIXES if low.endswith(s) and len(low) > len(s) + 2), "")
 
 
+def _index(words: Sequence[WordSpan], item: ExerciseItem) -> int:
+    return next(k for k, w in enumerate(words) if w.start == item.start)
+
+
 def _neighbours(words: Sequence[WordSpan], item: ExerciseItem) -> list[int]:
-    index = next(k for k, w in enumerate(words) if w.start == item.start)
+    index = _index(words, item)
     return [k for k in (index - 1, index + 1) if 0 <= k < len(words) and blankable(words[k])]
 
 
@@ -44,29 +52,40 @@ def candidate_pool(
     left_alternatives: Sequence[str],
     neighbour_alternatives: Sequence[str],
     text_words: Sequence[str],
-) -> list[str]:
-    """Distractor candidates for ``item`` in order of preference, without repeats or the answer.
+) -> list[list[str]]:
+    """Distractor candidates for ``item`` in rounds, best first, without repeats or the answer.
 
-    Text words come last and those sharing the answer's ending (-ing, -ed, -s ...) first.
+    Round 1: what the model proposes without the right-hand context, then for the neighbouring
+    positions. Round 2: other words of the text, those sharing the answer's ending (-ing, -ed,
+    -s ...) first: these rescue blanks whose answer the model itself finds unlikely, where every
+    word it proposes scores above the answer. Round 3: the rest of the left-context list.
     """
     suffix = _suffix(item.answer)
     same_form = [w for w in text_words if _suffix(w) == suffix]
     other = [w for w in text_words if _suffix(w) != suffix]
-    pool: list[str] = []
     seen = {item.answer.lower()}
-    for word in (*left_alternatives, *neighbour_alternatives, *same_form, *other):
-        if _usable(word, item.answer) and word.lower() not in seen:
-            seen.add(word.lower())
-            pool.append(word.lower())
-    return pool
+
+    def fresh(words: Sequence[str], limit: int) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            if len(out) >= limit:
+                break
+            if _usable(word, item.answer) and word.lower() not in seen:
+                seen.add(word.lower())
+                out.append(word.lower())
+        return out
+
+    first = fresh(left_alternatives, MAX_SCORED * 2 // 3)
+    first += fresh(neighbour_alternatives, MAX_SCORED - len(first))
+    second = fresh([*same_form, *other], MAX_SCORED)
+    third = fresh(left_alternatives, MAX_SCORED)
+    return [r for r in (first, second, third) if r]
 
 
 def _choose(scored: list[tuple[str, float]], needed: int, difficulty: str) -> list[tuple[str, float]]:
     if difficulty == "hard":  # closest to the answer while still clearly wrong
         return sorted(scored, key=lambda pair: -pair[1])[:needed]
-    if difficulty == "easy":  # clearly wrong ones first, from the plausible-in-form pool
-        return sorted(scored, key=lambda pair: pair[1])[:needed]
-    return scored[:needed]  # medium: the model's left-context preference
+    return scored[:needed]  # the model's left-context preference: plausible in form
 
 
 def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: ExerciseOptions) -> Exercise:
@@ -99,16 +118,27 @@ def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: Exercis
     needed = options.choices - 1
     items = []
     for item in exercise.items:
-        near = [alt.word for k in _neighbours(words, item) if k in by_word for alt in by_word[k].alternatives]
+        # The engine writes names with a capital (its truecase list); a name is no distractor.
+        near = [
+            alt.word
+            for k in _neighbours(words, item)
+            if k in by_word
+            for alt in by_word[k].alternatives
+            if not (alt.word[:1].isupper() and not words[k].sentence_start)
+        ]
         left_check = left_at.get((item.start, item.end))
-        left_words = [alt.word for alt in left_check.alternatives] if left_check else []
-        pool = [match_case(word, item.answer) for word in candidate_pool(item, left_words, near, text_words)]
+        opens = words[_index(words, item)].sentence_start
+        left_words = [
+            alt.word
+            for alt in (left_check.alternatives if left_check else ())
+            if opens or not alt.word[:1].isupper()
+        ]
         probe, start, end = exercise.probe_text(item.number)
         window, _ = context_window(probe, start, end)
         clear: list[tuple[str, float]] = []
         answer_lp = item.answer_log_prob
-        for lo in range(0, min(len(pool), MAX_SCORED * MAX_ROUNDS), MAX_SCORED):
-            shown = pool[lo : lo + MAX_SCORED]
+        for rnd in candidate_pool(item, left_words, near, text_words):
+            shown = [match_case(word, item.answer) for word in rnd]
             scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, *shown])}
             answer_lp = scores[item.answer]
             limit = answer_lp - options.distractor_margin

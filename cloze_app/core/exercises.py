@@ -14,7 +14,7 @@ import math
 import re
 import statistics
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from cloze_app.core.errors import EmptyTextError, InputError
@@ -284,18 +284,39 @@ def make_exercise(
         chosen = pick_blanks(words, order, _target_count(len(words), options), options.min_gap)
         mode = "model"
 
-    items = tuple(
-        ExerciseItem(
-            number=n,
+    def item_for(i: int) -> ExerciseItem:
+        return ExerciseItem(
+            number=0,
             start=words[i].start,
             end=words[i].end,
             answer=words[i].word,
             answer_log_prob=checks[i].log_prob if i in checks else 0.0,
             rank=checks[i].rank if i in checks else None,
         )
-        for n, i in enumerate(chosen, start=1)
-    )
-    exercise = Exercise(text=text, items=items, difficulty=options.difficulty, mode=mode, title=title)
-    if options.choices >= 2:
-        exercise = add_distractors(engine, exercise, options)
+
+    exercise = Exercise(text=text, items=(), difficulty=options.difficulty, mode=mode, title=title)
+    done: dict[int, ExerciseItem] = {}
+    banned: set[int] = set()
+    for attempt in range(3):
+        new = [i for i in chosen if i not in done]
+        if options.choices >= 2 and new:
+            batch = replace(
+                exercise, items=tuple(replace(item_for(i), number=n) for n, i in enumerate(new, 1))
+            )
+            with_choices = add_distractors(engine, batch, options).items
+            done.update(dict(zip(new, with_choices, strict=True)))
+        else:
+            done.update({i: item_for(i) for i in new})
+        short = (
+            {i for i in chosen if len(done[i].choices) < options.choices} if options.choices >= 2 else set()
+        )
+        if not short or mode != "model" or attempt == 2:
+            break
+        # A blank the model cannot find clearly wrong choices for gives way to the next best word.
+        banned |= short
+        chosen = pick_blanks(
+            words, [i for i in order if i not in banned], _target_count(len(words), options), options.min_gap
+        )
+    items = tuple(replace(done[i], number=n) for n, i in enumerate(chosen, start=1))
+    exercise = replace(exercise, items=items)
     return exercise
