@@ -6,7 +6,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
+from cloze_app.core.exercises import Exercise, ExerciseItem
 from cloze_app.core.settings import Settings
 from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from cloze_app.gui.exercise_panel import ExercisePanel
@@ -50,7 +52,7 @@ def test_answers_are_checked_by_the_model_with_a_score_at_the_end(qtbot, panel: 
     assert exercise is not None
     rows = panel.practice.rows
     first, second = exercise.items[0], exercise.items[1]
-    qtbot.mouseClick(rows[first.number].hint_button, qtbot_left())
+    qtbot.mouseClick(rows[first.number].hint_button, Qt.MouseButton.LeftButton)
     assert rows[first.number].verdict.text() == f"Hint: starts with “{first.answer[0]}”"
     rows[first.number].set_given(first.answer.upper())
     rows[second.number].set_given("banana")
@@ -85,9 +87,7 @@ def test_multiple_choice_every_nth_word_and_export(qtbot, panel: ExercisePanel, 
 
 def test_an_also_fits_answer_is_shown_as_such(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window(Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20))
-    panel = ExercisePanel(window.service, window.editor)
-    window.add_mode(panel, "E&xercise")
-    from cloze_app.core.exercises import Exercise, ExerciseItem
+    panel, _ = add_exercise_and_check_modes(window)
 
     panel.show_exercise(Exercise(DOG_TEXT, (ExerciseItem(1, 4, 7, "dog"),)))
     panel.practice.rows[1].set_given("puppy")
@@ -100,14 +100,8 @@ def test_an_also_fits_answer_is_shown_as_such(qtbot, make_window, tmp_path: Path
 def test_an_empty_text_says_why(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window(Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20))
     window.editor.setPlainText("")
-    panel = ExercisePanel(window.service, window.editor)
+    panel, _ = add_exercise_and_check_modes(window)
     with qtbot.waitSignal(panel.failed, timeout=LOAD_TIMEOUT_MS) as blocker:
         panel.make()
     assert "empty" in blocker.args[0]
     assert panel.make_button.isEnabled()
-
-
-def qtbot_left():  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
-
-    return Qt.MouseButton.LeftButton
