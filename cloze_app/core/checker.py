@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cloze_app.core.errors import EmptyTextError
-from cloze_app.core.types import WordCheck
+from cloze_app.core.types import Candidate, WordCheck
 from cloze_app.core.word_spans import WordSpan, match_case, word_spans
 
 CHUNK_WORDS = 100  # words per check_words call: batched runs, with progress between calls
@@ -115,25 +115,29 @@ def checkable(word: WordSpan) -> bool:
     return _PLAIN_WORD_RE.fullmatch(word.word) is not None and not word.is_name and not word.is_number
 
 
+def suggestible(check: WordCheck) -> list[Candidate]:
+    """The alternatives that could be suggested for a word: other plain words, best first.
+
+    A word is flagged exactly when the first of these clears the thresholds (so the tuning
+    script only needs the best one).
+    """
+    own = check.word.casefold()
+    usable = [a for a in check.alternatives if a.word.casefold() != own and _PLAIN_WORD_RE.fullmatch(a.word)]
+    return sorted(usable, key=lambda a: -a.log_prob)
+
+
 def judge(check: WordCheck, thresholds: CheckerThresholds) -> Flag | None:
     """The flag for one word's check, or None when the word is fine."""
     if check.rank is not None and check.rank <= thresholds.keep_rank:
         return None
-    own = check.word.casefold()
     suggestions = []
-    for alt in check.alternatives:
+    for alt in suggestible(check):
         gain = alt.log_prob - check.log_prob
-        if (
-            alt.word.casefold() == own
-            or _PLAIN_WORD_RE.fullmatch(alt.word) is None
-            or gain < thresholds.margin
-            or alt.log_prob < thresholds.min_alternative_log_prob
-        ):
-            continue
+        if gain < thresholds.margin or alt.log_prob < thresholds.min_alternative_log_prob:
+            break  # the rest are less likely still
         suggestions.append(Suggestion(match_case(alt.word, check.word), alt.log_prob, gain))
     if not suggestions:
         return None
-    suggestions.sort(key=lambda s: -s.log_prob)
     return Flag(
         check.start,
         check.end,
