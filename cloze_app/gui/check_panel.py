@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QShowEvent, QTextCursor
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +39,7 @@ from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
 
 UNDERLINE_KEY = "check"
+FLAG_COLOUR = "#d93025"  # the red of a spelling/grammar underline
 
 
 class _Progress(QObject):
@@ -72,6 +73,9 @@ class CheckPanel(QWidget):
         self.editor = editor
         self._syncing = False
         self.thresholds: CheckerThresholds | None = None  # None: the ones tuned on BLiMP
+        self._underline = QTextCharFormat()
+        self._underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self._underline.setUnderlineColor(QColor(FLAG_COLOUR))
         self.marks: list[Mark] = []
         self.menu: QMenu | None = None
         self._edits: list[Edit] | None = None  # edits made while a check runs
@@ -250,7 +254,7 @@ class CheckPanel(QWidget):
     def refresh(self) -> None:
         """Drop flags whose word was edited; redraw the underlines and the list."""
         self.marks = [m for m in self.marks if m.valid]
-        self.view.set_underlines(UNDERLINE_KEY, [m.span for m in self.marks])
+        self.view.set_underlines(UNDERLINE_KEY, [m.span for m in self.marks], self._underline)
         self.flag_list.clear()
         for mark in self.marks:
             item = QListWidgetItem(f"{mark.flag.word} → {', '.join(s.word for s in mark.flag.suggestions)}")

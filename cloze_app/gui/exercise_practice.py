@@ -30,7 +30,12 @@ class AnswerRow:
     """The widgets of one blank: number, answer box (line edit or choices), hint button, verdict."""
 
     def __init__(
-        self, item: ExerciseItem, grid: QGridLayout, row: int, on_hint: Callable[[int], None]
+        self,
+        item: ExerciseItem,
+        grid: QGridLayout,
+        row: int,
+        on_hint: Callable[[int], None],
+        on_enter: Callable[[], None],
     ) -> None:
         self.item = item
         self.number = QLabel(f"<b>{item.number}</b>")
@@ -47,6 +52,7 @@ class AnswerRow:
             self.edit.setObjectName(f"answer{item.number}")
             self.edit.setPlaceholderText("type the missing word")
             self.edit.setAccessibleName(f"Answer for blank {item.number}")
+            self.edit.returnPressed.connect(on_enter)
             field = self.edit
         self.hint_button = QPushButton("Hint")
         self.hint_button.setToolTip("First letter, then the length of the word")
@@ -128,7 +134,7 @@ class ExercisePractice(QWidget):
         grid = QGridLayout(box)
         grid.setColumnStretch(3, 1)
         for row, item in enumerate(exercise.items):
-            self.rows[item.number] = AnswerRow(item, grid, row, self.hint_requested.emit)
+            self.rows[item.number] = AnswerRow(item, grid, row, self.hint_requested.emit, self._check_clicked)
         grid.setRowStretch(len(exercise.items), 1)
         self.answer_area.setWidget(box)
         self.score.setText(f"{len(exercise.items)} blanks. Fill them in, then press Check answers.")

@@ -56,8 +56,9 @@ def test_answers_are_checked_by_the_model_with_a_score_at_the_end(qtbot, panel: 
     assert rows[first.number].verdict.text() == f"Hint: starts with “{first.answer[0]}”"
     rows[first.number].set_given(first.answer.upper())
     rows[second.number].set_given("banana")
+    assert rows[second.number].edit is not None
     with qtbot.waitSignal(panel.answers_checked, timeout=LOAD_TIMEOUT_MS) as blocker:
-        panel.practice.check_button.click()
+        qtbot.keyClick(rows[second.number].edit, Qt.Key.Key_Return)  # Enter checks
     verdicts = {v.number: v for v in blocker.args[0]}
     assert verdicts[first.number].status == "correct"
     assert verdicts[second.number].status == "wrong"
