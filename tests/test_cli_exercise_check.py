@@ -67,6 +67,8 @@ def test_exercise_bad_options_are_one_clear_line(
     assert "between 2 and 8" in capsys.readouterr().err
     assert main(["exercise", str(passage_file), "--export", "x.pdf", "--model", str(passage_dir)]) == 2
     assert ".apkg, .csv or .html" in capsys.readouterr().err
+    assert main(["exercise", "no-such-story.txt", "--model", str(passage_dir)]) == 2
+    assert "No such file: no-such-story.txt" in capsys.readouterr().err
 
 
 def test_playing_in_the_terminal_gives_hints_verdicts_and_a_score(passage_dir: Path) -> None:

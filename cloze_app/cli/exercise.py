@@ -91,6 +91,8 @@ def play(
 
 def run(args: argparse.Namespace) -> int:
     """Build the exercise, then export, print or play it."""
+    if args.file != "-" and not Path(args.file).is_file():
+        raise InputError(f"No such file: {args.file} (give a UTF-8 text file, or - to read standard input).")
     text = read_text_argument(args.file)
     options = ExerciseOptions(
         difficulty=args.difficulty,
