@@ -150,6 +150,8 @@ class CheckPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         self._pull()
+        if self.editor is not None:
+            self.view.setFont(self.editor.font())  # the size chosen in the settings
         super().showEvent(event)
 
     def _connect_document(self) -> None:
