@@ -1,0 +1,227 @@
+"""``python -m bench``: every benchmark in one run; prints the report and writes ``docs/benchmarks.md``.
+
+Speed (median/p95 latency of four requests), cold start (command line, window, pipeline), peak
+memory, ``fill --jsonl`` throughput over 1,000 items, int8-vs-fp32 agreement and quality on the
+shared evaluation sets: Cloze int8, Cloze fp32 and the transformers pipeline, all in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import agreement, coldstart, quality, speed, throughput
+from bench.heldout import load_heldout
+from bench.machine import describe_machine
+from bench.memory import memory_table
+from bench.models import DEFAULT_MODEL, REPO, BenchModels, default_cache, prepare
+from bench.report import DOCS_FILE, Section, render, write_docs
+
+LABELS = speed.LABELS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--int8", type=Path, default=None, help="Cloze model folder (default: models/cloze-minilm-en)"
+    )
+    parser.add_argument(
+        "--reference", type=Path, default=None, help="transformers folder (default: <int8>/reference)"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="threads for every system (0: physical cores)")
+    parser.add_argument("--reps", type=int, default=20, help="timed requests per workload and system")
+    parser.add_argument("--starts", type=int, default=3, help="cold starts per process")
+    parser.add_argument("--items", type=int, default=throughput.ITEMS, help="items in the fill --jsonl file")
+    parser.add_argument(
+        "--agreement-items",
+        type=int,
+        default=200,
+        help="held-out sentences run through fp32 for the agreement",
+    )
+    parser.add_argument("--limit", type=int, default=None, help="first N items of each quality set only")
+    parser.add_argument("--eval-dir", type=Path, default=throughput.EVAL_DIR)
+    parser.add_argument("--docs", type=Path, default=DOCS_FILE, help="where the report goes")
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    return parser
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def _models_lines(m: BenchModels) -> list[str]:
+    from cloze_app.core.manifest import read_manifest
+
+    manifest = read_manifest(m.int8)
+    ref_info = m.reference / "reference.json"
+    step = json.loads(ref_info.read_text())["step"] if ref_info.is_file() else None
+    size = (m.int8 / "model.onnx").stat().st_size / 1e6
+    return [
+        f"Cloze int8: `{_rel(m.int8)}` — {manifest.name}, `model.onnx` {size:.1f} MB, "
+        f"sha256 {manifest.files.get('model.onnx', '?')[:12]}",
+        f"transformers reference: `{_rel(m.reference)}` — the same weights as a `BertForMaskedLM` "
+        f"(training checkpoint{f' step {step}' if step is not None else ''}, weights rounded to float16 "
+        "for the repository and run in float32)",
+        f"Cloze fp32: that reference exported to ONNX at bench time (`{_rel(m.fp32)}`, not committed), "
+        f"{(m.fp32 / 'model.onnx').stat().st_size / 1e6:.1f} MB",
+    ]
+
+
+def _conditions(busy: tuple[str, ...], load: tuple[float, float, float] | None, threads: int) -> list[str]:
+    lines = [
+        f"Every system uses {threads} thread(s) (onnxruntime intra-op threads / `torch.set_num_threads`)."
+    ]
+    if busy:
+        lines.append(
+            "Other processes were busy when the run started (" + "; ".join(busy) + "): absolute timings "
+            "are noisy and pessimistic; ratios measured in the same run still compare the systems."
+        )
+    elif load and load[0] > 0.5:
+        lines.append(f"The machine was not idle at the start (load average {load[0]:.2f}).")
+    return lines
+
+
+METHOD = [
+    "Latency: each system runs in its own process, loads once, makes 3 warm-up requests, then times "
+    "each request `--reps` times (wall clock per call). Cloze answers with "
+    "`ClozeEngine.fill(text, top_k=10)` (ranked whole words, multi-piece words decoded, joint filling "
+    "for several blanks) or "
+    "`score_options`; the pipeline with `pipeline('fill-mask')(text, top_k=10)` (single tokens) or "
+    "`targets=[4 words]`. The pipeline cannot fill several blanks jointly, so that row is n/a.",
+    "Cold start: a fresh `python` process per start, timed from launch to the first line that shows a "
+    "prediction (`python -m cloze_app fill TEXT`; the window via `cloze_app.gui.app.run_app` offscreen, "
+    "quitting when the first suggestions are shown; the pipeline importing transformers, loading and "
+    "predicting once). The operating system's file cache is warm.",
+    "Peak memory: `ru_maxrss` of each child process (`os.wait4`).",
+    "Throughput: `python -m cloze_app fill --jsonl FILE --top-k 11` over the held-out sentences, the "
+    "SWORDS contexts and BLiMP sentences (one blank each), one process, model load included "
+    "in the whole-run figure.",
+    "Agreement: int8 vs fp32 on `bench/heldout.jsonl` (sentences the model never trained on: held-out "
+    "Wikipedia leads, CC BY-SA 4.0, and Jane Austen, public domain), comparing the words `fill` shows "
+    "and the raw model output at a single `[MASK]`. The fp32 graph comes from the float16-rounded "
+    "reference weights, the int8 one from the float32 training weights, so part of the difference is "
+    "the rounding (max logit change 1e-2).",
+    "Quality: every set goes through `python -m cloze_app fill --jsonl` (see `bench/quality.py` for "
+    "the exact scoring); the evaluation sets are development sets.",
+    "A benchmark is not a test: the tests only check that these scripts run on a tiny model.",
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    started = time.perf_counter()
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    machine = describe_machine()
+    print("\n".join(machine.lines()), flush=True)
+    threads = args.threads or machine.physical_cores or machine.logical_cores
+    m = prepare((args.int8 or DEFAULT_MODEL), args.reference)
+    systems = {"cloze-int8": m.int8, "cloze-fp32": m.fp32, "transformers": m.reference}
+
+    speeds = speed.run_speed(systems, threads, args.reps)
+    starts = coldstart.run_coldstart(m.int8, m.fp32, m.reference, threads, args.starts)
+    items = throughput.mixed_items(args.eval_dir, args.items)
+    runs = throughput.run_throughput({"cloze-int8": m.int8}, items, threads)
+    heldout = [i for i, it in enumerate(items) if it["set"] == "heldout"][: args.agreement_items]
+    runs["cloze-fp32"] = throughput.run_fill_jsonl(
+        m.fp32, [{"text": items[i]["text"]} for i in heldout], threads=threads
+    )
+    int8_heldout = [runs["cloze-int8"].outputs[i] for i in heldout]
+    agree = [
+        agreement.word_agreement(int8_heldout, runs["cloze-fp32"].outputs),
+        agreement.token_agreement(m.int8, m.fp32, [items[i]["text"] for i in heldout], threads),
+    ]
+    answers = {h: load_heldout()[items[h]["index"]] for h in heldout}
+    accuracy = {
+        s: quality.heldout_scores([answers[h] for h in heldout], outs)
+        for s, outs in (("cloze-int8", int8_heldout), ("cloze-fp32", runs["cloze-fp32"].outputs))
+    }
+    scores = {
+        "cloze-int8": quality.run_quality(
+            m.int8, threads, eval_dir=args.eval_dir, limit=args.limit, mixed=(items, runs["cloze-int8"])
+        )
+    }
+    memory_rows = [
+        (LABELS[s], f"load + {args.reps + 3}× each request", r["peak_rss_bytes"]) for s, r in speeds.items()
+    ]
+    memory_rows += [
+        (r["label"], "cold start, one prediction", int(statistics.median(r["peak_rss_bytes"])))
+        for r in starts.values()
+    ]
+    memory_rows += [
+        (LABELS[s], f"`fill --jsonl`, {len(r.outputs):,} items", r.peak_rss_bytes) for s, r in runs.items()
+    ]
+    agreement_notes = [
+        f"Masked-word accuracy on these {len(heldout)} sentences: "
+        + "; ".join(
+            f"{LABELS[s]} top-1 {100 * a[0]:.1f}%, top-5 {100 * a[1]:.1f}%" for s, a in accuracy.items()
+        )
+        + "."
+    ]
+
+    sections = [
+        Section(
+            "Latency per request",
+            f"Milliseconds per request, median / p95 over {args.reps} requests; the ratio columns divide "
+            "each system's median by Cloze int8's (above 1: Cloze int8 is faster).",
+            speed.speed_table(speeds),
+        ),
+        Section(
+            "Cold start",
+            f"Seconds from starting the process to the first prediction on screen ({args.starts} starts).",
+            coldstart.coldstart_table(starts),
+        ),
+        Section("Peak memory", "Peak resident set size of each process.", memory_table(memory_rows)),
+        Section(
+            "Throughput",
+            f"`fill --jsonl` over a {len(items):,}-item file (Cloze fp32: its first {len(heldout)} held-out "
+            "sentences, for the agreement below).",
+            throughput.throughput_table(runs, LABELS),
+        ),
+        Section(
+            "Agreement of int8 with fp32",
+            f"On the first {len(heldout)} held-out sentences of the throughput file.",
+            agreement.agreement_table(agree),
+            agreement_notes,
+        ),
+        Section(
+            "Quality",
+            "Cloze int8 (the shipped model) through `python -m cloze_app fill --jsonl` on every set in "
+            "`/work/shared/eval/` and on the held-out sentences.",
+            quality.quality_table(scores, LABELS),
+            ["Quality sets are development sets; report them as such."],
+        ),
+    ]
+    command = "python -m bench" + ("" if not argv else " " + " ".join(argv))
+    text = render(
+        date=date,
+        command=command,
+        machine=machine.lines(),
+        models=_models_lines(m),
+        conditions=_conditions(machine.busy_processes, machine.load_average, threads),
+        sections=sections,
+        method=[*METHOD, f"The whole run took {(time.perf_counter() - started) / 60:.1f} minutes."],
+    )
+    print()
+    print(text)
+    raw = default_cache() / "last-run.json"
+    raw.write_text(
+        json.dumps(
+            {"date": date, "machine": machine.to_json(), "speed": speeds, "coldstart": starts}, indent=1
+        )
+    )
+    if not args.no_docs:
+        print(f"bench: wrote {write_docs(text, args.docs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

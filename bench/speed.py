@@ -1,0 +1,214 @@
+"""Latency per request (median, p95) of Cloze int8, Cloze fp32 and the transformers fill-mask pipeline.
+
+Each system runs in its own child process (``python -m bench.speed --child ...``), loads once,
+warms up, then times every workload ``reps`` times; the parent prints the table and the ratios.
+The pipeline answers a single blank only, so it runs the single-blank workloads and ranks the
+options through its ``targets=`` argument (single-token words only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.memory import child_env, python_command, run_measured
+
+PARAGRAPH = (
+    "The old lighthouse stood at the end of a narrow road that wound along the cliffs for several "
+    "miles. For more than a century it had guided fishing boats home through fog and storms, and the "
+    "families who kept it passed the job from parents to children. When the light was finally "
+    "automated, the last keeper moved into the village, but she still walked out to the ___ every "
+    "evening to watch the beam sweep across the water. Visitors who came in summer often asked her "
+    "about the shipwrecks, the winters, and the strange sounds that the wind made in the tower at "
+    "night, and she answered them all with patience and care."
+)
+SENTENCE = "I drink a cup of ___ every morning before I go to work."
+OPTIONS = ("tea", "coffee", "water", "milk")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One kind of request a user makes."""
+
+    key: str
+    label: str
+    text: str
+    options: tuple[str, ...] = ()
+    single_blank: bool = True
+
+
+WORKLOADS = (
+    Workload("short", "one blank, 16-token sentence", SENTENCE),
+    Workload("paragraph", "one blank, 128-token paragraph", PARAGRAPH),
+    Workload(
+        "joint",
+        "three blanks, decoded jointly",
+        "She put the ___ back in the ___ and closed the ___ behind her.",
+        single_blank=False,
+    ),
+    Workload("options", "rank 4 options", SENTENCE, options=OPTIONS),
+)
+SYSTEMS = ("cloze-int8", "cloze-fp32", "transformers")
+LABELS = {
+    "cloze-int8": "Cloze int8",
+    "cloze-fp32": "Cloze fp32",
+    "transformers": "transformers pipeline (PyTorch fp32)",
+}
+
+
+def _time(fn: Callable[[], object], reps: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000.0)
+    return times
+
+
+def cloze_requests(folder: Path, threads: int) -> dict[str, Callable[[], object]]:
+    """A call per workload on a loaded ClozeEngine (what the window and ``fill`` do)."""
+    from cloze_app.core.engine import ClozeEngine
+
+    engine = ClozeEngine.load(folder, threads=threads)
+    calls: dict[str, Callable[[], object]] = {}
+    for w in WORKLOADS:
+        if w.options:
+            calls[w.key] = lambda w=w: engine.score_options(w.text, list(w.options))  # type: ignore[misc]
+        else:
+            calls[w.key] = lambda w=w: engine.fill(w.text, top_k=10)  # type: ignore[misc]
+    return calls
+
+
+def pipeline_requests(reference: Path, threads: int) -> dict[str, Callable[[], object]]:
+    """A call per single-blank workload on the transformers fill-mask pipeline."""
+    import torch
+
+    from bench.models import load_pipeline
+
+    pipe = load_pipeline(reference, threads)
+    mask = pipe.tokenizer.mask_token  # type: ignore[attr-defined]
+    calls: dict[str, Callable[[], object]] = {}
+    for w in WORKLOADS:
+        if not w.single_blank:
+            continue
+        text = w.text.replace("___", mask)
+        if len(pipe.tokenizer(text)["input_ids"]) > pipe.model.config.max_position_embeddings:  # type: ignore[attr-defined]
+            continue  # the pipeline cannot read it (a tiny test model); the table says n/a
+
+        def call(text: str = text, options: tuple[str, ...] = w.options) -> object:
+            with torch.inference_mode():
+                if options:
+                    return pipe(text, targets=list(options))  # type: ignore[operator]
+                return pipe(text, top_k=10)  # type: ignore[operator]
+
+        calls[w.key] = call
+    return calls
+
+
+def child(system: str, model: Path, threads: int, reps: int, warmup: int) -> dict[str, list[float]]:
+    """Load one system and time every workload it can do (milliseconds per request)."""
+    load = pipeline_requests if system == "transformers" else cloze_requests
+    calls = load(model, threads)
+    return {key: _time(fn, reps, warmup) for key, fn in calls.items()}
+
+
+def summary(times: list[float]) -> tuple[float, float]:
+    """(median, p95) in milliseconds."""
+    return statistics.median(times), float(np.percentile(times, 95))
+
+
+def run_speed(models: dict[str, Path], threads: int, reps: int, warmup: int = 3) -> dict[str, dict]:
+    """Time every system in its own process; ``models`` maps system -> folder.
+
+    Returns ``{system: {"latency_ms": {workload: [ms, ...]}, "peak_rss_bytes": int}}``.
+    """
+    results: dict[str, dict] = {}
+    for system, folder in models.items():
+        command = python_command(
+            "-m", "bench.speed", "--child", system, "--model", str(folder),
+            "--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup),
+        )  # fmt: skip
+        run = run_measured(command, env=child_env())
+        latencies = json.loads(run.stdout.strip().splitlines()[-1])
+        results[system] = {"latency_ms": latencies, "peak_rss_bytes": run.peak_rss_bytes}
+        print(f"bench: timed {LABELS[system]}", flush=True)
+    return results
+
+
+def speed_table(results: dict[str, dict]) -> list[str]:
+    """Markdown: one row per workload, median / p95 per system, and the speed-up of Cloze int8."""
+    systems = [s for s in SYSTEMS if s in results]
+    head = "| request | " + " | ".join(f"{LABELS[s]} median / p95" for s in systems) + " |"
+    ratio_heads = [f"{LABELS[s]} ÷ Cloze int8" for s in systems if s != "cloze-int8"]
+    lines = [head[:-1] + "".join(f"| {h} " for h in ratio_heads) + "|"]
+    lines.append("| --- " + "| ---: " * (len(systems) + len(ratio_heads)) + "|")
+    for w in WORKLOADS:
+        cells, medians = [], {}
+        for s in systems:
+            times = results[s]["latency_ms"].get(w.key)
+            if times:
+                med, p95 = summary(times)
+                medians[s] = med
+                cells.append(f"{med:,.1f} / {p95:,.1f} ms")
+            else:
+                cells.append("n/a")
+        base = medians.get("cloze-int8")
+        for s in systems:
+            if s == "cloze-int8":
+                continue
+            cells.append(f"{medians[s] / base:.2f}×" if base and s in medians else "n/a")
+        lines.append(f"| {w.label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__.split("\n")[0])
+    parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--int8", type=Path, default=None, help="Cloze model folder (default: bundled)")
+    parser.add_argument(
+        "--reference", type=Path, default=None, help="transformers folder (default: <int8>/reference)"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="threads for every system (0: all cores)")
+    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args(argv)
+    threads = args.threads or _cores()
+    if args.child:
+        print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup)))
+        return 0
+    from bench.models import DEFAULT_MODEL, prepare
+
+    m = prepare(args.int8 or DEFAULT_MODEL, args.reference)
+    results = run_speed(
+        {"cloze-int8": m.int8, "cloze-fp32": m.fp32, "transformers": m.reference},
+        threads,
+        args.reps,
+        args.warmup,
+    )
+    print("\n".join(speed_table(results)))
+    return 0
+
+
+def _cores() -> int:
+    try:
+        import psutil
+
+        return int(psutil.cpu_count(logical=False) or psutil.cpu_count() or 1)
+    except ImportError:
+        import os
+
+        return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
