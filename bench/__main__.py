@@ -20,7 +20,7 @@ from bench import agreement, coldstart, quality, speed, throughput
 from bench.heldout import load_heldout
 from bench.machine import describe_machine
 from bench.memory import memory_table
-from bench.models import DEFAULT_MODEL, REPO, BenchModels, default_cache, prepare
+from bench.models import DEFAULT_MODEL, REPO, BenchModels, default_cache, prepare, reference_is_stale
 from bench.report import DOCS_FILE, Section, render, write_docs
 
 LABELS = speed.LABELS
@@ -60,9 +60,11 @@ def _models_lines(m: BenchModels) -> list[str]:
 
     manifest = read_manifest(m.int8)
     ref_info = m.reference / "reference.json"
-    step = json.loads(ref_info.read_text())["step"] if ref_info.is_file() else None
+    step = json.loads(ref_info.read_text()).get("step") if ref_info.is_file() else None
     size = (m.int8 / "model.onnx").stat().st_size / 1e6
+    stale = reference_is_stale(m.int8, m.reference)
     return [
+        *([f"**Warning:** {stale}"] if stale else []),
         f"Cloze int8: `{_rel(m.int8)}` — {manifest.name}, `model.onnx` {size:.1f} MB, "
         f"sha256 {manifest.files.get('model.onnx', '?')[:12]}",
         f"transformers reference: `{_rel(m.reference)}` — the same weights as a `BertForMaskedLM` "

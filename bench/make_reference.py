@@ -184,25 +184,40 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.make_reference", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--checkpoint", type=Path, default=REPO / "runs/cloze-minilm-en/ckpt-best.pt")
-    parser.add_argument("--tokenizer", type=Path, default=MODEL_DIR / "tokenizer.json")
-    parser.add_argument("--out", type=Path, default=REFERENCE_DIR)
+    parser.add_argument("--model", type=Path, default=MODEL_DIR, help="the shipped int8 model folder")
+    parser.add_argument("--tokenizer", type=Path, default=None, help="default: <model>/tokenizer.json")
+    parser.add_argument("--out", type=Path, default=None, help="default: <model>/reference")
+    parser.add_argument(
+        "--force", action="store_true", help="even if the model was exported from another step"
+    )
     args = parser.parse_args(argv)
+    tokenizer = args.tokenizer or args.model / "tokenizer.json"
+    out = args.out or args.model / "reference"
     import torch
 
     from cloze_app.core.manifest import sha256_file
 
     torch.set_num_threads(2)
     training_model, meta = load_training_model(args.checkpoint)
+    shipped = args.model / "training.json"
+    shipped_step = json.loads(shipped.read_text())["step"] if shipped.is_file() else None
+    if shipped_step is not None and shipped_step != meta.get("step") and not args.force:
+        print(
+            f"[reference] {args.checkpoint} is step {meta.get('step')} but {args.model} was exported from "
+            f"step {shipped_step}; give the matching checkpoint (or --force).",
+            file=sys.stderr,
+        )
+        return 1
     hf_model = convert_model(training_model)
-    fp32_diff = max_logit_difference(training_model, hf_model, args.tokenizer)
+    fp32_diff = max_logit_difference(training_model, hf_model, tokenizer)
     print(f"[reference] max |logit difference| training vs transformers (fp32): {fp32_diff:.2e}")
     if fp32_diff > TOLERANCE:
         print(f"[reference] the mapping is wrong: difference above {TOLERANCE}", file=sys.stderr)
         return 1
     rounded = convert_model(training_model, round_fp16=True)
-    fp16_diff = max_logit_difference(training_model, rounded, args.tokenizer)
+    fp16_diff = max_logit_difference(training_model, rounded, tokenizer)
     print(f"[reference] after rounding the weights to fp16: {fp16_diff:.2e}")
-    int8 = MODEL_DIR / "model.onnx"
+    int8 = args.model / "model.onnx"
     provenance = {
         "checkpoint": str(
             args.checkpoint.relative_to(REPO) if args.checkpoint.is_relative_to(REPO) else args.checkpoint
@@ -213,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_logit_diff_fp16_weights": fp16_diff,
         "int8_model_sha256": sha256_file(int8) if int8.is_file() else None,
     }
-    save_reference(rounded, args.tokenizer, args.out, provenance)
-    print(f"[reference] wrote {args.out}")
+    save_reference(rounded, tokenizer, out, provenance)
+    print(f"[reference] wrote {out}")
     return 0
 
 

@@ -72,6 +72,20 @@ def export_fp32(int8: Path, reference: Path, cache: Path) -> Path:
     return folder
 
 
+def reference_is_stale(int8: Path, reference: Path) -> str | None:
+    """Why the reference may not hold the int8 model's weights (None when it was made for it)."""
+    info = reference / "reference.json"
+    if not info.is_file():
+        return None
+    made_for = json.loads(info.read_text(encoding="utf-8")).get("int8_model_sha256")
+    if made_for and made_for != sha256_file(int8 / MODEL_FILE):
+        return (
+            f"{reference} was made for another {MODEL_FILE} than the one in {int8}; re-run "
+            "`python -m bench.make_reference` with the checkpoint the model was exported from."
+        )
+    return None
+
+
 def prepare(
     int8: Path = DEFAULT_MODEL, reference: Path | None = None, cache: Path | None = None
 ) -> BenchModels:
@@ -80,6 +94,9 @@ def prepare(
     if not (int8 / MANIFEST_NAME).is_file():
         raise SystemExit(f"bench: {int8} is not a Cloze model folder (no {MANIFEST_NAME}).")
     reference = (reference or int8 / REFERENCE_NAME).resolve()
+    stale = reference_is_stale(int8, reference)
+    if stale:
+        print(f"bench: WARNING: {stale}", flush=True)
     fp32 = export_fp32(int8, reference, cache or default_cache())
     return BenchModels(int8=int8, fp32=fp32, reference=reference)
 
