@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="held-out sentences run through fp32 for the agreement",
     )
-    parser.add_argument("--limit", type=int, default=None, help="first N items of each quality set only")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="N items of each quality set, spread evenly (default: all)"
+    )
     parser.add_argument("--eval-dir", type=Path, default=throughput.EVAL_DIR)
     parser.add_argument("--docs", type=Path, default=DOCS_FILE, help="where the report goes")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
@@ -224,7 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         command=command,
         machine=machine.lines(),
         models=_models_lines(m),
-        conditions=_conditions(machine.busy_processes, machine.load_average, threads),
+        conditions=_conditions(machine.busy_processes, machine.load_average, threads)
+        + (
+            [f"Quality sets were cut to {args.limit} items each, spread evenly (`--limit`)."]
+            if args.limit
+            else []
+        ),
         sections=sections,
         method=[*METHOD, f"The whole run took {(time.perf_counter() - started) / 60:.1f} minutes."],
     )

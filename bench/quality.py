@@ -80,6 +80,14 @@ def heldout_scores(items: Sequence[dict[str, Any]], outputs: Sequence[dict[str, 
     return top1 / max(1, len(items)), top5 / max(1, len(items))
 
 
+def spread(rows: list[dict[str, Any]], limit: int | None) -> list[tuple[int, dict[str, Any]]]:
+    """(index, row) of all rows, or of ``limit`` rows spread evenly over the file (every phenomenon)."""
+    if not limit or len(rows) <= limit:
+        return list(enumerate(rows))
+    step = len(rows) / limit
+    return [(int(k * step), rows[int(k * step)]) for k in range(limit)]
+
+
 def _timed(model: Path, requests: list[dict[str, Any]], threads: int) -> tuple[list[dict[str, Any]], float]:
     started = time.perf_counter()
     run = run_fill_jsonl(model, requests, threads=threads)
@@ -98,7 +106,7 @@ def run_quality(
     """Every metric for one model folder.
 
     Args:
-        limit: use only the first ``limit`` items of each set (for quick checks and tests).
+        limit: use only ``limit`` items of each set, spread evenly over it (quick checks, tests).
         mixed: (items, run) of a ``fill --jsonl`` run that already covered the SWORDS and
             held-out items (the throughput run); those sets are then scored from it.
         sets: which sets to score.
@@ -113,12 +121,12 @@ def run_quality(
             if item["set"] in reused:
                 reused[item["set"]][item["index"]] = out
 
-    def load(name: str) -> list[dict[str, Any]]:
+    def load(name: str) -> list[tuple[int, dict[str, Any]]]:
         path = eval_dir / name
         rows = read_jsonl(path) if path.is_file() else []
-        return rows[:limit] if limit else rows
+        return spread(rows, limit)
 
-    if "blimp" in sets and (blimp := load("blimp_dev.jsonl")):
+    if "blimp" in sets and (blimp := [r for _, r in load("blimp_dev.jsonl")]):
         outs, secs = _timed(
             model, [{"text": b["text"], "options": [b["good"], b["bad"]]} for b in blimp], threads
         )
@@ -127,7 +135,7 @@ def run_quality(
                 "BLiMP", "pair accuracy", options_accuracy([b["good"] for b in blimp], outs), len(blimp), secs
             )
         )
-    if "gaokao" in sets and (gaokao := load("gaokao_cloze_dev.jsonl")):
+    if "gaokao" in sets and (gaokao := [r for _, r in load("gaokao_cloze_dev.jsonl")]):
         outs, secs = _timed(model, [{"text": g["text"], "options": g["options"]} for g in gaokao], threads)
         scores.append(
             Score(
@@ -138,14 +146,15 @@ def run_quality(
                 secs,
             )
         )
-    for name, rows in (
+    for name, indexed in (
         ("swords", load("swords_dev.jsonl")),
-        ("heldout", load_heldout()[:limit] if limit else load_heldout()),
+        ("heldout", spread(load_heldout(), limit)),
     ):
-        if name not in sets or not rows:
+        if name not in sets or not indexed:
             continue
-        if all(i in reused[name] for i in range(len(rows))):
-            outs, secs = [reused[name][i] for i in range(len(rows))], None  # timed as throughput
+        rows = [r for _, r in indexed]
+        if all(i in reused[name] for i, _ in indexed):
+            outs, secs = [reused[name][i] for i, _ in indexed], None  # timed as throughput
         else:
             text = swords_text if name == "swords" else (lambda r: r["text"])
             outs, secs = _timed(model, [{"text": text(r)} for r in rows], threads)
@@ -185,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, default=None)
     parser.add_argument("--fp32", action="store_true", help="also score the fp32 export of the reference")
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
-    parser.add_argument("--limit", type=int, default=None, help="first N items of each set only")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="N items of each set, spread evenly (default: all)"
+    )
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
     from bench.models import DEFAULT_MODEL, prepare
