@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 RUN=${RUN:-runs/cloze-minilm-en}
 mkdir -p "$RUN"
-setsid nohup "$PY" -m cloze_app.training train --run-dir "$RUN" --max-steps "${MAX_STEPS:-4200}" \
+OMP_WAIT_POLICY=PASSIVE setsid nohup "$PY" -m cloze_app.training train --run-dir "$RUN" --max-steps "${MAX_STEPS:-2200}" \
   --eval-every 400 "$@" >>"$RUN/train.log" 2>&1 </dev/null &
 echo "training in the background (pid $!), log: $RUN/train.log"

@@ -26,6 +26,16 @@ def _heldout_table(results: dict) -> list[str]:
             mk = results[k]["heldout"].get(src)
             cells.append(f"{_pct(mk['top1'])} | {_pct(mk['top5'])}" if mk else "– | –")
         lines.append(f"| {src} | " + " | ".join(cells) + f" | {m['n']:,d} |")
+    if "heldout_all" in results["int8"]:
+        cells = [
+            f"{_pct(results[k]['heldout_all']['top1'])} | {_pct(results[k]['heldout_all']['top5'])}"
+            for k in kinds
+        ]
+        lines.append(
+            "| **all (token-weighted)** | "
+            + " | ".join(cells)
+            + f" | {results['int8']['heldout_all']['n']:,d} |"
+        )
     return lines
 
 
@@ -44,6 +54,22 @@ def render(results: dict, training: dict) -> str:
         "The default model bundled with Cloze: a small uncased English BERT with a masked-language-model head, "
         "made for fill-in-the-blank. All numbers below are written by "
         "`python -m cloze_app.training eval --card` (see `docs/training.md`); do not edit them by hand.",
+        "",
+        "## Summary",
+        "",
+        f"- Held-out Wikipedia masked-token top-1 / top-5: int8 {_pct(int8['heldout']['wikipedia']['top1'])} / "
+        f"{_pct(int8['heldout']['wikipedia']['top5'])}"
+        + (
+            f"; fp32 {_pct(fp32['heldout']['wikipedia']['top1'])} / {_pct(fp32['heldout']['wikipedia']['top5'])}"
+            if fp32
+            else ""
+        )
+        + ".",
+        "- BLiMP pair accuracy: int8 "
+        + (_pct(blimp8) if blimp8 is not None else "–")
+        + (f", fp32 {_pct(blimp32)}" if blimp32 is not None else "")
+        + ".",
+        f"- Size {check.get('int8_mb', '?')} MB; {log.get('tokens_seen', 0) / 1e6:.1f}M training tokens seen.",
         "",
         "## Architecture",
         "",
@@ -134,7 +160,8 @@ def render(results: dict, training: dict) -> str:
         "",
         "## Known weaknesses",
         "",
-        "- Trained for under two hours on two CPU cores on about 6.5M tokens of text: far less than a real "
+        f"- Trained for about {log.get('wall_hours', '?')} h on two shared CPU cores: {log.get('tokens_seen', 0) / 1e6:.1f}M tokens seen "
+        f"from a corpus of {sum(v.get('train_words', 0) for v in corpus.values()) / 1e6:.1f}M distinct words, far less than a real "
         "BERT (billions of tokens). Predictions are often plausible but generic; rare words and facts are weak.",
         "- The corpus is encyclopaedic, dictionary-like (WordNet), 19th-century fiction (Austen), jokes and "
         "Linux documentation; modern everyday conversation is thin, so everyday blanks can miss the obvious word.",

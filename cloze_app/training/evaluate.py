@@ -120,6 +120,11 @@ def evaluate_model(
             t = time.time()
             res["heldout"][src] = masked_accuracy(logits_fn, rows, mask_id=mask_id, special_ids=special)
             print(f"[eval] held-out {src}: {res['heldout'][src]} ({time.time() - t:.0f}s)", file=sys.stderr)
+    if res["heldout"]:
+        n = sum(m["n"] for m in res["heldout"].values())
+        res["heldout_all"] = {
+            k: sum(m[k] * m["n"] for m in res["heldout"].values()) / n for k in ("top1", "top5")
+        } | {"n": n}
     if blimp is not None and blimp.exists():
         items = [json.loads(ln) for ln in blimp.read_text(encoding="utf-8").splitlines() if ln.strip()]
         t = time.time()

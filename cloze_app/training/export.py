@@ -218,7 +218,9 @@ def summarize_log(path: Path, step: int | None) -> dict | None:
         "steps": recs[-1]["step"],
         "tokens_seen": recs[-1]["tokens_seen"],
         "train_loss": recs[-1]["loss"],
-        "tokens_per_s": recs[-1]["tokens_per_s"],
+        "tokens_per_s": round(
+            (recs[-1]["tokens_seen"] - recs[0]["tokens_seen"]) / max(1.0, recs[-1]["time"] - recs[0]["time"])
+        ),
         "wall_hours": round((recs[-1]["time"] - recs[0]["time"]) / 3600, 2),
         "evals": evals,
     }

@@ -1,0 +1,69 @@
+"""The committed default model folder: manifest, tokenizer, ONNX signature, and one real prediction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+FOLDER = Path(__file__).resolve().parent.parent / "models" / "cloze-minilm-en"
+
+pytestmark = [
+    pytest.mark.bundled,
+    pytest.mark.skipif(not (FOLDER / "model.onnx").exists(), reason="bundled model not present"),
+]
+
+
+def test_manifest_validates_with_checksums() -> None:
+    from cloze_app.core.manifest import validate_model_folder
+
+    manifest = validate_model_folder(FOLDER, verify_checksums=True)
+    assert manifest.id == "cloze-minilm-en"
+    assert manifest.quantization == "int8" and manifest.cased is False and manifest.mask_token == "[MASK]"
+    for name in ("MODEL_CARD.md", "SOURCES.md"):
+        assert (FOLDER / name).exists()
+
+
+def test_tokenizer_is_uncased_wordpiece_without_truncation_or_padding() -> None:
+    raw = json.loads((FOLDER / "tokenizer.json").read_text(encoding="utf-8"))
+    assert raw["truncation"] is None and raw["padding"] is None
+    assert raw["normalizer"]["lowercase"] is True
+    assert raw["pre_tokenizer"]["type"] == "BertPreTokenizer"
+    assert raw["model"]["type"] == "WordPiece"
+    from tokenizers import Tokenizer
+
+    enc = Tokenizer.from_file(str(FOLDER / "tokenizer.json")).encode("Hello [MASK] World")
+    assert enc.tokens == ["[CLS]", "hello", "[MASK]", "world", "[SEP]"]
+
+
+def test_onnx_signature_and_a_real_prediction() -> None:
+    ort = pytest.importorskip("onnxruntime")
+    from tokenizers import Tokenizer
+
+    sess = ort.InferenceSession(str(FOLDER / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in sess.get_inputs()] == ["input_ids", "attention_mask", "token_type_ids"]
+    assert all(i.type == "tensor(int64)" and len(i.shape) == 2 for i in sess.get_inputs())
+    assert [o.name for o in sess.get_outputs()] == ["logits"]
+    assert sess.get_outputs()[0].type == "tensor(float)"
+
+    tok = Tokenizer.from_file(str(FOLDER / "tokenizer.json"))
+    texts = ["The dog [MASK] loudly at the stranger.", "I drank a [MASK] of water."]
+    encs = [tok.encode(t) for t in texts]
+    width = max(len(e.ids) for e in encs)
+    ids = np.zeros((len(encs), width), dtype=np.int64)
+    for row, e in enumerate(encs):
+        ids[row, : len(e.ids)] = e.ids
+    attn = (ids != 0).astype(np.int64)
+    logits = sess.run(
+        ["logits"], {"input_ids": ids, "attention_mask": attn, "token_type_ids": np.zeros_like(ids)}
+    )[0]
+    assert logits.shape == (2, width, 30522)
+    mask_id = tok.token_to_id("[MASK]")
+    tops = []
+    for row, e in enumerate(encs):
+        pos = e.ids.index(mask_id)
+        tops.append([tok.id_to_token(int(i)) for i in np.argsort(-logits[row, pos])[:5]])
+    assert "barked" in tops[0]
+    assert "glass" in tops[1]
