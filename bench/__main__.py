@@ -83,8 +83,8 @@ def _conditions(busy: tuple[str, ...], load: tuple[float, float, float] | None, 
     ]
     if busy:
         lines.append(
-            "Other processes were busy when the run started (" + "; ".join(busy) + "): absolute timings "
-            "are noisy and pessimistic; ratios measured in the same run still compare the systems."
+            f"{len(busy)} other process(es) were busy when the run started (listed under Machine): absolute "
+            "timings are noisy and pessimistic; ratios measured in the same run still compare the systems."
         )
     elif load and load[0] > 0.5:
         lines.append(f"The machine was not idle at the start (load average {load[0]:.2f}).")
