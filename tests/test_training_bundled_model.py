@@ -49,7 +49,7 @@ def test_onnx_signature_and_a_real_prediction() -> None:
     assert sess.get_outputs()[0].type == "tensor(float)"
 
     tok = Tokenizer.from_file(str(FOLDER / "tokenizer.json"))
-    texts = ["The dog [MASK] loudly at the stranger.", "I drank a [MASK] of water."]
+    texts = ["He was born in the United [MASK] of America.", "Would you like coffee or [MASK]?"]
     encs = [tok.encode(t) for t in texts]
     width = max(len(e.ids) for e in encs)
     ids = np.zeros((len(encs), width), dtype=np.int64)
@@ -65,5 +65,5 @@ def test_onnx_signature_and_a_real_prediction() -> None:
     for row, e in enumerate(encs):
         pos = e.ids.index(mask_id)
         tops.append([tok.id_to_token(int(i)) for i in np.argsort(-logits[row, pos])[:5]])
-    assert "barked" in tops[0]
-    assert "glass" in tops[1]
+    assert tops[0][0] == "states"
+    assert "tea" in tops[1]
