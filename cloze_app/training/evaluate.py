@@ -66,13 +66,23 @@ def blimp_pair_accuracy(logits_fn: LogitsFn, tok: Tokenizer, items: list[dict], 
             for k in range(len(wp)):
                 seq = [cls_id, *lp, *wp[:k], *([mask_id] * (len(wp) - k)), *rp, sep_id]
                 jobs.append((i, which, seq, 1 + len(lp) + k, wp[k]))
-    jobs.sort(key=lambda j: len(j[2]))
+    # identical inputs (e.g. the good and the bad word both one piece: "[CLS] ... [MASK] ... [SEP]") run once
+    unique: dict[tuple[int, ...], int] = {}
+    for job in jobs:
+        unique.setdefault(tuple(job[2]), len(unique))
+    seqs = sorted(unique, key=len)
+    log_probs: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+    wanted: dict[tuple[int, ...], set[int]] = defaultdict(set)
+    for _i, _which, seq, pos, _target in jobs:
+        wanted[tuple(seq)].add(pos)
+    for start in range(0, len(seqs), batch_size):
+        chunk = seqs[start : start + batch_size]
+        for seq, logits in zip(chunk, _run_padded(logits_fn, [list(c) for c in chunk]), strict=True):
+            for pos in wanted[seq]:
+                log_probs[(seq, pos)] = _log_softmax(logits[pos])
     scores = np.zeros((len(items), 2))
-    for start in range(0, len(jobs), batch_size):
-        chunk = jobs[start : start + batch_size]
-        outs = _run_padded(logits_fn, [j[2] for j in chunk])
-        for (i, which, _seq, pos, target), logits in zip(chunk, outs, strict=False):
-            scores[i, which] += _log_softmax(logits[pos])[target]
+    for i, which, seq, pos, target in jobs:
+        scores[i, which] += log_probs[(tuple(seq), pos)][target]
     correct = scores[:, 0] > scores[:, 1]
     per: dict[str, list[bool]] = defaultdict(list)
     for item, ok in zip(items, correct, strict=False):
