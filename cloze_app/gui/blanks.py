@@ -13,11 +13,24 @@ from dataclasses import dataclass
 from cloze_app.core.blanks import BLANK_PATTERN
 from cloze_app.core.blanks import blank_regex as core_blank_regex
 
-__all__ = ["BLANK_PATTERN", "ContextWindow", "blank_regex", "blank_spans", "context_window", "nearest_blank"]
+__all__ = [
+    "BLANK_PATTERN",
+    "CONTEXT_CHARS",
+    "SEARCH_CHARS",
+    "ContextWindow",
+    "blank_regex",
+    "blank_spans",
+    "context_window",
+    "nearest_blank",
+]
 
-# The context sent for one blank: enough for the model's window, small for a 1 MB document.
-CONTEXT_CHARS = 1500
-MAX_BLANKS_PER_REQUEST = 8
+# The context sent for one blank: the sentence or paragraph around it. The model's cost grows
+# with the length of the text it reads (every candidate row carries the whole context), so a
+# few hundred characters keep answers quick; a 1 MB document never goes to the engine whole.
+CONTEXT_CHARS = 360
+MAX_BLANKS_PER_REQUEST = 4
+# How far from the cursor the window looks for the nearest blank.
+SEARCH_CHARS = 2000
 
 
 def blank_regex(mask_token: str = "") -> re.Pattern[str]:
@@ -66,23 +79,34 @@ class ContextWindow:
         return start + self.offset, end + self.offset
 
 
-def _cut_points(text: str, lo: int, hi: int) -> tuple[int, int]:
-    """Move ``lo``/``hi`` inward to a paragraph or sentence boundary so no word is cut."""
-    if lo > 0:
-        head = text[lo:]
-        for pattern in (r"\n\s*\n", r"\n", r"[.!?]\s", r"\s"):
-            found = re.search(pattern, head[: max(len(head) // 2, 1)])
-            if found:
-                lo += found.end()
-                break
-    if hi < len(text):
-        tail = text[lo:hi]
-        for pattern in (r"\n\s*\n", r"\n", r"[.!?]\s", r"\s"):
-            matches = list(re.finditer(pattern, tail[len(tail) // 2 :]))
-            if matches:
-                hi = lo + len(tail) // 2 + matches[-1].start() + (1 if pattern == r"[.!?]\s" else 0)
-                break
-    return lo, hi
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*\s+|\n")
+_SPACE = re.compile(r"\s+")
+
+
+def _start_at(text: str, lo: int, start: int) -> int:
+    """The first position of the window: a paragraph start, else a sentence or word start."""
+    before = text[lo:start]
+    for pattern in (_PARAGRAPH, _SENTENCE_END, _SPACE):
+        found = list(pattern.finditer(before))
+        if found and (pattern is _PARAGRAPH or lo > 0):
+            return lo + found[-1].end() if pattern is _PARAGRAPH else lo + found[0].end()
+    return lo
+
+
+def _end_at(text: str, end: int, hi: int) -> int:
+    """The end of the window: a paragraph end, else a sentence or word end."""
+    after = text[end:hi]
+    found = _PARAGRAPH.search(after)
+    if found:
+        return end + found.start()
+    if hi >= len(text):
+        return hi
+    for pattern in (_SENTENCE_END, _SPACE):
+        ends = list(pattern.finditer(after))
+        if ends:
+            return end + ends[-1].start() + (1 if pattern is _SENTENCE_END else 0)
+    return hi
 
 
 def context_window(
@@ -94,17 +118,16 @@ def context_window(
 ) -> ContextWindow:
     """The text around ``blank`` that the engine should see.
 
-    Starts from the paragraph holding the blank, grows to ``max_chars`` around it, then cuts at
-    a paragraph/sentence/word boundary. When more than ``max_blanks`` blanks fall inside, the
-    window narrows to the ones nearest the focused blank.
+    About ``max_chars`` around the blank, never past the paragraph it is in, cut at a sentence
+    (else word) boundary. When more than ``max_blanks`` blanks fall inside, the window narrows
+    to the ones nearest the focused blank.
     """
     start, end = blank
     half = max(max_chars // 2, end - start)
     lo = max(0, start - half)
     hi = min(len(text), end + half)
-    lo, hi = _cut_points(text, lo, hi)
-    lo = min(lo, start)
-    hi = max(hi, end)
+    lo = min(_start_at(text, lo, start), start)
+    hi = max(_end_at(text, end, hi), end)
     pattern = blank_regex(mask_token)
     spans = [m.span() for m in pattern.finditer(text, lo, hi)]  # absolute positions
     if (start, end) not in spans:

@@ -16,8 +16,8 @@ EXAMPLE_TEXT = """\
 Welcome to Cloze! Wherever a word is missing, type three underscores, and the panel on the \
 right ranks the words that fit.
 
-The cat sat on the ___ and watched the birds in the garden.
-She opened the ___ to let some fresh air into the room.
+The dog barked at the ___ all night.
+He read the ___ before going to bed.
 
 Press Tab to jump to a blank, then Alt+1 to put in the top word (Ctrl+Z undoes it). \
 Now write your own sentence below.

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 ScoreRole = Qt.ItemDataRole.UserRole + 1
 RankRole = Qt.ItemDataRole.UserRole + 2
+BarRole = Qt.ItemDataRole.UserRole + 3  # 0–1: the bar's length, relative to the top word
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -70,6 +71,9 @@ class RankedWordsModel(QAbstractListModel):
             return row.score
         if role == RankRole:
             return index.row() + 1
+        if role == BarRole:
+            top = max((r.score for r in self._rows), default=0.0)
+            return row.score / top if top > 0 else 0.0
         if role == Qt.ItemDataRole.ToolTipRole:
             key = f" (Alt+{index.row() + 1})" if index.row() < 9 else ""
             return f"{row.word}: probability {percent(row.score)}{key}"
@@ -79,7 +83,11 @@ class RankedWordsModel(QAbstractListModel):
 
 
 class RankedWordDelegate(QStyledItemDelegate):
-    """Paints ``1  word  ███░░  42 %``: the Alt-number, the word, a bar and the percentage."""
+    """Paints ``1  word  ███░░  42 %``: the Alt-number, the word, a bar and the percentage.
+
+    The bar is relative to the top word (full for the first), so differences stay visible when
+    a model spreads its probability thinly; the number is the probability itself.
+    """
 
     BAR_WIDTH = 72
 
@@ -101,6 +109,7 @@ class RankedWordDelegate(QStyledItemDelegate):
         rect: QRect = opt.rect.adjusted(6, 0, -6, 0)  # type: ignore[attr-defined]
         metrics = opt.fontMetrics  # type: ignore[attr-defined]
         score = float(index.data(ScoreRole) or 0.0)
+        bar = float(index.data(BarRole) or 0.0)
         rank = int(index.data(RankRole) or 0)
         painter.save()
         number_width = metrics.horizontalAdvance("9") + 10
@@ -126,7 +135,7 @@ class RankedWordDelegate(QStyledItemDelegate):
         track.setAlpha(40)
         painter.fillRect(bar_rect, track)
         filled = QRect(bar_rect)
-        filled.setWidth(max(1, round(bar_width * min(max(score, 0.0), 1.0))))
+        filled.setWidth(max(1, round(bar_width * min(max(bar, 0.0), 1.0))))
         fill = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight)
         painter.fillRect(filled, fill)
         painter.setPen(palette.color(text_role))

@@ -89,6 +89,7 @@ class GeneralPage(QWidget):
             self.models.setCurrentItem(item)
         for column in range(1, 5):
             self.models.resizeColumnToContents(column)
+        self.models.resizeColumnToContents(0)
         self.models.setColumnWidth(0, max(self.models.columnWidth(0), 220))
 
         form = QFormLayout()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor
 
 from cloze_app.core.errors import InputError
 from cloze_app.core.types import FillResult, OptionScore
-from cloze_app.gui.blanks import CONTEXT_CHARS, ContextWindow, blank_regex, context_window, nearest_blank
+from cloze_app.gui.blanks import SEARCH_CHARS, ContextWindow, blank_regex, context_window, nearest_blank
 from cloze_app.gui.editor import ClozeEditor, blank_format
 from cloze_app.gui.ranked_list import RankedWord
 from cloze_app.gui.suggestions_panel import SuggestionsPanel
@@ -139,7 +139,7 @@ class SuggestionController(QObject):
         self._timer.stop()
         mask = self.editor.mask_token
         position = self.editor.textCursor().position()
-        offset, around = self.editor.text_around(position, CONTEXT_CHARS)
+        offset, around = self.editor.text_around(position, SEARCH_CHARS)
         blank = nearest_blank(around, position - offset, mask)
         if blank is None:
             self._clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cloze_app.gui.blanks import blank_spans, context_window, nearest_blank
-from cloze_app.gui.ranked_list import RankedWord, RankedWordsModel, percent
+from cloze_app.gui.ranked_list import BarRole, RankedWord, RankedWordsModel, percent
 from cloze_app.gui.suggestions_panel import split_options
 
 
@@ -61,3 +61,13 @@ def test_the_ranked_words_model_is_a_well_behaved_qt_model(qtmodeltester) -> Non
     qtmodeltester.check(model)
     assert model.data(model.index(1, 0)) == "dog"
     assert "Alt+2" in model.data(model.index(1, 0), 3)  # ToolTipRole
+    assert [model.data(model.index(r, 0), BarRole) for r in (0, 1)] == [1.0, 0.5]  # relative to the top
+
+
+def test_the_context_stays_inside_the_paragraph_of_the_blank() -> None:
+    text = (
+        "An opening paragraph about something else.\n\nThe cat sat on the ___ today.\nIt purred.\n\nThe end."
+    )
+    start = text.index("___")
+    window = context_window(text, (start, start + 3))
+    assert window.text == "The cat sat on the ___ today.\nIt purred."
