@@ -179,6 +179,7 @@ class SuggestionController(QObject):
             target.result = previous.result  # keep showing the last words until the new ones arrive
         else:
             self.panel.show_waiting(self._title(), loading=self.service.status is None)
+        self.panel.set_working(True)
         target.request_id = self.service.submit(
             SUGGEST,
             fill_job,
@@ -190,6 +191,7 @@ class SuggestionController(QObject):
 
     def _clear(self) -> None:
         self.target = None
+        self.panel.set_working(False)
         self.service.cancel(SUGGEST)
         self.editor.set_underlines(ACTIVE_BLANK, [])
         self.panel.show_idle()
@@ -219,11 +221,13 @@ class SuggestionController(QObject):
         self.timing.emit(result.elapsed_ms)
         if top_k != self.top_k:
             return
+        self.panel.set_working(False)
         if self.target is not None and self.target.window.text == result.text:
             self.target.result = result
             self._show()
 
     def _on_error(self, error: BaseException) -> None:
+        self.panel.set_working(False)
         if isinstance(error, InputError):
             self.panel.show_idle(html.escape(str(error)))
         else:

@@ -69,7 +69,15 @@ class SuggestionsPanel(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
-        layout.addWidget(self.title)
+        self.working = QLabel("updating…")
+        self.working.setObjectName("working")
+        self.working.setAccessibleName("Suggestions are being updated")
+        self.working.setEnabled(False)  # drawn in the muted text colour
+        self.working.hide()
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.working)
+        layout.addLayout(title_row)
 
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
@@ -155,6 +163,10 @@ class SuggestionsPanel(QWidget):
         self.fill_all_button.hide()
         self.option_scores.set_rows([])
         self.option_scores.hide()
+
+    def set_working(self, working: bool) -> None:
+        """Say that newer suggestions are on their way (the words shown may be older)."""
+        self.working.setVisible(working)
 
     def show_waiting(self, title: str, loading: bool = False) -> None:
         """A blank is focused and its suggestions are on their way."""

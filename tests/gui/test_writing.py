@@ -241,3 +241,12 @@ def test_blanks_are_highlighted_as_they_are_typed(qtbot, make_window) -> None:  
     ranges = block.layout().formats()
     assert [(r.start, r.length) for r in ranges] == [(2, 3)]
     assert ranges[0].format.background().style() != Qt.BrushStyle.NoBrush
+
+
+def test_the_panel_says_when_newer_words_are_on_their_way(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    type_text(qtbot, window, "the ___ sat")
+    window.suggestions.refresh(force=True)
+    assert window.panel.working.isVisible()
+    wait_for_words(qtbot, window)
+    assert not window.panel.working.isVisible()
