@@ -403,6 +403,9 @@ def install_models_page(window: Any) -> None:
     def factory(dialog: Any) -> ModelsPage:
         page = ModelsPage()
         dialog.finished.connect(page.cancel_job)
+        general = getattr(dialog, "general", None)
+        if general is not None:  # the General tab lists models too: keep it in step
+            page.models_changed.connect(general.reload_models)
         return page
 
     window.add_settings_page(factory, "&Models")

@@ -66,31 +66,10 @@ class GeneralPage(QWidget):
         self.models.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         model_label.setBuddy(self.models)
         layout.addWidget(self.models, 1)
-        usable, broken = registry.scan()
-        wanted = settings.model or active_model or registry.default_id()
-        for info in usable:
-            row = self._add_model(info)
-            if wanted in (info.id, info.path):
-                self.models.setCurrentItem(row)
-        for bad in broken:
-            item = QTreeWidgetItem([bad.path.name + " (broken)", "", "", "", ""])
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
-            item.setToolTip(0, bad.reason)
-            self.models.addTopLevelItem(item)
-        if settings.model and self.models.currentItem() is None:
-            # A folder named in the settings file: keep it unless the user picks another.
-            try:
-                item = self._add_model(read_manifest(Path(settings.model)).info(Path(settings.model)))
-            except (ModelError, OSError) as exc:
-                item = QTreeWidgetItem([f"{settings.model} (cannot be read)", "", "", "", ""])
-                item.setToolTip(0, str(exc))
-                self.models.addTopLevelItem(item)
-            item.setData(0, Qt.ItemDataRole.UserRole, settings.model)
-            self.models.setCurrentItem(item)
-        for column in range(1, 5):
-            self.models.resizeColumnToContents(column)
-        self.models.resizeColumnToContents(0)
-        self.models.setColumnWidth(0, max(self.models.columnWidth(0), 220))
+        self._settings = settings
+        self._registry = registry
+        self._active_model = active_model
+        self.reload_models()
 
         form = QFormLayout()
         self.provider = QComboBox()
@@ -128,6 +107,40 @@ class GeneralPage(QWidget):
         self.font_size.setSuffix(" pt")
         form.addRow("&Font size:", self.font_size)
         layout.addLayout(form)
+
+    @Slot()
+    def reload_models(self) -> None:
+        """(Re)fill the model list, keeping the current choice when it is still installed."""
+        current = self.models.currentItem()
+        chosen = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        self.models.clear()
+        usable, broken = self._registry.scan()
+        wanted = chosen or self._settings.model or self._active_model or self._registry.default_id()
+        for info in usable:
+            row = self._add_model(info)
+            if wanted in (info.id, info.path):
+                self.models.setCurrentItem(row)
+        for bad in broken:
+            item = QTreeWidgetItem([bad.path.name + " (broken)", "", "", "", ""])
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
+            item.setToolTip(0, bad.reason)
+            self.models.addTopLevelItem(item)
+        if self._settings.model and self.models.currentItem() is None:
+            # A folder named in the settings file: keep it unless the user picks another.
+            try:
+                item = self._add_model(
+                    read_manifest(Path(self._settings.model)).info(Path(self._settings.model))
+                )
+            except (ModelError, OSError) as exc:
+                item = QTreeWidgetItem([f"{self._settings.model} (cannot be read)", "", "", "", ""])
+                item.setToolTip(0, str(exc))
+                self.models.addTopLevelItem(item)
+            item.setData(0, Qt.ItemDataRole.UserRole, self._settings.model)
+            self.models.setCurrentItem(item)
+        for column in range(1, 5):
+            self.models.resizeColumnToContents(column)
+        self.models.resizeColumnToContents(0)
+        self.models.setColumnWidth(0, max(self.models.columnWidth(0), 220))
 
     def _add_model(self, info: ModelInfo) -> QTreeWidgetItem:
         item = QTreeWidgetItem(

@@ -9,6 +9,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
+
 from cloze_app.core import paths  # noqa: E402
 from cloze_app.core.install import install_folder  # noqa: E402
 from cloze_app.core.manifest import MANIFEST_NAME  # noqa: E402
@@ -188,4 +190,31 @@ def test_the_settings_dialog_of_the_window_has_the_models_page(qtbot, make_windo
     assert "Models" in titles
     page = dialog.tabs.widget(titles.index("Models"))
     assert isinstance(page, ModelsPage)
+    dialog.reject()
+
+
+def test_the_general_tab_follows_installs_and_removals(qtbot, make_window, tiny_bpe_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from cloze_app.gui.models_page import install_models_page
+
+    window = make_window()
+    install_models_page(window)
+    dialog = window.open_settings()
+    titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    page = dialog.tabs.widget(titles.index("Models"))
+
+    def general_ids() -> list[str]:
+        tree = dialog.general.models
+        return [
+            tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) for i in range(tree.topLevelItemCount())
+        ]
+
+    assert "tiny-bpe" not in general_ids()
+    with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT_MS):
+        page.add_folder(tiny_bpe_model_dir)
+    assert "tiny-bpe" in general_ids()  # no reopening of the dialog needed
+    page.view.selectRow(page.table.row_of("tiny-bpe"))
+    page.confirm = lambda question: True
+    with qtbot.waitSignal(page.models_changed, timeout=5000):
+        page.remove_selected()
+    assert "tiny-bpe" not in general_ids()
     dialog.reject()
