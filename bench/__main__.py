@@ -102,7 +102,7 @@ METHOD = [
     "prediction (`python -m cloze_app fill TEXT`; the window via `cloze_app.gui.app.run_app` offscreen, "
     "quitting when the first suggestions are shown; the pipeline importing transformers, loading and "
     "predicting once). The operating system's file cache is warm.",
-    "Peak memory: `ru_maxrss` of each child process (`os.wait4`).",
+    "Peak memory: the high-water mark of resident memory (`VmHWM`) of each child process.",
     "Throughput: `python -m cloze_app fill --jsonl FILE --top-k 11` over the held-out sentences, the "
     "SWORDS contexts and BLiMP sentences (one blank each), one process, model load included "
     "in the whole-run figure.",

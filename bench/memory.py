@@ -1,8 +1,8 @@
 """Run a command as a child process and measure it: wall time, time to its first output line, peak RSS.
 
 Every figure that needs a fresh process (cold start, peak memory, throughput) goes through
-:func:`run_measured`. Peak resident memory is the child's own ``ru_maxrss`` from ``os.wait4``
-(one child at a time, so nothing else is mixed in).
+:func:`run_measured`. Peak resident memory is the child's ``VmHWM`` (Linux ``/proc``, polled every
+20 ms while it runs), else its ``ru_maxrss`` from ``os.wait4``.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def run_measured(
         text=True,
         encoding="utf-8",
     )
+    peaks: list[int] = []
+    watcher = threading.Thread(target=_watch_high_water, args=(proc, peaks), daemon=True)
+    watcher.start()
     err_chunks: list[str] = []
     reader = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else ""))
     reader.start()
@@ -101,9 +104,27 @@ def run_measured(
     stderr = "".join(err_chunks)
     if proc.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(command)} exited with {proc.returncode}:\n{stderr[-2000:]}")
-    # Linux reports ru_maxrss in KiB, macOS in bytes.
-    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    watcher.join()
+    # ru_maxrss also counts the parent's memory at the fork (Linux copies the high-water mark
+    # until exec), so /proc's VmHWM of the child's own program is used where there is one.
+    peak = max(peaks) if peaks else (usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024)
     return ChildRun(proc.returncode, wall, first, last, peak, "".join(out_lines), stderr)
+
+
+def _watch_high_water(proc: subprocess.Popen[str], peaks: list[int], every_s: float = 0.02) -> None:
+    """Poll the child's VmHWM (peak resident memory of its program, Linux) until it exits."""
+    status = Path(f"/proc/{proc.pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        if "\nState:\tZ" in text:  # exited, waiting to be reaped: its memory is gone
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) * 1024)
+        time.sleep(every_s)
 
 
 def mib(n_bytes: int) -> str:
