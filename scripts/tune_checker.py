@@ -42,7 +42,7 @@ from cloze_app.core.types import Candidate, WordCheck  # noqa: E402
 from cloze_app.core.word_spans import word_spans  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
-KEEP_RANKS = (1, 2, 3, 5, 10, 20, 50, 100)
+KEEP_RANKS = (3, 5, 10, 20, 50, 100)  # "near the top" is never flagged: at least the top 3
 MARGINS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0)
 MIN_ALT = (-math.inf, -8.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0)
 
@@ -337,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
 
         probe = ClozeEngine.load(args.model)
         model_name = f"{probe.info.name} ({probe.info.id})"
+        training = Path(probe.folder) / "training.json"
+        if training.is_file():
+            model_name += f", training step {json.loads(training.read_text(encoding='utf-8')).get('step')}"
         probe.close()
         items = collect(args.model, rows, args.top_k)
         if args.cache:

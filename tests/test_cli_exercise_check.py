@@ -101,7 +101,7 @@ def test_playing_multiple_choice_accepts_a_letter(passage_dir: Path) -> None:
 
 def test_check_flags_with_suggestions_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = str(dog_model(tmp_path / "dog"))
-    strict = ["--keep-rank", "2", "--margin", "3", "--model", model]
+    strict = ["--keep-rank", "2", "--margin", "3", "--min-alt", "-6", "--model", model]
     assert main(["check", "the cat barked at home .", *strict]) == 0
     out = capsys.readouterr().out
     assert "text:1:5: “cat” (ranked #3): try puppy, dog" in out
@@ -120,7 +120,20 @@ def test_check_flags_with_suggestions_and_json(tmp_path: Path, capsys: pytest.Ca
 def test_python_m_cloze_app_check_runs(tmp_path: Path) -> None:
     model = str(dog_model(tmp_path / "dog"))
     done = subprocess.run(
-        [sys.executable, "-m", "cloze_app", "check", "-", "--json", "--keep-rank", "2", "--model", model],
+        [
+            sys.executable,
+            "-m",
+            "cloze_app",
+            "check",
+            "-",
+            "--json",
+            "--keep-rank",
+            "2",
+            "--margin",
+            "3",
+            "--model",
+            model,
+        ],
         input="the cat barked at home .",
         capture_output=True,
         text=True,

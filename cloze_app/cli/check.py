@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         tuned,
         keep_rank=tuned.keep_rank if args.keep_rank is None else args.keep_rank,
         margin=tuned.margin if args.margin is None else args.margin,
+        min_alternative_log_prob=tuned.min_alternative_log_prob if args.min_alt is None else args.min_alt,
     )
     engine = open_engine(args)
     try:
@@ -125,6 +126,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="X",
         help="flag when a word is e^X times less likely than another (default: tuned)",
+    )
+    parser.add_argument(
+        "--min-alt",
+        type=float,
+        metavar="LP",
+        help="only suggest words with at least this log-probability (default: tuned)",
     )
     add_model_arguments(parser)
     parser.set_defaults(func=run)

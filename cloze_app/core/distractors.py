@@ -88,6 +88,30 @@ def _choose(scored: list[tuple[str, float]], needed: int, difficulty: str) -> li
     return scored[:needed]  # the model's left-context preference: plausible in form
 
 
+def _verified(
+    engine: ExerciseEngine, window: str, answer: str, ordered: Sequence[str], needed: int, margin: float
+) -> tuple[list[tuple[str, float]], float]:
+    """The first ``needed`` candidates that stay ``margin`` below the answer when scored together,
+    exactly as shown. (An int8 model quantizes each batch on its own, so a score depends a little
+    on which options share the call; the final set is scored as one call and kept only if all pass.)
+    """
+    shown: list[str] = []
+    rest = list(ordered)
+    answer_lp = 0.0
+    for _ in range(8):
+        trial = shown + rest[: max(0, needed - len(shown))]
+        rest = rest[max(0, needed - len(shown)) :]
+        if not trial:
+            return [], answer_lp
+        scores = {s.option: s.log_prob for s in engine.score_options(window, [answer, *trial])}
+        answer_lp = scores[answer]
+        passing = [w for w in trial if scores[w] <= answer_lp - margin]
+        if len(passing) == len(trial) and (len(trial) >= needed or not rest):
+            return [(w, scores[w]) for w in trial], answer_lp
+        shown = passing
+    return [], answer_lp  # could not settle on a set that passes as a whole: no choices
+
+
 def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: ExerciseOptions) -> Exercise:
     """The exercise with ``options.choices`` choices per item (fewer only when the model and
     the text offer too few words that are clearly wrong)."""
@@ -145,7 +169,8 @@ def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: Exercis
             clear += [(word, scores[word]) for word in shown if scores[word] <= limit]
             if len(clear) >= needed * 2:  # enough to choose from
                 break
-        picked = _choose(clear, needed, options.difficulty)
+        ordered = [word for word, _ in _choose(clear, len(clear), options.difficulty)]
+        picked, answer_lp = _verified(engine, window, item.answer, ordered, needed, options.distractor_margin)
         choices = [item.answer, *(word for word, _ in picked)]
         random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)
         lp_of = dict(picked)
