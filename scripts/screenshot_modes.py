@@ -28,9 +28,10 @@ EXERCISE_TEXT = (
     "Children pressed their noses against the window to watch her shape the loaves."
 )
 CHECK_TEXT = (
-    "Yesterday I goes to the market with my sister. We bought some apples and a bread, and then we "
-    "sat in the park to eat them. The weather were lovely, so we stayed there until the sun went "
-    "down.\n\nMy brother have a new bicycle. He ride it to school every morning."
+    "Once upon a time there lived a king. He had three daughters, and the youngest was the most "
+    "beautiful of them all. Every morning she walked in the garden with her dog. One day she lost "
+    "her golden ball in the well. She sat down and began too cry. Then a frog put its head out of "
+    "the water and asked what was the matter."
 )
 
 
