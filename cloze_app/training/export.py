@@ -198,7 +198,13 @@ def write_licenses(folder: Path) -> None:
         "| --- | --- | --- |",
     ]
     lines += [f"| {s['name']} | {s['package']} | {s['license']} |" for s in source_table()]
-    (folder / "SOURCES.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines) + "\n"
+    path = folder / "SOURCES.md"
+    if path.exists():  # keep sections that others added for other files of the folder (e.g. truecase.txt)
+        old = path.read_text(encoding="utf-8")
+        extra = [sec for sec in old.split("\n## ")[1:] if not sec.startswith(("Weights", "Training text"))]
+        text += "".join("\n## " + sec.rstrip("\n") + "\n" for sec in extra)
+    path.write_text(text, encoding="utf-8")
 
 
 def summarize_log(path: Path, step: int | None) -> dict | None:
