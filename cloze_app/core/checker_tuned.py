@@ -2,5 +2,5 @@
 
 # See docs/checker-tuning.md for the rates these give.
 KEEP_RANK = 3
-MARGIN = 8.0
+MARGIN = 7.0
 MIN_ALTERNATIVE_LOG_PROB = -1.0
