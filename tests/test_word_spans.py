@@ -21,6 +21,7 @@ def test_words_carry_spans_and_know_names_and_numbers() -> None:
     assert words["Paris"].is_name  # opens a sentence, never in lower case: leave it alone
     assert words["New"].sentence_start  # a new line opens a sentence
     assert words["12.50"].is_number and not words["euros"].is_number
+    assert word_spans("at seven o'clock")[1].is_number  # a number written out
     assert words["shop's"].word == "shop's"
     assert words["owner"].is_content_word and not words["the" if "the" in words else "The"].is_content_word
 

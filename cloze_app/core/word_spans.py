@@ -27,6 +27,14 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion dozen"
+)
+NUMBER_WORDS = frozenset(_NUMBERS.split())
+
+
 @dataclass(frozen=True)
 class WordSpan:
     """One word of a text: ``text[start:end] == word``."""
@@ -39,8 +47,8 @@ class WordSpan:
 
     @property
     def is_number(self) -> bool:
-        """Digits anywhere in the word (years, prices, times)."""
-        return any(ch.isdigit() for ch in self.word)
+        """Digits anywhere in the word (years, prices, times), or a number written out ("seven")."""
+        return any(ch.isdigit() for ch in self.word) or self.word.lower() in NUMBER_WORDS
 
     @property
     def is_name(self) -> bool:
