@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from cloze_app.core.checker import CheckEngine
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.types import OptionScore, WordCheck
 from cloze_app.core.word_spans import WordSpan, sentence_bounds, word_spans
@@ -27,16 +28,8 @@ _EXISTING_BLANK_RE = re.compile(r"_{2,}")
 _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-class ExerciseEngine(Protocol):
+class ExerciseEngine(CheckEngine, Protocol):
     """The two engine primitives exercises and answer checking use (``ClozeEngine`` has both)."""
-
-    def check_words(
-        self,
-        text: str,
-        spans: Sequence[tuple[int, int]] | None = None,
-        top_k: int = 5,
-        right_context: bool = True,
-    ) -> list[WordCheck]: ...
 
     def score_options(self, text: str, options: Sequence[str], blank: int = 0) -> list[OptionScore]: ...
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -11,6 +10,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from cloze_app.core.manifest import sha256_file
 
 from .model import BertConfig, BertMLM, minilm_dir
 
@@ -135,14 +136,6 @@ def check_export(
     }
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_tokenizer(dest: Path) -> None:
     """The model's WordPiece tokenizer.json with the sentence-transformers truncation/padding removed."""
     raw = json.loads((minilm_dir() / "tokenizer.json").read_text(encoding="utf-8"))
@@ -166,7 +159,7 @@ def write_manifest(folder: Path) -> dict:
         "license": "Apache-2.0",
         "source": SOURCE,
         "description": DESCRIPTION,
-        "files": {name: sha256(folder / name) for name in ("model.onnx", "tokenizer.json")},
+        "files": {name: sha256_file(folder / name) for name in ("model.onnx", "tokenizer.json")},
     }
     (folder / "cloze-model.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
