@@ -58,8 +58,8 @@ def read_paragraphs(path: Path) -> list[str]:
 
 
 def load_or_pack(tok: Tokenizer, text_path: Path, cache: Path, seq_len: int) -> np.ndarray:
-    """Packed rows for a text file, cached as .npy next to the run data."""
-    if cache.exists() and cache.stat().st_mtime >= text_path.stat().st_mtime:
+    """Packed rows for a text file, cached as .npy next to the run data (the cache alone will do)."""
+    if cache.exists() and (not text_path.exists() or cache.stat().st_mtime >= text_path.stat().st_mtime):
         arr = np.load(cache)
         if arr.shape[1] == seq_len:
             return arr

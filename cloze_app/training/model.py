@@ -43,8 +43,12 @@ class _Layer(nn.Module):
         self.out = nn.Linear(cfg.intermediate_size, h)
         self.out_ln = nn.LayerNorm(h, eps=cfg.layer_norm_eps)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor | None, explicit: bool) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, bias: torch.Tensor | None, explicit: bool, dropout: float = 0.0
+    ) -> torch.Tensor:
+        """One encoder layer; ``dropout`` (training only) on attention probabilities and sublayer outputs."""
         b, s, h = x.shape
+        p = dropout if self.training else 0.0
         d = h // self.heads
 
         def split(t: torch.Tensor) -> torch.Tensor:
@@ -55,12 +59,12 @@ class _Layer(nn.Module):
             scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d)
             if bias is not None:
                 scores = scores + bias
-            ctx = torch.matmul(torch.softmax(scores, dim=-1), v)
+            ctx = torch.matmul(F.dropout(torch.softmax(scores, dim=-1), p), v)
         else:
-            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=p)
         ctx = ctx.transpose(1, 2).reshape(b, s, h)
-        x = self.attn_ln(x + self.attn_out(ctx))
-        return self.out_ln(x + self.out(F.gelu(self.inter(x))))
+        x = self.attn_ln(x + F.dropout(self.attn_out(ctx), p))
+        return self.out_ln(x + F.dropout(self.out(F.gelu(self.inter(x))), p))
 
 
 class BertMLM(nn.Module):
@@ -81,6 +85,7 @@ class BertMLM(nn.Module):
         nn.init.normal_(self.head_dense.weight, std=0.02)
         nn.init.zeros_(self.head_dense.bias)
         self.explicit_attention = False
+        self.dropout = 0.0  # BERT used 0.1; helps when a small corpus is seen for many epochs
 
     def head_parameters(self) -> list[nn.Parameter]:
         """Parameters of the new MLM head (the tied decoder weight belongs to the encoder)."""
@@ -102,12 +107,12 @@ class BertMLM(nn.Module):
             + self.position_embeddings(pos)
             + self.token_type_embeddings(token_type_ids)
         )
-        x = self.emb_ln(x)
+        x = F.dropout(self.emb_ln(x), self.dropout if self.training else 0.0)
         bias = None
         if attention_mask is not None:
             bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
         for layer in self.layers:
-            x = layer(x, bias, self.explicit_attention)
+            x = layer(x, bias, self.explicit_attention, self.dropout)
         return x
 
     def head(self, hidden: torch.Tensor) -> torch.Tensor:
@@ -154,6 +159,28 @@ _LAYER_MAP = {
     "output.dense": "out",
     "output.LayerNorm": "out_ln",
 }
+
+
+def model_from_state(state: dict[str, torch.Tensor], heads: int | None = None) -> BertMLM:
+    """A BertMLM shaped like ``state`` (a BertMLM state dict, any float dtype) with those weights loaded.
+
+    Sizes come from the tensors' shapes; attention heads cannot, so ``heads`` defaults to one per 32
+    hidden units (all-MiniLM-L6-v2: 384 hidden, 12 heads).
+    """
+    vocab, hidden = state["word_embeddings.weight"].shape
+    layers = 1 + max(int(k.split(".")[1]) for k in state if k.startswith("layers."))
+    cfg = BertConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads or max(1, hidden // 32),
+        intermediate_size=state["layers.0.inter.weight"].shape[0],
+        max_position_embeddings=state["position_embeddings.weight"].shape[0],
+        type_vocab_size=state["token_type_embeddings.weight"].shape[0],
+    )
+    model = BertMLM(cfg)
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model
 
 
 def minilm_dir() -> Path:
