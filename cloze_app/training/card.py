@@ -46,6 +46,11 @@ def render(results: dict, training: dict) -> str:
     corpus = training.get("corpus") or {}
     int8 = results["int8"]
     fp32 = results.get("fp32")
+    stages = training.get("stages") or []
+    total_tokens = sum((st.get("log") or {}).get("tokens_seen", 0) for st in stages) or log.get(
+        "tokens_seen", 0
+    )
+    words = sum(v.get("train_words", 0) for v in corpus.values())
     blimp8 = int8.get("blimp", {}).get("accuracy")
     blimp32 = fp32.get("blimp", {}).get("accuracy") if fp32 else None
     out = [
@@ -69,7 +74,7 @@ def render(results: dict, training: dict) -> str:
         + (_pct(blimp8) if blimp8 is not None else "–")
         + (f", fp32 {_pct(blimp32)}" if blimp32 is not None else "")
         + ".",
-        f"- Size {check.get('int8_mb', '?')} MB; {log.get('tokens_seen', 0) / 1e6:.1f}M training tokens seen.",
+        f"- Size {check.get('int8_mb', '?')} MB; {total_tokens / 1e6:.0f}M training tokens seen.",
         "",
         "## Architecture",
         "",
@@ -80,8 +85,9 @@ def render(results: dict, training: dict) -> str:
         "- ONNX (opset 17): inputs `input_ids`, `attention_mask`, `token_type_ids` (int64, [batch, seq], dynamic); "
         "output `logits` (float32, [batch, seq, 30522]).",
         f"- Dynamic int8 quantization (onnxruntime, per-channel, MatMul and Gather weights): "
-        f"`model.onnx` is {check.get('int8_mb', '?')} MB (the fp32 export, {check.get('fp32_mb', '?')} MB, "
-        "stores the tied embedding twice and is not shipped).",
+        f"`model.onnx` is {check.get('int8_mb', '?')} MB. The tied word embedding is stored once: words are "
+        "looked up in the decoder's int8 weight (one scale per word); the fp32 export "
+        f"({check.get('fp32_mb', '?')} MB) stores it twice and is not shipped.",
         "",
         "## Training data and licenses",
         "",
@@ -105,20 +111,52 @@ def render(results: dict, training: dict) -> str:
         "",
         f"- Masked LM: 15% of non-special positions per row; of those 80% `[MASK]`, 10% random token, 10% "
         f"unchanged; cross-entropy on those positions only (whole-word masking: {cfg.get('whole_word', False)}).",
-        f"- Rows of {cfg.get('seq_len', 128)} tokens packed from the shuffled paragraphs, batch "
-        f"{cfg.get('batch_size', 32)}; AdamW (betas 0.9/0.98, weight decay {cfg.get('weight_decay', 0.01)}), "
-        f"lr {cfg.get('lr')} encoder / {cfg.get('head_lr')} head, {cfg.get('warmup_steps')} warm-up steps, "
-        f"linear decay to 0 over the last {int(100 * cfg.get('decay_frac', 0.2))}% of {cfg.get('max_steps')} "
-        "steps; bf16 autocast, torch.compile, decoder computed at the masked positions only.",
-        f"- This model: step {training.get('step')} — {log.get('tokens_seen', 0):,d} tokens seen, "
-        f"about {log.get('wall_hours', '?')} h on 2 CPU cores (AMD EPYC Zen 4, AVX-512 bf16) at about "
-        f"{log.get('tokens_per_s', 0):,.0f} tokens/s; final training loss {log.get('train_loss')}.",
+        f"- Rows of {cfg.get('seq_len', 128)} tokens packed from the shuffled paragraphs; AdamW (betas 0.9/0.98, "
+        f"weight decay {cfg.get('weight_decay', 0.01)}); linear warm-up, then linear decay to 0; bf16 autocast, "
+        "torch.compile, decoder computed at the masked positions only.",
+        "- Trained in stages, each starting from the weights of the one before "
+        "(`python -m cloze_app.training train --init ...`); the CPU stage started from all-MiniLM-L6-v2 with a "
+        "new head. Held-out top-1 is the held-out Wikipedia score in PyTorch (bf16) at the stage's best step, "
+        "the checkpoint kept.",
         "",
     ]
+    stages = training.get("stages") or []
+    if stages:
+        out += [
+            "| stage | hardware | corpus (distinct words) | steps | batch | lr encoder / head | warm-up, decay "
+            "| tokens seen | time | tokens/s | held-out top-1 |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for i, st in enumerate(stages, 1):
+            c, lg = st["config"], st.get("log") or {}
+            hw = "1 NVIDIA H100 (shared by 3-4 runs)" if c.get("device") == "cuda" else "2 CPU cores"
+            decay = (
+                "whole run"
+                if c.get("decay_frac") == 1.0
+                else f"last {int(100 * (c.get('decay_frac') or 0.2))}%"
+            )
+            best = max((e["top1"] for e in lg.get("evals", [])), default=None)
+            minutes = 60 * lg.get("wall_hours", 0)
+            out.append(
+                f"| {i} | {hw} | {(st.get('corpus_train_words') or 0) / 1e6:.1f}M | {st['step']:,d} | "
+                f"{c.get('batch_size')} | {c.get('lr')} / {c.get('head_lr')} | {c.get('warmup_steps')} steps, "
+                f"{decay} | {lg.get('tokens_seen', 0) / 1e6:.0f}M | "
+                + (f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min")
+                + f" | {lg.get('tokens_per_s', 0):,.0f} | "
+                + (_pct(best) if best is not None else "–")
+                + " |"
+            )
+        out.append("")
+    else:
+        out += [
+            f"- This model: step {training.get('step')}, {log.get('tokens_seen', 0):,d} tokens seen, "
+            f"about {log.get('wall_hours', '?')} h at about {log.get('tokens_per_s', 0):,.0f} tokens/s.",
+            "",
+        ]
     if log.get("evals"):
         out += [
-            "Held-out Wikipedia during training (PyTorch, bf16): "
-            + ", ".join(f"step {e['step']}: {_pct(e['top1'])}/{_pct(e['top5'])}" for e in log["evals"])
+            "Held-out Wikipedia during the last stage (PyTorch, bf16): "
+            + ", ".join(f"step {e['step']}: {_pct(e['top1'])}/{_pct(e['top5'])}" for e in log["evals"][::4])
             + ".",
             "",
         ]
@@ -160,11 +198,12 @@ def render(results: dict, training: dict) -> str:
         "",
         "## Known weaknesses",
         "",
-        f"- Trained for about {log.get('wall_hours', '?')} h on two shared CPU cores: {log.get('tokens_seen', 0) / 1e6:.1f}M tokens seen "
-        f"from a corpus of {sum(v.get('train_words', 0) for v in corpus.values()) / 1e6:.1f}M distinct words, far less than a real "
-        "BERT (billions of tokens). Predictions are often plausible but generic; rare words and facts are weak.",
-        "- The corpus is encyclopaedic, dictionary-like (WordNet), 19th-century fiction (Austen), jokes and "
-        "Linux documentation; modern everyday conversation is thin, so everyday blanks can miss the obvious word.",
+        f"- {total_tokens / 1e6:.0f}M tokens seen, but from a corpus of only {words / 1e6:.1f}M distinct words "
+        "(many passes over it), far less text than a real BERT (billions of words). Predictions are often "
+        "plausible but generic; rare words and facts are weak.",
+        "- The corpus is encyclopaedic (Wikipedia leads), dictionary-like (WordNet), political speeches, "
+        "1960s American prose (Brown), recipes, 19th-century fiction, jokes and Linux documentation; modern "
+        "everyday conversation is thin, so everyday blanks can miss the obvious word (see the table above).",
         "- One `[MASK]` predicts one WordPiece; multi-piece words need one blank per piece.",
         "- Uncased: it cannot tell `US` from `us`. English only. int8 quantization changes the top-1 word at "
         "some positions (agreement figure above).",

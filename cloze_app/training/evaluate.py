@@ -30,7 +30,17 @@ EVERYDAY = (
     "We had pizza for ___ last night.",
     "The capital of France is ___.",
 )
-HELDOUT_SOURCES = ("wikipedia", "austen", "fortunes", "wordnet", "debian_handbook", "chatterbot")
+HELDOUT_SOURCES = (
+    "wikipedia",
+    "brown",
+    "recipes",
+    "austen",
+    "fortunes",
+    "wordnet",
+    "sotu",
+    "debian_handbook",
+    "chatterbot",
+)
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:

