@@ -116,8 +116,11 @@ def test_options_use_one_batched_run(tiny_model_dir: Path) -> None:
 
 
 def test_fill_makes_one_run_per_generation_step(engine: ClozeEngine) -> None:
+    engine.prune_generation = False
     result = engine.fill("the ___ sat")
     assert result.session_runs == 3  # 1, 2 and 3 masks; then second pieces; then third pieces
+    engine.prune_generation = True
+    assert engine.fill("the ___ sat").session_runs <= 3
 
 
 def test_case_follows_the_text(tiny_model_dir: Path) -> None:

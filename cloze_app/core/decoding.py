@@ -12,6 +12,7 @@ compete in one ranking.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,12 +87,29 @@ class Decoder:
         return not (self.english and len(word) == 1 and word.lower() not in ("a", "i"))
 
     def generate(
-        self, doc: Document, contents: Sequence[Sequence[int]], targets: Sequence[int]
+        self,
+        doc: Document,
+        contents: Sequence[Sequence[int]],
+        targets: Sequence[int],
+        keep: int = 0,
     ) -> dict[int, list[Scored]]:
-        """Candidates for each target slot, others holding ``contents``; best first, no duplicates."""
+        """Candidates for each target slot, others holding ``contents``; best first, no duplicates.
+
+        ``keep`` > 0: only the best ``keep`` words of each slot are needed. A word's score is a sum of
+        log-probabilities (each <= 0), so a partial word already scoring below the slot's
+        ``keep``-th best complete word can never overtake it; such prefixes are not continued. The
+        best ``keep`` words are exactly those of a full search, with fewer rows run (often a whole
+        step fewer).
+        """
         info, beam, mask = self.info, self.beam, self.info.mask_id
         found: dict[int, dict[str, Scored]] = {t: {} for t in targets}
         lengths = (1, 2, 3) if self.multi_piece else (1,)
+
+        def floor(t: int) -> float:
+            """The score a prefix in slot t must reach to still matter."""
+            if keep <= 0 or len(found[t]) < keep:
+                return -math.inf
+            return sorted((s.log_prob for s in found[t].values()), reverse=True)[keep - 1]
 
         def with_slot(t: int, pieces: Sequence[int]) -> list[Sequence[int]]:
             row = list(contents)
@@ -126,6 +144,10 @@ class Decoder:
         # Steps 2 and 3: continue the prefixes left to right.
         pending = step2
         while pending:
+            floors = {t: floor(t) for t in targets}
+            pending = [p for p in pending if p[3] >= floors[p[0]]]
+            if not pending:
+                break
             rows = []
             for t, n, prefix, _ in pending:
                 pieces = [*prefix, *[mask] * (n - len(prefix))]

@@ -56,6 +56,7 @@ class ClozeEngine:
     """A loaded masked language model and everything Cloze asks of it."""
 
     max_blanks = MAX_BLANKS
+    prune_generation = True  # stop continuing prefixes that cannot reach the words asked for
 
     def __init__(
         self,
@@ -160,14 +161,17 @@ class ClozeEngine:
         return apply_case(word, sentence_start=starts_sentence(text, slot_start), truecase=self.truecase)
 
     # -- filling ------------------------------------------------------------------------------
-    def _joint(self, doc: Document) -> tuple[list[list[int]], dict[int, list[Scored]]]:
-        """Most-confident-first filling, then every blank re-ranked given the others' best fill."""
+    def _joint(self, doc: Document, keep: int = 0) -> tuple[list[list[int]], dict[int, list[Scored]]]:
+        """Most-confident-first filling, then every blank re-ranked given the others' best fill.
+
+        ``keep``: how many of each blank's best words the caller needs (0: all that are found).
+        """
         n = len(doc.slots)
         contents: list[list[int]] = [[self.token_info.mask_id] for _ in range(n)]
         remaining = list(range(n))
         found: dict[int, list[Scored]] = {}
         while remaining:
-            found = self.decoder.generate(doc, contents, remaining)
+            found = self.decoder.generate(doc, contents, remaining, self._keep(keep))
             confidence = sorted(remaining, key=lambda t: -(found[t][0].log_prob if found[t] else -math.inf))
             fix = confidence[: max(1, len(remaining) // 4)]
             for t in fix:
@@ -177,12 +181,16 @@ class ClozeEngine:
                 return contents, found
             remaining = [t for t in remaining if t not in fix]
         for _ in range(2):  # re-rank each blank given the others; stop when the best fill is stable
-            found = self.decoder.generate(doc, contents, list(range(n)))
+            found = self.decoder.generate(doc, contents, list(range(n)), self._keep(keep))
             best = [list(found[t][0].ids) if found[t] else contents[t] for t in range(n)]
             if best == contents:
                 break
             contents = best
         return contents, found
+
+    def _keep(self, keep: int) -> int:
+        """Words per blank that generation must get exactly right (0: no pruning)."""
+        return keep if self.prune_generation else 0
 
     def fill(self, text: str, top_k: int = 10, n_fillings: int = 3) -> FillResult:
         """Ranked whole-word candidates for every blank and the best complete fillings.
@@ -193,7 +201,8 @@ class ClozeEngine:
         started = time.perf_counter()
         runs_before = self.session_runs
         blanks, doc = self._blanks_doc(text)
-        _, found = self._joint(doc)
+        # Twice top_k: casing can merge two found words into one candidate (paris, Paris).
+        _, found = self._joint(doc, keep=2 * max(1, top_k))
         results = []
         ranked: list[list[tuple[str, float]]] = []
         for t, blank in enumerate(blanks):
@@ -241,7 +250,7 @@ class ClozeEngine:
             raise InputError(f"There is no blank number {blank + 1}; the text has {len(blanks)}.")
         contents: list[list[int]] = [[self.token_info.mask_id] for _ in blanks]
         if len(blanks) > 1:
-            contents, _ = self._joint(doc)
+            contents, _ = self._joint(doc, keep=1)  # only each blank's best word is used
         spaced = doc.slots[blank].spaced
         items = [(blank, tokens_for(self.tokenizer, self.token_info, o, spaced)) for o in cleaned]
         for option, (_, pieces) in zip(cleaned, items, strict=True):

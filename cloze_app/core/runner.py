@@ -97,6 +97,7 @@ class ModelRunner:
         self.output = "logits" if "logits" in outputs else outputs[0]
         self._lock = threading.Lock()
         self.runs = 0
+        self.rows_run = 0  # rows asked for by log_probs (a measure of the work done)
 
     def _feed(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         feed: dict[str, np.ndarray] = {}
@@ -117,6 +118,7 @@ class ModelRunner:
 
     def log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
         """For each row, log-probabilities ``[len(row.positions), vocab]`` at its positions."""
+        self.rows_run += len(rows)
         results: list[np.ndarray | None] = [None] * len(rows)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
         start = 0
