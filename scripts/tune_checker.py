@@ -214,7 +214,14 @@ def grid() -> Iterable[CheckerThresholds]:
 def choose(items: Sequence[Item], max_false: float) -> tuple[CheckerThresholds, Rates, list[tuple]]:
     of = fast_rates(items)
     table = [(t, of(t)) for t in grid()]
-    allowed = [(t, r) for t, r in table if r.false_per_word <= max_false] or table
+    allowed = [(t, r) for t, r in table if r.false_per_word <= max_false]
+    if not allowed:  # nothing meets the budget: the quietest setting, never the noisiest
+        quietest = min(r.false_per_word for _, r in table)
+        print(
+            f"no setting keeps false alarms under {max_false:.0%}; the lowest is {quietest:.1%}",
+            file=sys.stderr,
+        )
+        allowed = [(t, r) for t, r in table if r.false_per_word == quietest]
     best_t, best_r = max(allowed, key=lambda tr: (round(tr[1].gain, 4), -tr[1].false_per_word))
     slow = rates(items, best_t)
     assert abs(slow.hit - best_r.hit) < 1e-9 and abs(slow.other - best_r.other) < 1e-9, (slow, best_r)
@@ -236,6 +243,7 @@ def write_outputs(
     n_items: int,
 ) -> None:
     min_alt = chosen.min_alternative_log_prob
+    quietest = min(r.false_per_word for _, r in table)
     code = (
         '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py``."""\n\n'
         "# See docs/checker-tuning.md for the rates these give.\n"
@@ -281,6 +289,16 @@ def write_outputs(
         f"| held out | {held.items} | **{held.hit:.1%}** | **{held.good:.1%}** | {held.pair:.1%} | "
         f"{held.other:.1%} |",
         "",
+        "## Reading these numbers",
+        "",
+        f"On held-out pairs the checker flags the bad word {held.hit / max(held.good, 1e-9):.1f} times as "
+        f"often as the good one, at {held.false_per_word:.1%} false alarms per word of a correct "
+        f"sentence; the quietest setting of the grid still flags {quietest:.1%} "
+        "of the words of correct sentences, so a tighter budget cannot be met. It catches a small "
+        "share of BLiMP's errors: the model's "
+        "pair accuracy (the model card) is the ceiling for any threshold. "
+        "`python -m cloze_app check --keep-rank N --margin X --min-alt LP` tries other settings.",
+        "",
         "## Other budgets (tune split)",
         "",
         "| false alarms per word ≤ | keep_rank | margin | min alt | hit | good word | other words |",
@@ -317,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="use a random sample of this many items")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top-k", type=int, default=CheckerThresholds().top_k)
-    parser.add_argument("--max-false-alarms", type=float, default=0.03, help="per word of a correct sentence")
+    parser.add_argument("--max-false-alarms", type=float, default=0.05, help="per word of a correct sentence")
     parser.add_argument("--cache", type=Path, help="reuse (or write) the model's checks here")
     parser.add_argument("--dry-run", action="store_true", help="print the result, write nothing")
     args = parser.parse_args(argv)
