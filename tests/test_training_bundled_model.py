@@ -94,3 +94,9 @@ def test_pruned_generation_finds_the_same_words_with_fewer_rows(text: str) -> No
         # int8 activations are scaled per batch, and pruning changes the batches a little
         assert np.allclose([p for _, p in pruned], [p for _, p in full], atol=0.02)
     assert rows[True] < rows[False]
+
+
+def test_bundled_model_runs_its_head_only_at_the_blanks() -> None:
+    """The position-gathering graph passes its check on the bundled model (else every run pays for
+    the full head)."""
+    assert ClozeEngine.load(FOLDER).decoder.runner.gathers
