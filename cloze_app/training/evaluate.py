@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fp32",
         type=Path,
-        default=Path("runs/cloze-minilm-en/export/model-fp32.onnx"),
-        help="the unshipped fp32 export; skipped when missing",
+        default=None,
+        help="the unshipped fp32 export (default: the one training.json names); skipped when missing",
     )
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     parser.add_argument("--blimp", type=Path, default=Path("/work/shared/eval/blimp_dev.jsonl"))
@@ -179,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    if args.fp32 is None:
+        training = args.model_dir / "training.json"
+        check = json.loads(training.read_text()).get("export_check", {}) if training.exists() else {}
+        args.fp32 = Path(check.get("fp32_onnx", "runs/cloze-minilm-en/export/model-fp32.onnx"))
     tok = load_tokenizer(args.model_dir / "tokenizer.json")
     results: dict = {
         "int8": evaluate_model(onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp)

@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "checkpoint": str(args.checkpoint),
             "step": meta.get("step"),
+            "fp32_onnx": str(fp32_path),
             "fp32_mb": round(fp32_path.stat().st_size / 1e6, 1),
             "int8_mb": round(int8_path.stat().st_size / 1e6, 1),
         }
