@@ -5,11 +5,23 @@ start :meth:`AutosaveStore.load` returns the last snapshot. A snapshot names the
 belongs to (if any) and whether it held changes not yet saved there, so the window can tell
 "restored unsaved text" from "reopened your last document". Writes go through
 :func:`cloze_app.core.atomic.atomic_write_text`: a kill mid-write leaves the previous snapshot.
+
+Several copies of the app may run at once, so snapshots live in numbered slots in
+``<data dir>/autosave/``: slot 0 is ``document.autosave`` (the name from before slots existed),
+slot N is ``document-N.autosave``. :meth:`AutosaveStore.claim` gives each running copy its own
+slot and holds an OS lock on ``<slot file>.lock`` until :meth:`AutosaveStore.close`; the OS drops
+the lock when the process ends, even on a crash or kill, so a dead window's slot (and its text)
+goes to the next copy started, while the slot of a window still open is never taken.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import logging
+import os
+import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -19,10 +31,20 @@ from typing import Any
 from cloze_app.core import paths
 from cloze_app.core.atomic import atomic_write_bytes
 
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
 AUTOSAVE_NAME = "document.autosave"
+MAX_SLOTS = 16
 FORMAT_VERSION = 1
 # File layout: one line of JSON (everything but the text), a newline, then the text verbatim.
 # Not one JSON object: json.dumps of a 1 MB string holds the GIL for ~20 ms, a visible stutter.
+
+log = logging.getLogger(__name__)
+# What a non-blocking lock attempt raises when another process (or open file) holds the lock.
+_LOCK_HELD = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)}
 
 
 @dataclass(frozen=True)
@@ -46,14 +68,82 @@ class AutosavedDocument:
     cursor: int = 0
     closed_cleanly: bool = False
 
+    @property
+    def needs_restoring(self) -> bool:
+        """True when this text would be lost unless a window shows it: a crash or unsaved edits."""
+        return self.modified or not self.closed_cleanly
+
+
+def autosave_dir() -> Path:
+    """The folder of the snapshot slots (``CLOZE_HOME`` moves it with everything else)."""
+    return paths.data_dir() / "autosave"
+
+
+def slot_path(slot: int, directory: Path | None = None) -> Path:
+    """The snapshot file of ``slot``: slot 0 keeps the old name ``document.autosave``."""
+    name = AUTOSAVE_NAME if slot == 0 else f"document-{slot}.autosave"
+    return (directory or autosave_dir()) / name
+
 
 def autosave_path() -> Path:
-    """Where the snapshot lives (``CLOZE_HOME`` moves it with everything else)."""
-    return paths.data_dir() / "autosave" / AUTOSAVE_NAME
+    """Slot 0's snapshot, the only one before slots existed."""
+    return slot_path(0)
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+class _LockHeld(Exception):
+    """Another running copy holds this slot."""
+
+
+def _try_lock(path: Path) -> int | None:
+    """Lock ``path``'s lock file without waiting.
+
+    Returns:
+        the open descriptor holding the lock, or None when this file system cannot lock (the
+        slot is then used unlocked, as before slots existed, rather than not at all).
+
+    Raises:
+        _LockHeld: another process (or another claim in this one) holds the lock.
+    """
+    lock_path = _lock_path(path)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by child processes
+    except OSError as exc:
+        log.warning("Cannot open autosave lock %s (%s); using the slot without a lock", lock_path, exc)
+        return None
+    try:
+        if sys.platform == "win32":
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in _LOCK_HELD:
+            raise _LockHeld(str(lock_path)) from exc
+        log.warning("Cannot lock %s (%s); using the slot without a lock", lock_path, exc)
+        return None
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    # Closing the descriptor releases the lock on every platform; unlock first on Windows,
+    # where the release on close is documented as happening "eventually".
+    if sys.platform == "win32":
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    os.close(fd)
 
 
 class AutosaveStore:
     """Reads and writes document snapshots; writing can happen off the caller's thread.
+
+    A running window gets its store from :meth:`claim`, which holds the slot's lock until
+    :meth:`close`. ``AutosaveStore(path)`` uses one file with no lock.
 
     Args:
         path: the snapshot file; by default :func:`autosave_path`.
@@ -63,6 +153,57 @@ class AutosaveStore:
         self.path = path or autosave_path()
         self._executor: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
+        self._lock_fd: int | None = None
+
+    @classmethod
+    def claim(cls, directory: Path | None = None) -> AutosaveStore:
+        """A store on a slot no other running copy of the app holds, locked until :meth:`close`.
+
+        The lowest free slot whose snapshot needs restoring (a crash, or text never saved) comes
+        first, so that text reaches this window; else the lowest free slot. With every slot held,
+        a file named after this process, unlocked (logged; never an error).
+
+        Args:
+            directory: the folder of the slots; by default :func:`autosave_dir`.
+        """
+        directory = directory or autosave_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        first_free: AutosaveStore | None = None
+        for slot in range(MAX_SLOTS):
+            path = slot_path(slot, directory)
+            if first_free is not None and not path.exists():
+                continue  # only an existing snapshot could beat the free slot already held
+            try:
+                fd = _try_lock(path)
+            except _LockHeld:
+                continue
+            store = cls(path)
+            store._lock_fd = fd
+            snapshot = store.load()
+            if snapshot is not None and snapshot.needs_restoring:
+                if first_free is not None:
+                    first_free.close()
+                return store
+            if first_free is None:
+                first_free = store
+            else:
+                store.close()
+        if first_free is not None:
+            return first_free
+        path = directory / f"document-pid{os.getpid()}.autosave"
+        log.warning(
+            "All %d autosave slots in %s are held by running copies of Cloze; autosaving to %s "
+            "without a lock (restored only by hand after a crash)",
+            MAX_SLOTS,
+            directory,
+            path,
+        )
+        return cls(path)
+
+    @property
+    def locked(self) -> bool:
+        """True while this store holds its slot's lock."""
+        return self._lock_fd is not None
 
     def save(self, document: AutosavedDocument) -> None:
         """Write a snapshot now (atomically), stamping the time."""
@@ -89,13 +230,24 @@ class AutosaveStore:
             pending.result()
 
     def close(self) -> None:
-        """Finish queued writes and stop the writer thread."""
+        """Finish queued writes, stop the writer thread and give the slot back."""
         try:
             self.flush()
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True)
                 self._executor = None
+            fd, self._lock_fd = self._lock_fd, None
+            if fd is not None:
+                _unlock(fd)
+
+    def __del__(self) -> None:
+        # A store dropped without close() (a test, an error while building the window) must not
+        # keep its slot for the rest of the process.
+        fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                _unlock(fd)
 
     def load(self) -> AutosavedDocument | None:
         """The last snapshot, or None when there is none or it cannot be read."""

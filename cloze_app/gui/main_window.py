@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.suggestions = SuggestionController(
             self.editor, self.panel, self.service, settings.top_k, settings.debounce_ms
         )
-        self.document = DocumentController(self.editor, AutosaveStore(), self.qsettings, self)
+        self.document = DocumentController(self.editor, AutosaveStore.claim(), self.qsettings, self)
         self.message_bar = MessageBar()
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("writeSplit")

@@ -67,3 +67,29 @@ def test_text_typed_before_a_kill_is_restored(qtbot, make_window, tiny_model_dir
     assert window.editor.document().isModified()
     assert "restored" in window.message_bar.text()
     assert window.editor.textCursor().position() == len(TYPED)
+
+
+def test_two_windows_each_get_their_own_text_back_after_a_crash(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_window(), make_window()
+    assert first.document.store.path != second.document.store.path
+    texts = {first: "the first window's ___ draft", second: "the second window's ___ draft"}
+    for window, text in texts.items():
+        window.editor.setPlainText(text)
+        window.document.autosave()
+        window.document.store.flush()
+    # The crash: both die without closing; the OS drops their slot locks, nothing else happens.
+    for window in texts:
+        window.document.store.close()
+    third, fourth = make_window(), make_window()
+    assert {third.editor.text(), fourth.editor.text()} == set(texts.values())
+    assert "restored" in third.message_bar.text() and "restored" in fourth.message_bar.text()
+
+
+def test_a_second_window_never_takes_the_text_of_one_still_open(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    first = make_window()
+    first.editor.setPlainText("still being typed in the first window")
+    first.document.autosave()
+    first.document.store.flush()
+    second = make_window()
+    assert second.editor.text() != first.editor.text()
+    assert "restored" not in second.message_bar.text()
