@@ -11,7 +11,9 @@ grid, the same ``judge`` the app uses decides what would be flagged:
 Items are split by a hash of their id: half to choose the thresholds ("tune"), half to report
 them ("held out"). The chosen setting maximises hit rate minus good-word rate among settings
 whose false alarms per word of a correct sentence (good and other words) stay under
-``--max-false-alarms``. Writes ``docs/checker-tuning.md`` and ``cloze_app/core/checker_tuned.py``.
+``--max-false-alarms``; the same rule gives the window's Sensitivity presets (Careful: the chosen
+setting; Balanced and Eager: 10% and 20% budgets). Writes ``docs/checker-tuning.md`` and
+``cloze_app/core/checker_tuned.py``.
 
     python scripts/tune_checker.py                       # bundled model, all 8,735 items
     python scripts/tune_checker.py --limit 2000 --cache /tmp/blimp-checks.json
@@ -45,6 +47,13 @@ DEFAULT_DATA = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 KEEP_RANKS = (3, 5, 10, 20, 50, 100)  # "near the top" is never flagged: at least the top 3
 MARGINS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0)
 MIN_ALT = (-math.inf, -8.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0)
+# The window's Sensitivity presets and their false-alarm budgets (None: --max-false-alarms, so the
+# first preset is the chosen setting); rows of the "Other budgets" table.
+PRESET_BUDGETS: tuple[tuple[str, float | None], ...] = (
+    ("Careful", None),
+    ("Balanced", 0.10),
+    ("Eager", 0.20),
+)
 
 
 @dataclass(frozen=True)
@@ -211,18 +220,29 @@ def grid() -> Iterable[CheckerThresholds]:
         yield CheckerThresholds(keep_rank=keep, margin=margin, min_alternative_log_prob=min_alt)
 
 
-def choose(items: Sequence[Item], max_false: float) -> tuple[CheckerThresholds, Rates, list[tuple]]:
-    of = fast_rates(items)
-    table = [(t, of(t)) for t in grid()]
+def best_within(
+    table: Sequence[tuple[CheckerThresholds, Rates]], max_false: float
+) -> tuple[CheckerThresholds, Rates]:
+    """The setting with the largest (hit − good-word) rate whose false alarms stay within ``max_false``.
+
+    Ties go to the quieter setting, then to the first in grid order. When nothing meets the
+    budget, the quietest setting (never the noisiest).
+    """
     allowed = [(t, r) for t, r in table if r.false_per_word <= max_false]
-    if not allowed:  # nothing meets the budget: the quietest setting, never the noisiest
+    if not allowed:
         quietest = min(r.false_per_word for _, r in table)
         print(
             f"no setting keeps false alarms under {max_false:.0%}; the lowest is {quietest:.1%}",
             file=sys.stderr,
         )
         allowed = [(t, r) for t, r in table if r.false_per_word == quietest]
-    best_t, best_r = max(allowed, key=lambda tr: (round(tr[1].gain, 4), -tr[1].false_per_word))
+    return max(allowed, key=lambda tr: (round(tr[1].gain, 4), -tr[1].false_per_word))
+
+
+def choose(items: Sequence[Item], max_false: float) -> tuple[CheckerThresholds, Rates, list[tuple]]:
+    of = fast_rates(items)
+    table = [(t, of(t)) for t in grid()]
+    best_t, best_r = best_within(table, max_false)
     slow = rates(items, best_t)
     assert abs(slow.hit - best_r.hit) < 1e-9 and abs(slow.other - best_r.other) < 1e-9, (slow, best_r)
     return best_t, best_r, table
@@ -230,6 +250,46 @@ def choose(items: Sequence[Item], max_false: float) -> tuple[CheckerThresholds, 
 
 def _fmt_min_alt(value: float) -> str:
     return "none" if value == -math.inf else f"{value:g}"
+
+
+def _py_float(value: float) -> str:
+    return 'float("-inf")' if value == -math.inf else repr(value)
+
+
+def tuned_module(
+    chosen: CheckerThresholds, presets: Sequence[tuple[str, float, CheckerThresholds, Rates]]
+) -> str:
+    """The source of ``cloze_app/core/checker_tuned.py``: the chosen thresholds and the presets."""
+    lines = [
+        '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py``."""',
+        "",
+        "# See docs/checker-tuning.md for the rates these give.",
+        f"KEEP_RANK = {chosen.keep_rank}",
+        f"MARGIN = {chosen.margin!r}",
+        f"MIN_ALTERNATIVE_LOG_PROB = {_py_float(chosen.min_alternative_log_prob)}",
+        "",
+        "# Sensitivity presets, quietest first; the first is the setting above and the default. Each is",
+        "# the best setting whose false alarms stay within its budget; the rates were measured on the",
+        "# tune split: hit_rate = the bad word of a pair flagged, false_alarms_per_word = words of",
+        "# correct sentences flagged.",
+        f"DEFAULT_PRESET = {json.dumps(presets[0][0])}",
+        "PRESETS: tuple[dict[str, str | float], ...] = (",
+    ]
+    for name, budget, t, r in presets:
+        lines += [
+            "    {",
+            f'        "name": {json.dumps(name)},',
+            f'        "max_false_alarms": {budget!r},',
+            f'        "keep_rank": {t.keep_rank},',
+            f'        "margin": {t.margin!r},',
+            f'        "min_alternative_log_prob": {_py_float(t.min_alternative_log_prob)},',
+            f'        "hit_rate": {round(r.hit, 4)!r},',
+            f'        "good_word_rate": {round(r.good, 4)!r},',
+            f'        "false_alarms_per_word": {round(r.false_per_word, 4)!r},',
+            "    },",
+        ]
+    lines += [")", ""]
+    return "\n".join(lines)
 
 
 def write_outputs(
@@ -244,23 +304,19 @@ def write_outputs(
 ) -> None:
     min_alt = chosen.min_alternative_log_prob
     quietest = min(r.false_per_word for _, r in table)
-    code = (
-        '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py``."""\n\n'
-        "# See docs/checker-tuning.md for the rates these give.\n"
-        f"KEEP_RANK = {chosen.keep_rank}\n"
-        f"MARGIN = {chosen.margin!r}\n"
-        f"MIN_ALTERNATIVE_LOG_PROB = {min_alt!r}\n"
+    presets = [(name, budget or args.max_false_alarms) for name, budget in PRESET_BUDGETS]
+    chosen_presets = [(name, budget, *best_within(table, budget)) for name, budget in presets]
+    assert chosen_presets[0][2] == chosen, "the first preset is the chosen setting"
+    (REPO / "cloze_app" / "core" / "checker_tuned.py").write_text(
+        tuned_module(chosen, chosen_presets), encoding="utf-8"
     )
-    if min_alt == -math.inf:
-        code = code.replace("= -inf", '= float("-inf")')
-    (REPO / "cloze_app" / "core" / "checker_tuned.py").write_text(code, encoding="utf-8")
 
     frontier = sorted(table, key=lambda tr: tr[1].false_per_word)
     best_by_budget = []
     for budget in (0.01, 0.02, 0.03, 0.05, 0.10, 0.20):
         ok = [tr for tr in table if tr[1].false_per_word <= budget]
-        if ok:
-            t, r = max(ok, key=lambda tr: tr[1].gain)
+        if ok:  # the same choice as for the chosen setting and the presets (ties: the quieter)
+            t, r = best_within(ok, budget)
             best_by_budget.append((budget, t, r))
     lines = [
         "# Checker thresholds, tuned on BLiMP",
@@ -300,6 +356,10 @@ def write_outputs(
         "`python -m cloze_app check --keep-rank N --margin X --min-alt LP` tries other settings.",
         "",
         "## Other budgets (tune split)",
+        "",
+        "The Check tab's Sensitivity presets are chosen the same way: "
+        + ", ".join(f"{name} for {budget:.0%}" for name, budget, _, _ in chosen_presets)
+        + f" ({chosen_presets[0][0]}, the default, is the chosen setting above).",
         "",
         "| false alarms per word ≤ | keep_rank | margin | min alt | hit | good word | other words |",
         "|---|---|---|---|---|---|---|",

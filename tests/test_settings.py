@@ -54,3 +54,23 @@ def test_numbers_out_of_range_are_clamped() -> None:
     )
     settings, _ = load_settings()
     assert (settings.top_k, settings.font_size, settings.debounce_ms) == (50, 6, 0)
+
+
+def test_the_check_sensitivity_round_trips_and_defaults_to_careful() -> None:
+    assert Settings().check_sensitivity == "Careful"
+    chosen = replace(Settings(), check_sensitivity="Eager")
+    save_settings(chosen)
+    assert load_settings() == (chosen, None)
+
+
+def test_an_unknown_or_mistyped_check_sensitivity_falls_back_to_careful_and_is_named() -> None:
+    for junk in ("Paranoid", "", 3, None, ["Eager"]):
+        settings_path().write_text(json.dumps({"check_sensitivity": junk, "top_k": 7}), encoding="utf-8")
+        settings, message = load_settings()
+        assert settings.check_sensitivity == "Careful" and settings.top_k == 7
+        assert message is not None and "check_sensitivity" in message
+
+
+def test_a_check_sensitivity_in_another_case_is_accepted_as_the_preset() -> None:
+    settings_path().write_text(json.dumps({"check_sensitivity": "balanced"}), encoding="utf-8")
+    assert load_settings() == (replace(Settings(), check_sensitivity="Balanced"), None)

@@ -61,6 +61,75 @@ class CheckerThresholds:
             min_alternative_log_prob=checker_tuned.MIN_ALTERNATIVE_LOG_PROB,
         )
 
+    @classmethod
+    def preset(cls, name: str) -> CheckerThresholds:
+        """The thresholds of a Sensitivity preset ("Careful", "Balanced", "Eager"; any case).
+
+        An unknown name gives the default preset (the tuned thresholds).
+        """
+        return find_preset(name).thresholds
+
+
+@dataclass(frozen=True)
+class CheckerPreset:
+    """A named sensitivity and what it did on BLiMP (tune split, ``docs/checker-tuning.md``).
+
+    ``hit_rate``: share of errors (the bad word of a pair) flagged; ``false_alarms_per_word``:
+    share of the words of correct sentences flagged; ``max_false_alarms``: the budget it was
+    tuned for.
+    """
+
+    name: str
+    thresholds: CheckerThresholds
+    max_false_alarms: float
+    hit_rate: float
+    false_alarms_per_word: float
+
+    def describe(self) -> str:
+        """One line for a tooltip, e.g. ``flags about 6% of errors, about 4% false alarms per word``."""
+        return (
+            f"flags about {self.hit_rate:.0%} of errors, "
+            f"about {self.false_alarms_per_word:.0%} false alarms per word"
+        )
+
+
+def checker_presets() -> tuple[CheckerPreset, ...]:
+    """The Sensitivity presets from ``checker_tuned.py``, quietest first (the first is the default)."""
+    from cloze_app.core import checker_tuned
+
+    return tuple(
+        CheckerPreset(
+            name=str(p["name"]),
+            thresholds=CheckerThresholds(
+                keep_rank=int(p["keep_rank"]),
+                margin=float(p["margin"]),
+                min_alternative_log_prob=float(p["min_alternative_log_prob"]),
+            ),
+            max_false_alarms=float(p["max_false_alarms"]),
+            hit_rate=float(p["hit_rate"]),
+            false_alarms_per_word=float(p["false_alarms_per_word"]),
+        )
+        for p in checker_tuned.PRESETS
+    )
+
+
+def default_preset_name() -> str:
+    """The preset a first start uses ("Careful": the tuned thresholds)."""
+    from cloze_app.core import checker_tuned
+
+    return checker_tuned.DEFAULT_PRESET
+
+
+def find_preset(name: str) -> CheckerPreset:
+    """The preset called ``name`` (any case); the default one for an unknown name."""
+    presets = checker_presets()
+    wanted = name.strip().casefold()
+    default = default_preset_name()
+    return next(
+        (p for p in presets if p.name.casefold() == wanted),
+        next(p for p in presets if p.name == default),
+    )
+
 
 @dataclass(frozen=True)
 class Suggestion:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
 from cloze_app.core.atomic import atomic_write_text
+from cloze_app.core.checker import default_preset_name, find_preset
 
 SETTINGS_NAME = "settings.json"
 
@@ -24,16 +25,19 @@ class Settings:
     font_size: int = 12
     debounce_ms: int = 250
     last_document: str = ""
+    check_sensitivity: str = field(default_factory=default_preset_name)  # a checker preset's name
     version: int = 1
 
     def validated(self) -> Settings:
-        """Clamp numbers into sensible ranges (a hand-edited file may hold anything)."""
+        """Clamp numbers into sensible ranges and unknown names to defaults (a hand-edited file may
+        hold anything)."""
         return replace(
             self,
             threads=min(max(self.threads, 0), 256),
             top_k=min(max(self.top_k, 1), 50),
             font_size=min(max(self.font_size, 6), 72),
             debounce_ms=min(max(self.debounce_ms, 0), 5000),
+            check_sensitivity=find_preset(self.check_sensitivity).name,
         )
 
 
@@ -76,6 +80,10 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
         else:
             ignored.append(key)
     settings = replace(defaults, **values).validated()
+    if "check_sensitivity" in values and values["check_sensitivity"].strip().casefold() != (
+        settings.check_sensitivity.casefold()
+    ):
+        ignored.append("check_sensitivity")  # not a preset's name
     message = None
     if ignored:
         message = f"Some settings in {path} were not understood and use defaults: {', '.join(ignored)}."

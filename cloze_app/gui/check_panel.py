@@ -6,9 +6,14 @@ the text stays editable while a check runs; flags computed on an older text are 
 edits made meanwhile, and a flag whose word was edited disappears. The check runs on the worker
 (channel ``"check"``) in chunks, with a progress bar and a Cancel button.
 
+The Sensitivity box beside the button picks a preset tuned on BLiMP (``checker_presets()``:
+Careful, Balanced, Eager); changing it re-checks the text and emits ``sensitivity_changed``, which
+the window saves (``Settings.check_sensitivity``, wired in ``exercise_modes``).
+
 Signals:
     check_finished(CheckReport): a check ended (``report.cancelled`` when stopped early).
     suggestion_applied(str, str): a flagged word was replaced (old word, new word).
+    sensitivity_changed(str): the user chose another preset (its name).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -33,7 +39,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.checker import CheckerThresholds, CheckReport, Flag, check_text
+from cloze_app.core.checker import (
+    CheckerThresholds,
+    CheckReport,
+    Flag,
+    check_text,
+    checker_presets,
+    default_preset_name,
+    find_preset,
+)
 from cloze_app.core.errors import ClozeError
 from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
@@ -59,6 +73,7 @@ class CheckPanel(QWidget):
 
     check_finished = Signal(object)
     suggestion_applied = Signal(str, str)
+    sensitivity_changed = Signal(str)
 
     def __init__(
         self, service: Any, editor: ClozeEditor | None = None, parent: QWidget | None = None
@@ -72,7 +87,7 @@ class CheckPanel(QWidget):
         self.view.setPlaceholderText("Type or paste a text, then press Check text.")
         self.editor = editor
         self._syncing = False
-        self.thresholds: CheckerThresholds | None = None  # None: the ones tuned on BLiMP
+        self.thresholds: CheckerThresholds | None = None  # None: the chosen Sensitivity preset
         self._underline = QTextCharFormat()
         self._underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
         self._underline.setUnderlineColor(QColor(FLAG_COLOUR))
@@ -87,6 +102,21 @@ class CheckPanel(QWidget):
         self.check_button.setObjectName("checkText")
         self.check_button.setToolTip("Flag words the model finds much less likely than another word")
         self.check_button.clicked.connect(self.start_check)
+        self.sensitivity = QComboBox()
+        self.sensitivity.setObjectName("checkSensitivity")
+        self.sensitivity.setAccessibleName("Sensitivity")
+        lines = ["How eager the checker is (measured on BLiMP minimal pairs):"]
+        for preset in checker_presets():
+            self.sensitivity.addItem(preset.name, preset.name)
+            self.sensitivity.setItemData(
+                self.sensitivity.count() - 1, preset.describe(), Qt.ItemDataRole.ToolTipRole
+            )
+            lines.append(f"{preset.name}: {preset.describe()}")
+        self.sensitivity.setToolTip("\n".join(lines))
+        self.set_sensitivity(default_preset_name(), quiet=True)
+        self.sensitivity.currentIndexChanged.connect(self._sensitivity_chosen)
+        sensitivity_label = QLabel("Sensitivity:")
+        sensitivity_label.setBuddy(self.sensitivity)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel_check)
@@ -103,6 +133,8 @@ class CheckPanel(QWidget):
 
         bar = QHBoxLayout()
         bar.addWidget(self.check_button)
+        bar.addWidget(sensitivity_label)
+        bar.addWidget(self.sensitivity)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.summary, 1)
@@ -161,10 +193,36 @@ class CheckPanel(QWidget):
             self.editor.document().contentsChanged.connect(self._editor_changed)
             self._pull()
 
+    # ----- sensitivity: a preset; the window keeps the choice in its settings
+    @property
+    def sensitivity_name(self) -> str:
+        """The chosen preset's name."""
+        return str(self.sensitivity.currentData())
+
+    def set_sensitivity(self, name: str, quiet: bool = False) -> None:
+        """Choose a preset by name (any case; unknown: the default) as the user would: saved, and
+        the text re-checked. ``quiet``: only show it (a choice read back from the settings)."""
+        blocked = self.sensitivity.blockSignals(quiet or self.sensitivity.signalsBlocked())
+        try:
+            self.sensitivity.setCurrentIndex(self.sensitivity.findData(find_preset(name).name))
+        finally:
+            self.sensitivity.blockSignals(blocked)
+
+    @Slot(int)
+    def _sensitivity_chosen(self, _index: int) -> None:
+        name = self.sensitivity_name
+        self.sensitivity_changed.emit(name)
+        if self.running:
+            self._stop.set()  # its result would be dropped anyway: free the worker
+        self._pull()
+        if self.view.toPlainText().strip():
+            self.start_check()
+
     # ----- running a check
     @Slot()
     def start_check(self) -> None:
-        """Check the whole text on the worker; the text stays editable meanwhile."""
+        """Check the whole text on the worker with the chosen sensitivity; the text stays editable
+        meanwhile."""
         self._pull()
         text = self.view.toPlainText()
         if not text.strip():
@@ -181,7 +239,7 @@ class CheckPanel(QWidget):
             "check",
             _run_check,
             text,
-            self.thresholds,
+            self.thresholds or CheckerThresholds.preset(self.sensitivity_name),
             self._progress,
             self._stop,
             on_result=self._finished,

@@ -15,4 +15,10 @@ def add_exercise_and_check_modes(window: Any) -> tuple[ExercisePanel, CheckPanel
     check = CheckPanel(window.service, window.editor)
     window.add_mode(check, "&Check")
     window.exercise_panel, window.check_panel = exercise, check
+    # The Sensitivity chosen in the Check tab is a setting: shown from it, saved to it.
+    check.set_sensitivity(window.settings.check_sensitivity, quiet=True)
+    window.settings_changed.connect(
+        lambda settings: check.set_sensitivity(settings.check_sensitivity, quiet=True)
+    )
+    check.sensitivity_changed.connect(lambda name: window.update_settings(check_sensitivity=name))
     return exercise, check

@@ -38,6 +38,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont
@@ -231,6 +232,18 @@ class MainWindow(QMainWindow):
         self.suggestions.set_top_k(new.top_k)
         if self._engine_key(new) != self._engine_key(old) or self.service.status is None:
             self.load_model()
+        self.settings_changed.emit(new)
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change and save a few fields chosen outside the Settings dialog; nothing is reloaded."""
+        new = replace(self.settings, **changes)
+        if new == self.settings:
+            return
+        self.settings = new
+        try:
+            save_settings(new)
+        except OSError as exc:
+            self.show_message(f"Settings could not be saved ({exc}); they apply until you quit.", "warning")
         self.settings_changed.emit(new)
 
     def _engine_key(self, settings: Settings) -> tuple[str, str, int]:

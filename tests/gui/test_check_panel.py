@@ -1,8 +1,9 @@
 """Check mode in the window (offscreen): underlines, hover, click to apply, progress, cancel,
-and the text staying editable while a check runs."""
+the text staying editable while a check runs, and the Sensitivity presets."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QToolTip
 
-from cloze_app.core.checker import CheckerThresholds
-from cloze_app.core.settings import Settings
+from cloze_app.core.checker import CheckerThresholds, check_text, checker_presets
+from cloze_app.core.settings import Settings, load_settings
+from cloze_app.gui import check_panel
 from cloze_app.gui.check_marks import Edit, shift_span, sync_text
 from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel
 from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
@@ -156,3 +158,69 @@ def test_sync_text_replaces_only_what_differs(qtbot) -> None:  # type: ignore[no
     assert target.toPlainText() == "one two three\nfour"
     assert marker.position() == len("one two three\nf")  # a cursor after the edit stays on its letter
     assert not sync_text(source, target)
+
+
+def test_choosing_eager_rechecks_with_its_thresholds_and_survives_a_settings_reload(  # type: ignore[no-untyped-def]
+    qtbot, make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[CheckerThresholds | None] = []
+
+    def spy(engine, text, thresholds=None, **kwargs):  # type: ignore[no-untyped-def]
+        used.append(thresholds)
+        return check_text(engine, text, thresholds, **kwargs)
+
+    monkeypatch.setattr(check_panel, "check_text", spy)
+    folder = dog_model(tmp_path / "dog")
+    window, panel = _panel(qtbot, make_window, folder)
+    panel.thresholds = None  # the Sensitivity preset decides
+    assert panel.sensitivity_name == "Careful" and panel.sensitivity.currentText() == "Careful"
+    tip = panel.sensitivity.toolTip()
+    for preset in checker_presets():
+        assert f"{preset.name}: flags about {preset.hit_rate:.0%} of errors" in tip
+    window.editor.setPlainText(BAD)
+    _check(qtbot, panel)
+    assert used == [CheckerThresholds.preset("Careful")]
+
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
+        panel.sensitivity.setCurrentIndex(panel.sensitivity.findText("Eager"))  # as the user would
+    assert used[-1] == CheckerThresholds.preset("Eager") != used[0]
+    assert window.settings.check_sensitivity == "Eager"
+    assert load_settings()[0].check_sensitivity == "Eager"  # saved at once
+
+    restarted = make_window(load_settings()[0])
+    _, again = add_exercise_and_check_modes(restarted)
+    restarted.modes.setCurrentWidget(again)
+    assert again.sensitivity_name == "Eager" and not again.running  # shown, not re-checked
+    restarted.editor.setPlainText(BAD)
+    _check(qtbot, again)
+    assert used[-1] == CheckerThresholds.preset("Eager")
+
+
+def test_a_saved_unknown_sensitivity_shows_careful(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20, check_sensitivity="Paranoid")
+    window = make_window(settings)
+    _, panel = add_exercise_and_check_modes(window)
+    assert panel.sensitivity_name == "Careful"
+
+
+def test_changing_the_sensitivity_during_a_check_restarts_it(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, panel = _panel(qtbot, make_window, passage_model(tmp_path / "passage"))
+    panel.thresholds = None
+    window.editor.setPlainText(" ".join([PASSAGE] * 7))
+    reports: list[object] = []
+    panel.check_finished.connect(reports.append)
+    panel.start_check()
+    first_stop = panel._stop
+    panel.set_sensitivity("eager")
+    assert first_stop.is_set() and panel.running  # the old run is told to stop, a new one runs
+    qtbot.waitUntil(lambda: bool(reports) and not panel.running, timeout=LOAD_TIMEOUT_MS)
+    (report,) = reports  # only the new run's result arrives
+    assert not report.cancelled and report.words_checked == report.words_total  # type: ignore[attr-defined]
+    assert panel.sensitivity_name == "Eager" and window.settings.check_sensitivity == "Eager"
+
+
+def test_settings_applied_elsewhere_show_their_sensitivity_without_a_check(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = dog_window
+    window.editor.setPlainText(BAD)
+    window.apply_settings(replace(window.settings, check_sensitivity="Balanced"))
+    assert panel.sensitivity_name == "Balanced" and not panel.running
