@@ -47,6 +47,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 KEEP_RANKS = (3, 5, 10, 20, 50, 100)  # "near the top" is never flagged: at least the top 3
 MARGINS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0)
 MIN_ALT = (-math.inf, -8.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0)
+PER_PIECE = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)  # extra margin per piece beyond the first
 # The window's Sensitivity presets and their false-alarm budgets (None: --max-false-alarms, so the
 # first preset is the chosen setting); rows of the "Other budgets" table.
 PRESET_BUDGETS: tuple[tuple[str, float | None], ...] = (
@@ -79,12 +80,17 @@ def _check_to_json(check: WordCheck) -> dict:
         "log_prob": check.log_prob,
         "rank": check.rank,
         "alternatives": [[a.word, a.log_prob] for a in check.alternatives],
+        "pieces": check.pieces,
     }
 
 
 def _check_from_json(data: dict) -> WordCheck:
     alternatives = tuple(Candidate(w, math.exp(lp), lp, ()) for w, lp in data["alternatives"])
-    return WordCheck(data["start"], data["end"], data["word"], data["log_prob"], data["rank"], alternatives)
+    if "pieces" not in data:
+        raise SystemExit("the --cache file predates piece counts: delete it and run again")
+    return WordCheck(
+        data["start"], data["end"], data["word"], data["log_prob"], data["rank"], alternatives, data["pieces"]
+    )
 
 
 def collect(model: str | None, rows: Sequence[dict], top_k: int) -> list[Item]:
@@ -183,11 +189,12 @@ class Table:
         self.lp = np.array([c.log_prob for c in checks], dtype=np.float64)
         best = [suggestible(c) for c in checks]
         self.best = np.array([b[0].log_prob if b else -np.inf for b in best], dtype=np.float64)
+        self.extra = np.array([max(0, c.pieces - 1) for c in checks], dtype=np.float64)
 
     def flagged(self, t: CheckerThresholds) -> np.ndarray:
         return (
             (self.rank > t.keep_rank)
-            & (self.best - self.lp >= t.margin)
+            & (self.best - self.lp >= t.margin + t.margin_per_piece * self.extra)
             & (self.best >= t.min_alternative_log_prob)
         )
 
@@ -216,8 +223,10 @@ def fast_rates(items: Sequence[Item]) -> Callable[[CheckerThresholds], Rates]:
 
 
 def grid() -> Iterable[CheckerThresholds]:
-    for keep, margin, min_alt in itertools.product(KEEP_RANKS, MARGINS, MIN_ALT):
-        yield CheckerThresholds(keep_rank=keep, margin=margin, min_alternative_log_prob=min_alt)
+    for keep, margin, min_alt, per_piece in itertools.product(KEEP_RANKS, MARGINS, MIN_ALT, PER_PIECE):
+        yield CheckerThresholds(
+            keep_rank=keep, margin=margin, min_alternative_log_prob=min_alt, margin_per_piece=per_piece
+        )
 
 
 def best_within(
@@ -267,6 +276,7 @@ def tuned_module(
         f"KEEP_RANK = {chosen.keep_rank}",
         f"MARGIN = {chosen.margin!r}",
         f"MIN_ALTERNATIVE_LOG_PROB = {_py_float(chosen.min_alternative_log_prob)}",
+        f"MARGIN_PER_PIECE = {chosen.margin_per_piece!r}",
         "",
         "# Sensitivity presets, quietest first; the first is the setting above and the default. Each is",
         "# the best setting whose false alarms stay within its budget; the rates were measured on the",
@@ -283,6 +293,7 @@ def tuned_module(
             f'        "keep_rank": {t.keep_rank},',
             f'        "margin": {t.margin!r},',
             f'        "min_alternative_log_prob": {_py_float(t.min_alternative_log_prob)},',
+            f'        "margin_per_piece": {t.margin_per_piece!r},',
             f'        "hit_rate": {round(r.hit, 4)!r},',
             f'        "good_word_rate": {round(r.good, 4)!r},',
             f'        "false_alarms_per_word": {round(r.false_per_word, 4)!r},',
@@ -330,12 +341,15 @@ def write_outputs(
         "sentence (is the good word flagged? is any other word flagged?). A word is flagged when an "
         "alternative is at least `margin` (natural log) more likely, that alternative has a "
         "log-probability of at least `min_alternative_log_prob`, and the word itself is not in the "
-        "model's top `keep_rank`.",
+        "model's top `keep_rank`. A word of several tokenizer pieces needs `margin_per_piece` more "
+        "for each piece beyond the first: its log-probability is a sum over its pieces, so it runs "
+        "lower than a one-piece alternative's (contractions such as hasn't are three pieces).",
         "",
         "## Chosen",
         "",
         f"`keep_rank = {chosen.keep_rank}`, `margin = {chosen.margin:g}`, "
-        f"`min_alternative_log_prob = {_fmt_min_alt(min_alt)}` — the largest (hit − good-word) rate "
+        f"`min_alternative_log_prob = {_fmt_min_alt(min_alt)}`, "
+        f"`margin_per_piece = {chosen.margin_per_piece:g}` — the largest (hit − good-word) rate "
         f"whose false alarms stay under {args.max_false_alarms:.0%} of the words of correct sentences.",
         "",
         "| split | items | bad word flagged (hit) | good word flagged | bad flagged, good not | "
@@ -353,7 +367,8 @@ def write_outputs(
         "of the words of correct sentences, so a tighter budget cannot be met. It catches a small "
         "share of BLiMP's errors: the model's "
         "pair accuracy (the model card) is the ceiling for any threshold. "
-        "`python -m cloze_app check --keep-rank N --margin X --min-alt LP` tries other settings.",
+        "`python -m cloze_app check --keep-rank N --margin X --min-alt LP --margin-per-piece Y` "
+        "tries other settings.",
         "",
         "## Other budgets (tune split)",
         "",
@@ -361,13 +376,14 @@ def write_outputs(
         + ", ".join(f"{name} for {budget:.0%}" for name, budget, _, _ in chosen_presets)
         + f" ({chosen_presets[0][0]}, the default, is the chosen setting above).",
         "",
-        "| false alarms per word ≤ | keep_rank | margin | min alt | hit | good word | other words |",
-        "|---|---|---|---|---|---|---|",
+        "| false alarms per word ≤ | keep_rank | margin | min alt | per piece | hit | good word "
+        "| other words |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for budget, t, r in best_by_budget:
         lines.append(
             f"| {budget:.0%} | {t.keep_rank} | {t.margin:g} | {_fmt_min_alt(t.min_alternative_log_prob)} | "
-            f"{r.hit:.1%} | {r.good:.1%} | {r.other:.1%} |"
+            f"{t.margin_per_piece:g} | {r.hit:.1%} | {r.good:.1%} | {r.other:.1%} |"
         )
     lines += [
         "",
@@ -380,7 +396,8 @@ def write_outputs(
         lines.append(f"| {name} | {r.items} | {r.hit:.1%} | {r.good:.1%} |")
     lines += [
         "",
-        f"Grid: {len(frontier)} settings (keep_rank {KEEP_RANKS}, margin {MARGINS}, min alt {MIN_ALT}).",
+        f"Grid: {len(frontier)} settings (keep_rank {KEEP_RANKS}, margin {MARGINS}, min alt {MIN_ALT}, "
+        f"per piece {PER_PIECE}).",
         "",
     ]
     out = REPO / "docs" / "checker-tuning.md"

@@ -131,3 +131,29 @@ def test_blimp_bad_word_is_flagged_more_often_than_the_good_one() -> None:
     # thresholds keep false alarms near 5% of words, so the rates are small but the bad word stands out.
     assert bad_rate > good_rate
     assert good_rate < 0.08
+
+
+def test_a_word_of_several_pieces_needs_a_larger_margin() -> None:
+    """Its log-probability is a sum over its pieces: each extra piece raises the bar."""
+    from cloze_app.core.checker import judge
+    from cloze_app.core.types import Candidate, WordCheck
+
+    alternative = (Candidate("was", math.exp(-1.0), -1.0, (1,)),)
+    one = WordCheck(0, 6, "wasnt", -10.0, 50, alternative, pieces=1)  # the alternative gains 9
+    three = WordCheck(0, 6, "wasnt", -10.0, 50, alternative, pieces=3)
+    rule = CheckerThresholds(keep_rank=3, margin=5.0, min_alternative_log_prob=-6.0, margin_per_piece=3.0)
+    assert judge(one, rule) is not None  # 9 >= 5
+    assert judge(three, rule) is None  # 9 < 5 + 2 x 3
+    assert judge(three, CheckerThresholds(keep_rank=3, margin=5.0, min_alternative_log_prob=-6.0))
+
+
+def test_check_words_counts_each_word_s_pieces(tiny_model_dir: Path) -> None:
+    engine = ClozeEngine.load(tiny_model_dir)
+    checks = engine.check_words("the football sat on the mat")
+    assert {c.word: c.pieces for c in checks} == {
+        "the": 1,
+        "football": 2,  # foot ##ball
+        "sat": 1,
+        "on": 1,
+        "mat": 1,
+    }

@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         keep_rank=tuned.keep_rank if args.keep_rank is None else args.keep_rank,
         margin=tuned.margin if args.margin is None else args.margin,
         min_alternative_log_prob=tuned.min_alternative_log_prob if args.min_alt is None else args.min_alt,
+        margin_per_piece=tuned.margin_per_piece if args.margin_per_piece is None else args.margin_per_piece,
     )
     engine = open_engine(args)
     try:
@@ -132,6 +133,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="LP",
         help="only suggest words with at least this log-probability (default: tuned)",
+    )
+    parser.add_argument(
+        "--margin-per-piece",
+        type=float,
+        metavar="Y",
+        help="add Y to the margin for each tokenizer piece of the word beyond the first (default: tuned)",
     )
     add_model_arguments(parser)
     parser.set_defaults(func=run)

@@ -2,10 +2,12 @@
 
 For every word the model gives its log-probability in context, its rank among the model's own
 candidates and the top alternatives (``engine.check_words``, batched by the engine). A word is
-flagged when an alternative is at least ``margin`` (natural log) more likely and the word itself
-is not among the model's top ``keep_rank`` candidates. Names and numbers are never checked. The
-thresholds were tuned on BLiMP (``scripts/tune_checker.py``, ``docs/checker-tuning.md``) and live
-in ``checker_tuned.py``.
+flagged when an alternative is at least ``margin`` (natural log) more likely, plus
+``margin_per_piece`` for each tokenizer piece of the word beyond the first (a word of several
+pieces is scored piece by piece, so its log-probability runs lower than a one-piece
+alternative's), and the word itself is not among the model's top ``keep_rank`` candidates.
+Names and numbers are never checked. The thresholds were tuned on BLiMP
+(``scripts/tune_checker.py``, ``docs/checker-tuning.md``) and live in ``checker_tuned.py``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class CheckerThresholds:
     ``keep_rank``: a word the model ranks this high or higher is never flagged.
     ``margin``: an alternative must be at least this much more likely (natural log).
     ``min_alternative_log_prob``: and at least this likely itself (the model must mean it).
+    ``margin_per_piece``: added to ``margin`` for each piece of the word beyond the first.
     """
 
     keep_rank: int = 3
@@ -49,6 +52,7 @@ class CheckerThresholds:
     min_alternative_log_prob: float = -6.0
     top_k: int = 10
     max_suggestions: int = 5
+    margin_per_piece: float = 0.0
 
     @classmethod
     def tuned(cls) -> CheckerThresholds:
@@ -59,6 +63,7 @@ class CheckerThresholds:
             keep_rank=checker_tuned.KEEP_RANK,
             margin=checker_tuned.MARGIN,
             min_alternative_log_prob=checker_tuned.MIN_ALTERNATIVE_LOG_PROB,
+            margin_per_piece=checker_tuned.MARGIN_PER_PIECE,
         )
 
     @classmethod
@@ -104,6 +109,7 @@ def checker_presets() -> tuple[CheckerPreset, ...]:
                 keep_rank=int(p["keep_rank"]),
                 margin=float(p["margin"]),
                 min_alternative_log_prob=float(p["min_alternative_log_prob"]),
+                margin_per_piece=float(p.get("margin_per_piece", 0.0)),
             ),
             max_false_alarms=float(p["max_false_alarms"]),
             hit_rate=float(p["hit_rate"]),
@@ -200,9 +206,10 @@ def judge(check: WordCheck, thresholds: CheckerThresholds) -> Flag | None:
     if check.rank is not None and check.rank <= thresholds.keep_rank:
         return None
     suggestions = []
+    margin = thresholds.margin + thresholds.margin_per_piece * max(0, check.pieces - 1)
     for alt in suggestible(check):
         gain = alt.log_prob - check.log_prob
-        if gain < thresholds.margin or alt.log_prob < thresholds.min_alternative_log_prob:
+        if gain < margin or alt.log_prob < thresholds.min_alternative_log_prob:
             break  # the rest are less likely still
         suggestions.append(Suggestion(match_case(alt.word, check.word), alt.log_prob, gain))
     if not suggestions:

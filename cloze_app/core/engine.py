@@ -295,8 +295,9 @@ class ClozeEngine:
         checks = []
         for s, total, single in zip(chosen, totals, singles, strict=True):
             start, end = spans[s]
+            slot = doc.slots[slot_of[s]]
             checks.append(
-                self._word_check(text, start, end, total, single, doc.slots[slot_of[s]].spaced, top_k)
+                self._word_check(text, start, end, total, single, slot.spaced, top_k, len(slot.original))
             )
         return checks
 
@@ -309,6 +310,7 @@ class ClozeEngine:
         single: np.ndarray | None,
         spaced: bool,
         top_k: int,
+        pieces: int = 1,
     ) -> WordCheck:
         word = text[start:end]
         alternatives: list[Candidate] = []
@@ -329,7 +331,7 @@ class ClozeEngine:
                 alternatives.append(Candidate(cased, math.exp(lp), lp, (int(i),)))
                 if len(alternatives) >= top_k:
                     break
-        return WordCheck(start, end, word, log_prob, rank, tuple(alternatives))
+        return WordCheck(start, end, word, log_prob, rank, tuple(alternatives), pieces)
 
 
 def _faster_runner(

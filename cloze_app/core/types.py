@@ -86,6 +86,7 @@ class WordCheck:
     log_prob: float
     rank: int | None
     alternatives: tuple[Candidate, ...]
+    pieces: int = 1  # tokenizer pieces of the word: each one more piece lowers its log-probability
 
 
 @dataclass(frozen=True)
