@@ -100,3 +100,20 @@ def test_bundled_model_runs_its_head_only_at_the_blanks() -> None:
     """The position-gathering graph passes its check on the bundled model (else every run pays for
     the full head)."""
     assert ClozeEngine.load(FOLDER).decoder.runner.gathers
+
+
+def test_rows_are_never_longer_than_the_training_rows() -> None:
+    """One blank loses accuracy in windows longer than the model was trained on (the card's window
+    line), so the manifest's max_length, which bounds every row, is the training length."""
+    manifest = json.loads((FOLDER / "cloze-model.json").read_text())
+    training = json.loads((FOLDER / "training.json").read_text())
+    assert manifest["max_length"] == training["config"]["seq_len"] == 128
+    engine = ClozeEngine.load(FOLDER)
+    seen: list[int] = []
+    runner = engine.decoder.runner
+    original = runner.log_probs
+    runner.log_probs = lambda rows: (seen.extend(len(r.ids) for r in rows), original(rows))[1]  # type: ignore[method-assign]
+    engine.fill(
+        " ".join(["The river runs past the old mill and the quiet village."] * 60) + " I saw a ___ there."
+    )
+    assert seen and max(seen) <= 128

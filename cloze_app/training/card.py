@@ -175,6 +175,15 @@ def render(results: dict, training: dict) -> str:
         + (_pct(blimp8) if blimp8 is not None else "–")
         + (f", fp32 {_pct(blimp32)}" if blimp32 is not None else "")
         + ".",
+        (
+            "- One blank at a time, as the app fills (int8, 300 held-out Wikipedia words, the window "
+            "centred on the blank), top-1 by window: "
+            + ", ".join(f"{w} tokens {_pct(v)}" for w, v in int8.get("window_top1", {}).items())
+            + ". The model was trained on 128-token rows, so longer windows lose accuracy; its "
+            "manifest's `max_length` keeps Cloze's rows at the training length."
+        )
+        if int8.get("window_top1")
+        else "",
         f"- Export checks on {check.get('positions', 0):,d} masked held-out positions: fp32 ONNX vs PyTorch max "
         f"|logit difference| {check.get('fp32_onnx_max_abs_diff', 0):.2e} (top-1 agreement "
         f"{_pct(check.get('fp32_onnx_top1_agreement', 0))}); int8 vs PyTorch top-1 agreement "

@@ -67,6 +67,8 @@ def _run_padded(logits_fn: LogitsFn, seqs: list[list[int]]) -> list[np.ndarray]:
 def blimp_pair_accuracy(logits_fn: LogitsFn, tok: Tokenizer, items: list[dict], batch_size: int = 64) -> dict:
     """P(good) vs P(bad) in the blank; multi-piece words by PLL-word-l2r (pieces to the right stay masked)."""
     cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
+    if cls_id is None or sep_id is None or mask_id is None:
+        return {}
     jobs: list[tuple[int, int, list[int], int, int]] = []  # (item, which, seq, position, target)
     for i, item in enumerate(items):
         left, right = item["text"].split("___", 1)
@@ -109,6 +111,8 @@ def fill_mask_top5(
 ) -> dict[str, list]:
     """Top-5 single-piece fillers (with probabilities) for each sentence's one blank."""
     cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
+    if cls_id is None or sep_id is None or mask_id is None:
+        return {}
     seqs, positions = [], []
     for s in sentences:
         left, right = s.split("___", 1)
@@ -120,6 +124,52 @@ def fill_mask_top5(
         probs = np.exp(_log_softmax(logits[pos]))
         top = np.argsort(-probs)[:5]
         out[s] = [[tok.id_to_token(int(t)), round(float(probs[t]), 3)] for t in top]
+    return out
+
+
+WINDOWS = (64, 128, 256, 510)
+
+
+def window_accuracy(
+    logits_fn: LogitsFn, tok: Tokenizer, paragraphs: list[str], n: int = 300, seed: int = 20240601
+) -> dict[str, float]:
+    """Top-1 for one masked word-start token, with windows of each size in ``WINDOWS`` centred on it.
+
+    The app fills one blank at a time with the text around it; this says how much context the
+    model can use (a model trained on short rows may do worse with long ones). The same ``n``
+    positions of the held-out text (at least 255 tokens from either end) are used for every size.
+    """
+    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
+    if cls_id is None or sep_id is None or mask_id is None:
+        return {}
+    stream: list[int] = []
+    for enc in tok.encode_batch(paragraphs, add_special_tokens=False):
+        stream += [*enc.ids, sep_id]
+    ids = np.asarray(stream, dtype=np.int64)
+    margin = WINDOWS[-1] // 2
+    vocab = tok.get_vocab_size()
+    is_word = np.zeros(vocab, dtype=bool)
+    for piece, i in tok.get_vocab().items():
+        is_word[i] = piece.isalpha()
+    positions = [i for i in range(margin, len(ids) - margin) if is_word[ids[i]]]
+    if not positions:
+        return {}
+    picks = np.random.default_rng(seed).choice(positions, size=min(n, len(positions)), replace=False)
+    out: dict[str, float] = {}
+    for window in WINDOWS:
+        rows = []
+        for i in picks:
+            lo = i - window // 2
+            row = ids[lo : lo + window].copy()
+            row[i - lo] = mask_id
+            rows.append([cls_id, *row.tolist(), sep_id])
+        hits = 0
+        for start in range(0, len(rows), 16):
+            batch = np.asarray(rows[start : start + 16], dtype=np.int64)
+            logits = logits_fn(batch, np.ones_like(batch))
+            for r, i in enumerate(picks[start : start + 16]):
+                hits += int(logits[r, window // 2 + 1].argmax() == ids[i])  # +1: [CLS]
+        out[str(window)] = hits / len(rows)
     return out
 
 
@@ -151,6 +201,14 @@ def evaluate_model(
         res["blimp"] = blimp_pair_accuracy(logits_fn, tok, items)
         print(
             f"[eval] BLiMP pair accuracy {res['blimp']['accuracy']:.4f} ({time.time() - t:.0f}s)",
+            file=sys.stderr,
+        )
+    wiki = corpus / "heldout" / "wikipedia.txt"
+    if wiki.exists():
+        t = time.time()
+        res["window_top1"] = window_accuracy(logits_fn, tok, data.read_paragraphs(wiki))
+        print(
+            f"[eval] one blank, top-1 by window: {res['window_top1']} ({time.time() - t:.0f}s)",
             file=sys.stderr,
         )
     res["everyday"] = fill_mask_top5(logits_fn, tok)
