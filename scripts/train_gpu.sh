@@ -8,6 +8,9 @@
 # `python -m cloze_app.training train --device cuda`; all share the GPU (a 6-layer model leaves it
 # mostly idle alone). OUT_DIR receives best.pt.part-* (the best run's held-out-best weights, fp16),
 # summary.json and each run's log.jsonl. Join the pieces with scripts/gpu_unpack.py.
+# PICK=last packs each run's final weights instead (ckpt-latest.pt; runs ranked by their last
+# evaluation): for runs judged by something other than the held-out token metric, such as
+# whole-word masking, whose final weights that metric would never pick.
 # Used with the device tool (docs/training.md, "Training on a GPU"); a GPU machine needs only torch,
 # numpy, tokenizers and tqdm, which its image has.
 set -euo pipefail
@@ -37,22 +40,26 @@ for spec in "$@"; do
   grep -aoE '\[(eval|train)\][^\r]*|[A-Za-z]*Error.*' "$WORK/$name.log" | sed "s/^/[$name] /" || true
   cp "$WORK/$name/log.jsonl" "$OUT/$name.log.jsonl" 2>/dev/null || true
 done
-"$PY" - "$WORK" "$OUT" "$@" <<'PY'
-import hashlib, json, sys
+PICK=${PICK:-best} "$PY" - "$WORK" "$OUT" "$@" <<'PY'
+import hashlib, json, os, sys
 from pathlib import Path
 import torch
 work, out, names = Path(sys.argv[1]), Path(sys.argv[2]), [a.split(" ")[0] for a in sys.argv[3:]]
+last = os.environ["PICK"] == "last"
 runs = {}
 for n in names:
-    p = work / n / "ckpt-best.pt"
+    p = work / n / ("ckpt-latest.pt" if last else "ckpt-best.pt")
     if p.exists():
         ck = torch.load(p, map_location="cpu", weights_only=False)
+        if last:  # the run's last evaluation, from its log
+            evals = [json.loads(x) for x in (work / n / "log.jsonl").read_text().splitlines()]
+            ck["metrics"] = {k[5:]: v for k, v in [e for e in evals if "eval_top1" in e][-1].items() if k.startswith("eval_")}
         runs[n] = (ck["metrics"]["top1"], ck["step"], ck["config"], p)
 best = max(runs, key=lambda n: runs[n][0])
 ck = torch.load(runs[best][3], map_location="cpu", weights_only=False)
 path = work / "best.pt"
 torch.save({"model": {k: v.half() for k, v in ck["model"].items()}, "step": ck["step"],
-            "config": ck["config"], "metrics": ck["metrics"]}, path)
+            "config": ck["config"], "metrics": {"top1": runs[best][0]}}, path)
 blob = path.read_bytes()
 piece = 15 * 2**20
 for i in range(0, len(blob), piece):
