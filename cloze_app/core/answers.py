@@ -51,14 +51,14 @@ class Verdict:
         if self.status == ALSO_FITS:
             return f"{self.number}. Also fits: {self.given} (the text has {self.answer})"
         if self.status == EMPTY:
-            return f"{self.number}. No answer; the text has {self.answer}"
+            return f"{self.number}. No answer; the text has {self.answer}."
         rank = (
             f"the model ranks {self.given!r} #{self.rank}"
             if self.rank
             else f"{self.given!r} is not in the model's top words"
         )
         better = f"; better: {', '.join(self.better)}" if self.better else ""
-        return f"{self.number}. Not quite: {rank}{better}. The text has {self.answer}"
+        return f"{self.number}. Not quite: {rank}{better}. The text has {self.answer}."
 
 
 def _same(a: str, b: str) -> bool:
