@@ -114,7 +114,7 @@ class DocumentController(QObject):
                         time.strftime("%H:%M", time.localtime(snapshot.saved_at)) if snapshot.saved_at else ""
                     )
                     self.message.emit(
-                        "Cloze did not close properly last time; your text was restored from the "
+                        "A Cloze window did not close properly; its text was restored from the "
                         f"autosave{' of ' + when if when else ''}. Nothing was lost.",
                         "info",
                     )
