@@ -265,20 +265,14 @@ def _py_float(value: float) -> str:
     return 'float("-inf")' if value == -math.inf else repr(value)
 
 
-def tuned_module(
-    chosen: CheckerThresholds, presets: Sequence[tuple[str, float, CheckerThresholds, Rates]]
-) -> str:
-    """The source of ``cloze_app/core/checker_tuned.py``: the chosen thresholds and the presets."""
+def tuned_module(presets: Sequence[tuple[str, float, CheckerThresholds, Rates]]) -> str:
+    """The source of ``cloze_app/core/checker_tuned.py``: the presets (the first is the chosen setting)."""
     lines = [
         '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py``."""',
         "",
         "# See docs/checker-tuning.md for the rates these give.",
-        f"KEEP_RANK = {chosen.keep_rank}",
-        f"MARGIN = {chosen.margin!r}",
-        f"MIN_ALTERNATIVE_LOG_PROB = {_py_float(chosen.min_alternative_log_prob)}",
-        f"MARGIN_PER_PIECE = {chosen.margin_per_piece!r}",
         "",
-        "# Sensitivity presets, quietest first; the first is the setting above and the default. Each is",
+        "# Sensitivity presets, quietest first; the first is the chosen setting and the default. Each is",
         "# the best setting whose false alarms stay within its budget; the rates were measured on the",
         "# tune split: hit_rate = the bad word of a pair flagged, false_alarms_per_word = words of",
         "# correct sentences flagged.",
@@ -319,7 +313,7 @@ def write_outputs(
     chosen_presets = [(name, budget, *best_within(table, budget)) for name, budget in presets]
     assert chosen_presets[0][2] == chosen, "the first preset is the chosen setting"
     (REPO / "cloze_app" / "core" / "checker_tuned.py").write_text(
-        tuned_module(chosen, chosen_presets), encoding="utf-8"
+        tuned_module(chosen_presets), encoding="utf-8"
     )
 
     frontier = sorted(table, key=lambda tr: tr[1].false_per_word)

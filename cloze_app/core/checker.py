@@ -56,15 +56,8 @@ class CheckerThresholds:
 
     @classmethod
     def tuned(cls) -> CheckerThresholds:
-        """The thresholds chosen on BLiMP by ``scripts/tune_checker.py``."""
-        from cloze_app.core import checker_tuned
-
-        return cls(
-            keep_rank=checker_tuned.KEEP_RANK,
-            margin=checker_tuned.MARGIN,
-            min_alternative_log_prob=checker_tuned.MIN_ALTERNATIVE_LOG_PROB,
-            margin_per_piece=checker_tuned.MARGIN_PER_PIECE,
-        )
+        """The thresholds chosen on BLiMP by ``scripts/tune_checker.py``: the default preset's."""
+        return find_preset(default_preset_name()).thresholds
 
     @classmethod
     def preset(cls, name: str) -> CheckerThresholds:
