@@ -161,18 +161,20 @@ class CheckPanel(QWidget):
     # document out for one width only), and every edit on either side is copied to the other as
     # one replacement of the part that differs, so marks and both undo histories follow.
     def _pull(self) -> None:
-        if self.editor is not None and not self._syncing:
-            self._syncing = True
-            try:
-                sync_text(self.editor.document(), self.view.document())
-            finally:
-                self._syncing = False
+        self._sync(to_view=True)
 
     def _push(self) -> None:
+        self._sync(to_view=False)
+
+    def _sync(self, to_view: bool) -> None:
+        """Copy the Write text into the view (``to_view``) or back; never re-entered by the copy."""
         if self.editor is not None and not self._syncing:
+            source, target = self.editor.document(), self.view.document()
+            if not to_view:
+                source, target = target, source
             self._syncing = True
             try:
-                sync_text(self.view.document(), self.editor.document())
+                sync_text(source, target)
             finally:
                 self._syncing = False
 
