@@ -241,7 +241,7 @@ def train(cfg: TrainConfig) -> None:
     last_ckpt = time.time()
     bar = tqdm(total=cfg.max_steps, initial=step, mininterval=20, dynamic_ncols=True, file=sys.stderr)
     t0, tokens, loss_avg = time.time(), 0, None
-    start_step, t_start = step, time.time()
+    start_step = step
     calib_from = calib_t = None
     batches = torch.utils.data.DataLoader(
         StepBatches(rows, cfg, mask_id, vocab, special, starts),
@@ -275,7 +275,7 @@ def train(cfg: TrainConfig) -> None:
             calib_from, calib_t = step, time.time()  # compiling is over by now
         elif cfg.max_minutes > 0 and calib_from is not None and step == calib_from + 100:
             per_step = (time.time() - calib_t) / 100 * 1.05  # evaluations and checkpoints cost a little
-            left = cfg.max_minutes * 60 - (time.time() - t_start)
+            left = cfg.max_minutes * 60 - (time.time() - t0)
             cfg.max_steps = steps_that_fit(step, per_step, left)
             bar.total = cfg.max_steps
             (run / "config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
