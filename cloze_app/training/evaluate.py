@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from .metrics import LogitsFn, masked_accuracy
+from .metrics import EVAL_SEED, LogitsFn, masked_accuracy
 
 EVERYDAY = (
     "I drink a cup of ___ every morning.",
@@ -43,6 +43,15 @@ HELDOUT_SOURCES = (
 )
 
 
+def _cls_sep_mask(tok: Tokenizer) -> tuple[int, int, int]:
+    """The ids of [CLS], [SEP] and [MASK] (this evaluation is for BERT-style WordPiece models)."""
+    ids = [tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]")]
+    if None in ids:
+        raise ValueError("the tokenizer has no [CLS], [SEP] or [MASK] token")
+    cls_id, sep_id, mask_id = (int(i) for i in ids if i is not None)
+    return cls_id, sep_id, mask_id
+
+
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     m = x.max(-1, keepdims=True)
     return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
@@ -66,9 +75,7 @@ def _run_padded(logits_fn: LogitsFn, seqs: list[list[int]]) -> list[np.ndarray]:
 
 def blimp_pair_accuracy(logits_fn: LogitsFn, tok: Tokenizer, items: list[dict], batch_size: int = 64) -> dict:
     """P(good) vs P(bad) in the blank; multi-piece words by PLL-word-l2r (pieces to the right stay masked)."""
-    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
-    if cls_id is None or sep_id is None or mask_id is None:
-        return {}
+    cls_id, sep_id, mask_id = _cls_sep_mask(tok)
     jobs: list[tuple[int, int, list[int], int, int]] = []  # (item, which, seq, position, target)
     for i, item in enumerate(items):
         left, right = item["text"].split("___", 1)
@@ -110,9 +117,7 @@ def fill_mask_top5(
     logits_fn: LogitsFn, tok: Tokenizer, sentences: tuple[str, ...] = EVERYDAY
 ) -> dict[str, list]:
     """Top-5 single-piece fillers (with probabilities) for each sentence's one blank."""
-    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
-    if cls_id is None or sep_id is None or mask_id is None:
-        return {}
+    cls_id, sep_id, mask_id = _cls_sep_mask(tok)
     seqs, positions = [], []
     for s in sentences:
         left, right = s.split("___", 1)
@@ -131,7 +136,7 @@ WINDOWS = (64, 128, 256, 510)
 
 
 def window_accuracy(
-    logits_fn: LogitsFn, tok: Tokenizer, paragraphs: list[str], n: int = 300, seed: int = 20240601
+    logits_fn: LogitsFn, tok: Tokenizer, paragraphs: list[str], n: int = 300, seed: int = EVAL_SEED
 ) -> dict[str, float]:
     """Top-1 for one masked word-start token, with windows of each size in ``WINDOWS`` centred on it.
 
@@ -139,9 +144,7 @@ def window_accuracy(
     model can use (a model trained on short rows may do worse with long ones). The same ``n``
     positions of the held-out text (at least 255 tokens from either end) are used for every size.
     """
-    cls_id, sep_id, mask_id = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]"))
-    if cls_id is None or sep_id is None or mask_id is None:
-        return {}
+    cls_id, sep_id, mask_id = _cls_sep_mask(tok)
     stream: list[int] = []
     for enc in tok.encode_batch(paragraphs, add_special_tokens=False):
         stream += [*enc.ids, sep_id]
