@@ -297,6 +297,17 @@ def tuned_module(presets: Sequence[tuple[str, float, CheckerThresholds, Rates]])
     return "\n".join(lines)
 
 
+def false_alarms_by_pieces(items: Sequence[Item], t: CheckerThresholds) -> dict[str, tuple[float, int]]:
+    """Share of the words of correct sentences flagged, by the word's tokenizer pieces (1, 2, 3+)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item in items:
+        for check in (item.good, *item.others):
+            group = counts[str(check.pieces) if check.pieces < 3 else "3+"]
+            group[0] += judge(check, t) is not None
+            group[1] += 1
+    return {k: (flagged / max(1, n), n) for k, (flagged, n) in sorted(counts.items())}
+
+
 def write_outputs(
     chosen: CheckerThresholds,
     tune: Rates,
@@ -306,6 +317,7 @@ def write_outputs(
     args: argparse.Namespace,
     model_name: str,
     n_items: int,
+    without_pieces: tuple[CheckerThresholds, Rates, dict, dict],
 ) -> None:
     min_alt = chosen.min_alternative_log_prob
     quietest = min(r.false_per_word for _, r in table)
@@ -379,6 +391,23 @@ def write_outputs(
             f"| {budget:.0%} | {t.keep_rank} | {t.margin:g} | {_fmt_min_alt(t.min_alternative_log_prob)} | "
             f"{t.margin_per_piece:g} | {r.hit:.1%} | {r.good:.1%} | {r.other:.1%} |"
         )
+    flat, flat_held, flat_pieces, chosen_pieces = without_pieces
+    lines += [
+        "",
+        "## Why a margin per piece (held out)",
+        "",
+        f"The best setting for the same budget with `margin_per_piece = 0` (`keep_rank = {flat.keep_rank}`, "
+        f"`margin = {flat.margin:g}`, "
+        f"`min_alternative_log_prob = {_fmt_min_alt(flat.min_alternative_log_prob)}`) "
+        f"flags the bad word {flat_held.hit:.1%} of the time and the good one {flat_held.good:.1%}. "
+        "Words of several pieces are where its false alarms are:",
+        "",
+        "| pieces of the word | words of correct sentences | flagged, no per-piece margin "
+        "| flagged, chosen |",
+        "|---|---|---|---|",
+    ]
+    for key, (rate, n) in flat_pieces.items():
+        lines.append(f"| {key} | {n:,d} | {rate:.1%} | {chosen_pieces[key][0]:.1%} |")
     lines += [
         "",
         "## By phenomenon (held out, chosen thresholds)",
@@ -442,11 +471,28 @@ def main(argv: list[str] | None = None) -> int:
     for item in held:
         by_phen[item.phenomenon].append(item)
     per_phenomenon = {name: rates(group, chosen) for name, group in by_phen.items()}
+    flat, _ = best_within([(t, r) for t, r in table if t.margin_per_piece == 0], args.max_false_alarms)
+    without_pieces = (
+        flat,
+        rates(held, flat),
+        false_alarms_by_pieces(held, flat),
+        false_alarms_by_pieces(held, chosen),
+    )
     print(f"chosen: {chosen}")
     print(f"tune:     {tune_rates}")
     print(f"held out: {held_rates}")
     if not args.dry_run:
-        write_outputs(chosen, tune_rates, held_rates, per_phenomenon, table, args, model_name, len(items))
+        write_outputs(
+            chosen,
+            tune_rates,
+            held_rates,
+            per_phenomenon,
+            table,
+            args,
+            model_name,
+            len(items),
+            without_pieces,
+        )
         print("wrote docs/checker-tuning.md and cloze_app/core/checker_tuned.py")
     return 0
 
