@@ -58,7 +58,7 @@ def _rel(path: Path) -> str:
 
 
 def _models_lines(m: BenchModels) -> list[str]:
-    from cloze_app.core.manifest import read_manifest
+    from cloze_app.core.engine.manifest import read_manifest
 
     manifest = read_manifest(m.int8)
     ref_info = m.reference / "reference.json"

@@ -46,7 +46,7 @@ def token_agreement(int8: Path, fp32: Path, texts: Sequence[str], threads: int, 
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from cloze_app.core.manifest import read_manifest
+    from cloze_app.core.engine.manifest import read_manifest
 
     mask_token = read_manifest(int8).mask_token
     tok = Tokenizer.from_file(str(int8 / "tokenizer.json"))

@@ -113,7 +113,7 @@ def _window_env(home: Path, model: Path, threads: int) -> dict[str, str]:
     saved = os.environ.get("CLOZE_HOME")
     os.environ["CLOZE_HOME"] = str(home)
     try:
-        from cloze_app.core.settings import Settings, save_settings
+        from cloze_app.core.app.settings import Settings, save_settings
 
         save_settings(Settings(model=str(model), threads=threads, debounce_ms=0))
     finally:

@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or args.model / "reference"
     import torch
 
-    from cloze_app.core.manifest import sha256_file
+    from cloze_app.core.engine.manifest import sha256_file
 
     torch.set_num_threads(2)
     training_model, meta = load_training_model(args.checkpoint)

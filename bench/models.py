@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloze_app.core.manifest import MANIFEST_NAME, MODEL_FILE, TOKENIZER_FILE, sha256_file
+from cloze_app.core.engine.manifest import MANIFEST_NAME, MODEL_FILE, TOKENIZER_FILE, sha256_file
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO / "models" / "cloze-minilm-en"
@@ -55,7 +55,7 @@ def export_fp32(int8: Path, reference: Path, cache: Path) -> Path:
     folder = cache / f"fp32-{stamp['reference_sha256'][:16]}"
     if (folder / EXPORT_STAMP).is_file() and json.loads((folder / EXPORT_STAMP).read_text()) == stamp:
         return folder
-    from cloze_app.core.convert import export_onnx
+    from cloze_app.core.models.convert import export_onnx
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

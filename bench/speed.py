@@ -76,7 +76,7 @@ def _time(fn: Callable[[], object], reps: int, warmup: int) -> list[float]:
 
 def cloze_requests(folder: Path, threads: int) -> dict[str, Callable[[], object]]:
     """A call per workload on a loaded ClozeEngine (what the window and ``fill`` do)."""
-    from cloze_app.core.engine import ClozeEngine
+    from cloze_app.core.engine.engine import ClozeEngine
 
     engine = ClozeEngine.load(folder, threads=threads)
     calls: dict[str, Callable[[], object]] = {}

@@ -92,8 +92,8 @@ def shoot(args: argparse.Namespace, home: Path) -> int:
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
 
-    from cloze_app.core.registry import DEFAULT_MODEL_ID, ModelRegistry
-    from cloze_app.core.settings import Settings
+    from cloze_app.core.app.settings import Settings
+    from cloze_app.core.models.registry import DEFAULT_MODEL_ID, ModelRegistry
     from cloze_app.gui.app import app_icon, install_extensions
     from cloze_app.gui.main_window import MainWindow
 

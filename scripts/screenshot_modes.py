@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from cloze_app.core.registry import ModelRegistry
-    from cloze_app.core.settings import Settings
+    from cloze_app.core.app.settings import Settings
+    from cloze_app.core.models.registry import ModelRegistry
     from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
     from cloze_app.gui.main_window import MainWindow
 

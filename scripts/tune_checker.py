@@ -13,7 +13,7 @@ them ("held out"). The chosen setting maximises hit rate minus good-word rate am
 whose false alarms per word of a correct sentence (good and other words) stay under
 ``--max-false-alarms``; the same rule gives the window's Sensitivity presets (Careful: the chosen
 setting; Balanced and Eager: 10% and 20% budgets). Writes ``docs/checker-tuning.md`` and
-``cloze_app/core/checker_tuned.py``.
+``cloze_app/core/learn/checker_tuned.py``.
 
     python scripts/tune_checker.py                       # bundled model, all 8,735 items
     python scripts/tune_checker.py --limit 2000 --cache /tmp/blimp-checks.json
@@ -39,9 +39,9 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from cloze_app.core.checker import CheckerThresholds, checkable, judge, suggestible  # noqa: E402
+from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge, suggestible  # noqa: E402
+from cloze_app.core.text import word_spans  # noqa: E402
 from cloze_app.core.types import Candidate, WordCheck  # noqa: E402
-from cloze_app.core.word_spans import word_spans  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 KEEP_RANKS = (3, 5, 10, 20, 50, 100)  # "near the top" is never flagged: at least the top 3
@@ -95,7 +95,7 @@ def _check_from_json(data: dict) -> WordCheck:
 
 def collect(model: str | None, rows: Sequence[dict], top_k: int) -> list[Item]:
     """Run the model over the pairs (two batched calls per item)."""
-    from cloze_app.core.engine import ClozeEngine
+    from cloze_app.core.engine.engine import ClozeEngine
 
     engine = ClozeEngine.load(model)
     print(f"model: {engine.info.name} ({engine.folder})", file=sys.stderr)
@@ -266,7 +266,7 @@ def _py_float(value: float) -> str:
 
 
 def tuned_module(presets: Sequence[tuple[str, float, CheckerThresholds, Rates]]) -> str:
-    """The source of ``cloze_app/core/checker_tuned.py``: the presets (the first is the chosen setting)."""
+    """The source of ``cloze_app/core/learn/checker_tuned.py``: the presets (the first is chosen)."""
     lines = [
         '"""Checker thresholds chosen on BLiMP dev by ``scripts/tune_checker.py``."""',
         "",
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.limit:
             random.Random(args.seed).shuffle(rows)
             rows = rows[: args.limit]
-        from cloze_app.core.engine import ClozeEngine
+        from cloze_app.core.engine.engine import ClozeEngine
 
         probe = ClozeEngine.load(args.model)
         model_name = f"{probe.info.name} ({probe.info.id})"
@@ -493,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             len(items),
             without_pieces,
         )
-        print("wrote docs/checker-tuning.md and cloze_app/core/checker_tuned.py")
+        print("wrote docs/checker-tuning.md and cloze_app/core/learn/checker_tuned.py")
     return 0
 
 

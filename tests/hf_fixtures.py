@@ -108,7 +108,7 @@ def write_roberta_checkpoint(folder: Path, *, hidden: int = 32, layers: int = 2)
 def write_transformers_js_folder(folder: Path, checkpoint: Path) -> Path:
     """A transformers.js-style export of ``checkpoint``: ``onnx/model.onnx`` (fp32) and
     ``onnx/model_quantized.onnx`` (int8) beside ``tokenizer.json``, ``config.json`` and the card."""
-    from cloze_app.core.convert import export_onnx, quantize_int8
+    from cloze_app.core.models.convert import export_onnx, quantize_int8
 
     (folder / "onnx").mkdir(parents=True, exist_ok=True)
     export_onnx(checkpoint, folder / "onnx" / "model.onnx")
@@ -128,7 +128,7 @@ def measure_conversion_sizes(out: Path) -> None:
     import torch
     from transformers import BertConfig, BertForMaskedLM, CamembertConfig, CamembertForMaskedLM
 
-    from cloze_app.core.convert import export_onnx, quantize_int8
+    from cloze_app.core.models.convert import export_onnx, quantize_int8
 
     models = {
         "bert-base-chinese": lambda: BertForMaskedLM(BertConfig(vocab_size=21128)),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cloze_app.core.answers import (
+from cloze_app.core.engine.engine import ClozeEngine
+from cloze_app.core.errors import InputError
+from cloze_app.core.learn.answers import (
     ALSO_FITS,
     CORRECT,
     EMPTY,
@@ -15,9 +17,7 @@ from cloze_app.core.answers import (
     hint,
     validate_choice,
 )
-from cloze_app.core.engine import ClozeEngine
-from cloze_app.core.errors import InputError
-from cloze_app.core.exercises import Exercise, ExerciseItem
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem
 from tests.learner_models import DOG_TEXT, dog_model
 
 TEXT = DOG_TEXT + " " + DOG_TEXT  # "the dog barked at home . the dog barked at home ."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cloze_app.core import paths
-from cloze_app.core.autosave import AutosavedDocument, AutosaveStore, autosave_path
+from cloze_app.core.app.autosave import AutosavedDocument, AutosaveStore, autosave_path
 
 
 def test_a_snapshot_round_trips(tmp_path: Path) -> None:

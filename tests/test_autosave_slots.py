@@ -12,8 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core import autosave
-from cloze_app.core.autosave import AutosavedDocument, AutosaveStore, autosave_dir, autosave_path, slot_path
+from cloze_app.core.app import autosave
+from cloze_app.core.app.autosave import (
+    AutosavedDocument,
+    AutosaveStore,
+    autosave_dir,
+    autosave_path,
+    slot_path,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CRASHED = AutosavedDocument(text="text of a window that crashed", modified=True)
@@ -143,7 +149,7 @@ def test_a_custom_directory_and_plain_stores_take_no_locks(
 HOLDER = textwrap.dedent(
     """
     import sys
-    from cloze_app.core.autosave import AutosavedDocument, AutosaveStore
+    from cloze_app.core.app.autosave import AutosavedDocument, AutosaveStore
     store = AutosaveStore.claim()
     store.save(AutosavedDocument(text=sys.argv[1]))
     print(store.path, flush=True)

@@ -107,8 +107,8 @@ def test_reference_conversion_matches_the_training_module(tmp_path: Path) -> Non
 @pytest.fixture
 def bench_models(tmp_path: Path) -> tuple[Path, Path]:
     """A tiny int8 Cloze folder and its transformers reference (the same weights)."""
-    from cloze_app.core.convert import convert_checkpoint
-    from cloze_app.core.manifest import manifest_for_files, write_manifest
+    from cloze_app.core.engine.manifest import manifest_for_files, write_manifest
+    from cloze_app.core.models.convert import convert_checkpoint
     from tests.hf_fixtures import write_bert_checkpoint
 
     reference = write_bert_checkpoint(tmp_path / "reference")

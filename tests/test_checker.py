@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core.checker import CheckerThresholds, check_text, checkable
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError
-from cloze_app.core.word_spans import word_spans
+from cloze_app.core.learn.checker import CheckerThresholds, check_text, checkable
+from cloze_app.core.text import word_spans
 from tests.conftest import BUNDLED_MODEL, bundled_model_available
 from tests.learner_models import DOG_TEXT, PASSAGE, dog_model, passage_model
 
@@ -135,7 +135,7 @@ def test_blimp_bad_word_is_flagged_more_often_than_the_good_one() -> None:
 
 def test_a_word_of_several_pieces_needs_a_larger_margin() -> None:
     """Its log-probability is a sum over its pieces: each extra piece raises the bar."""
-    from cloze_app.core.checker import judge
+    from cloze_app.core.learn.checker import judge
     from cloze_app.core.types import Candidate, WordCheck
 
     alternative = (Candidate("was", math.exp(-1.0), -1.0, (1,)),)

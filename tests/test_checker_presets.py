@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloze_app.core.checker import (
+from cloze_app.core.learn.checker import (
     CheckerThresholds,
     check_text,
     checker_presets,
@@ -64,7 +64,7 @@ def test_presets_are_found_by_name_in_any_case_and_unknown_names_give_the_defaul
 @pytest.mark.bundled
 @pytest.mark.skipif(not bundled_model_available(), reason="the bundled model is not in models/ yet")
 def test_eager_flags_what_careful_flags_and_more_with_the_bundled_model() -> None:
-    from cloze_app.core.engine import ClozeEngine
+    from cloze_app.core.engine.engine import ClozeEngine
 
     engine = ClozeEngine.load(BUNDLED_MODEL)
     try:

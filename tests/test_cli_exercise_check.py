@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cloze_app.cli.exercise import play
-from cloze_app.core.engine import ClozeEngine
-from cloze_app.core.exercises import ExerciseOptions, make_exercise
+from cloze_app.core.engine.engine import ClozeEngine
+from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
 from cloze_app.entry import main
 from tests.conftest import REPO
 from tests.learner_models import PASSAGE, dog_model, passage_model

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError, NoBlankError, TooManyBlanksError
 from tests.conftest import PIECES, WORDS
 from tests.tinymodels import WORDPIECE, wordpiece_tokenizer, write_model_folder

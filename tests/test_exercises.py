@@ -9,10 +9,10 @@ from itertools import pairwise
 
 import pytest
 
-from cloze_app.core.distractors import add_distractors
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError, InputError
-from cloze_app.core.exercises import (
+from cloze_app.core.learn.distractors import add_distractors
+from cloze_app.core.learn.exercises import (
     DIFFICULTIES,
     Exercise,
     ExerciseItem,
@@ -21,7 +21,7 @@ from cloze_app.core.exercises import (
     make_exercise,
     pick_blanks,
 )
-from cloze_app.core.word_spans import word_spans
+from cloze_app.core.text import word_spans
 from tests.conftest import BUNDLED_MODEL, bundled_model_available
 from tests.learner_models import DOG_TEXT, EASY, PASSAGE, dog_model, passage_model
 

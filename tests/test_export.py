@@ -13,8 +13,8 @@ import genanki
 import pytest
 
 from cloze_app.core.errors import InputError
-from cloze_app.core.exercises import Exercise, ExerciseItem
-from cloze_app.core.export import anki_notes, csv_text, export_exercise, html_page
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem
+from cloze_app.core.learn.export import anki_notes, csv_text, export_exercise, html_page
 
 TEXT = "The cat sat on the mat. It was warm & quiet.\nThe dog barked at <night>."
 

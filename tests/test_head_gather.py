@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core import engine as engine_module
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine import engine as engine_module
+from cloze_app.core.engine.engine import ClozeEngine
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from cloze_app.core.install import convert_and_install  # noqa: E402
+from cloze_app.core.models.store import convert_and_install  # noqa: E402
 from tests.hf_fixtures import write_bert_checkpoint, write_roberta_checkpoint  # noqa: E402
 
 

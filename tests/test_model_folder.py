@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
+from cloze_app.core.engine.manifest import read_manifest, validate_model_folder
 from cloze_app.core.errors import ModelError
-from cloze_app.core.manifest import read_manifest, validate_model_folder
-from cloze_app.core.registry import ModelRegistry
+from cloze_app.core.models.registry import ModelRegistry
 
 
 def _edit_manifest(folder: Path, **changes: object) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cloze_app.cli import run_cli
-from cloze_app.core.manifest import MANIFEST_NAME
+from cloze_app.core.engine.manifest import MANIFEST_NAME
 from tests.hub_server import HubServer, running_hub
 
 

@@ -13,12 +13,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from cloze_app.core.convert import ConversionCancelled, MissingConvertTools  # noqa: E402
+from cloze_app.core.engine.manifest import MODEL_FILE, read_manifest, sha256_file  # noqa: E402
 from cloze_app.core.errors import ModelError  # noqa: E402
-from cloze_app.core.install import convert_and_install, install_folder  # noqa: E402
-from cloze_app.core.manifest import MODEL_FILE, read_manifest, sha256_file  # noqa: E402
-from cloze_app.core.registry import ModelRegistry  # noqa: E402
-from cloze_app.core.speed import mask_logits, open_session  # noqa: E402
+from cloze_app.core.models.convert import ConversionCancelled, MissingConvertTools  # noqa: E402
+from cloze_app.core.models.registry import ModelRegistry  # noqa: E402
+from cloze_app.core.models.speed import mask_logits, open_session  # noqa: E402
+from cloze_app.core.models.store import convert_and_install, install_folder  # noqa: E402
 from tests.hf_fixtures import (  # noqa: E402
     write_bert_checkpoint,
     write_roberta_checkpoint,
@@ -80,7 +80,7 @@ def test_roberta_checkpoint_keeps_its_bpe_tokenizer_and_has_no_token_types(rober
 
 
 def test_the_installed_model_fills_blanks_with_the_engine(bert_checkpoint: Path) -> None:
-    engine_module = pytest.importorskip("cloze_app.core.engine")
+    engine_module = pytest.importorskip("cloze_app.core.engine.engine")
     folder = Path(convert_and_install(bert_checkpoint).info.path)
 
     engine = engine_module.ClozeEngine.load(folder)

@@ -12,11 +12,11 @@ import pytest
 pytest.importorskip("huggingface_hub")
 
 from cloze_app.core import paths  # noqa: E402
-from cloze_app.core.catalog import CATALOG, find_entry  # noqa: E402
+from cloze_app.core.engine.manifest import MODEL_FILE, sha256_file  # noqa: E402
 from cloze_app.core.errors import ModelError  # noqa: E402
-from cloze_app.core.hub import DownloadCancelled, DownloadProgress, download_model, list_remote  # noqa: E402
-from cloze_app.core.manifest import MODEL_FILE, sha256_file  # noqa: E402
-from cloze_app.core.registry import ModelRegistry  # noqa: E402
+from cloze_app.core.models.catalog import CATALOG, find_entry  # noqa: E402
+from cloze_app.core.models.hub import DownloadCancelled, DownloadProgress, download_model, list_remote  # noqa: E402
+from cloze_app.core.models.registry import ModelRegistry  # noqa: E402
 from tests.hub_server import HubServer, running_hub  # noqa: E402
 
 JS_REPO = "Xenova/distilbert-base-uncased"  # a catalog entry, served with a tiny model

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 
 from cloze_app.core import paths
+from cloze_app.core.app.settings import load_settings
+from cloze_app.core.engine.manifest import MANIFEST_NAME, read_manifest, validate_model_folder
 from cloze_app.core.errors import ModelError
-from cloze_app.core.inspect_model import card_metadata, inspect_folder
-from cloze_app.core.install import (
+from cloze_app.core.models.inspect import card_metadata, inspect_folder
+from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.models.speed import measure_speed, read_speed, save_speed
+from cloze_app.core.models.store import (
     default_model_id,
     install_folder,
     model_id_for,
     remove_model,
     set_default_model,
 )
-from cloze_app.core.manifest import MANIFEST_NAME, read_manifest, validate_model_folder
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.settings import load_settings
-from cloze_app.core.speed import measure_speed, read_speed, save_speed
 from tests.tinymodels import WORDPIECE, build_graph, wordpiece_tokenizer, write_model_folder
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import onnxruntime as ort
 import pytest
 
-from cloze_app.core import providers
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine import providers
+from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import ProviderError
 
 

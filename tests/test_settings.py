@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from cloze_app.core import paths
-from cloze_app.core.settings import Settings, load_settings, save_settings, settings_path
+from cloze_app.core.app.settings import Settings, load_settings, save_settings, settings_path
 
 
 def test_no_file_means_defaults_and_no_message() -> None:

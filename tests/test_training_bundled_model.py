@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
 
 FOLDER = Path(__file__).resolve().parent.parent / "models" / "cloze-minilm-en"
 
@@ -19,7 +19,7 @@ pytestmark = [
 
 
 def test_manifest_validates_with_checksums() -> None:
-    from cloze_app.core.manifest import validate_model_folder
+    from cloze_app.core.engine.manifest import validate_model_folder
 
     manifest = validate_model_folder(FOLDER, verify_checksums=True)
     assert manifest.id == "cloze-minilm-en"

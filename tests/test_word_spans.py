@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloze_app.core.word_spans import context_window, match_case, sentence_bounds, word_spans
+from cloze_app.core.text import context_window, match_case, sentence_bounds, word_spans
 
 
 def test_words_carry_spans_and_know_names_and_numbers() -> None:

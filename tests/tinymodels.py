@@ -20,7 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
-from cloze_app.core.manifest import manifest_for_files, write_manifest
+from cloze_app.core.engine.manifest import manifest_for_files, write_manifest
 
 Spec = Mapping[str, Mapping[str, float]]
 PUNCT = [".", ",", "!", "?", "'", ";", ":", "-", "(", ")", '"']

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.checker import CheckerThresholds, CheckReport, check_text
+from cloze_app.core.learn.checker import CheckerThresholds, CheckReport, check_text
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_engine(args: argparse.Namespace) -> Any:
     """Load the engine named by ``--model``/``--provider``; a fallback is reported on stderr."""
-    from cloze_app.core.engine import ClozeEngine
+    from cloze_app.core.engine.engine import ClozeEngine
 
     engine = ClozeEngine.load(
         getattr(args, "model", None),

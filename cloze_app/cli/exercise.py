@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.cli.check import add_model_arguments, open_engine, read_text_argument
-from cloze_app.core.answers import ExerciseSession, validate_choice
 from cloze_app.core.errors import InputError
-from cloze_app.core.exercises import DIFFICULTIES, Exercise, ExerciseItem, ExerciseOptions, make_exercise
-from cloze_app.core.export import export_exercise
+from cloze_app.core.learn.answers import ExerciseSession, validate_choice
+from cloze_app.core.learn.exercises import (
+    DIFFICULTIES,
+    Exercise,
+    ExerciseItem,
+    ExerciseOptions,
+    make_exercise,
+)
+from cloze_app.core.learn.export import export_exercise
 
 
 def exercise_json(exercise: Exercise) -> str:

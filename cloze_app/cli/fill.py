@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from cloze_app.core.blanks import fill_text
-from cloze_app.core.engine import ClozeEngine
+from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import ClozeError, InputError
+from cloze_app.core.text import fill_text
 from cloze_app.core.types import FillResult
 
 

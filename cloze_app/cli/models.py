@@ -10,9 +10,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.catalog import CATALOG
 from cloze_app.core.errors import ModelError
-from cloze_app.core.install import (
+from cloze_app.core.models.catalog import CATALOG
+from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.models.speed import measure_speed, read_speed, save_speed
+from cloze_app.core.models.store import (
     InstallResult,
     convert_and_install,
     default_model_id,
@@ -20,8 +22,6 @@ from cloze_app.core.install import (
     remove_model,
     set_default_model,
 )
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.speed import measure_speed, read_speed, save_speed
 from cloze_app.core.types import ModelInfo
 
 
@@ -216,7 +216,7 @@ class _ProgressLine:
 
 def run_download(args: argparse.Namespace) -> int:
     """Download (resuming when possible), convert if needed, install."""
-    from cloze_app.core.hub import download_model
+    from cloze_app.core.models.hub import download_model
 
     if args.dry_run:
         return _dry_run(args)
@@ -239,8 +239,8 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace) -> int:
-    from cloze_app.core.catalog import find_entry
-    from cloze_app.core.hub import list_remote
+    from cloze_app.core.models.catalog import find_entry
+    from cloze_app.core.models.hub import list_remote
 
     entry = find_entry(args.model)
     repo = entry.repo if entry else args.model

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cloze_app.core.blanks import BLANK_PATTERN
-from cloze_app.core.blanks import blank_regex as core_blank_regex
+from cloze_app.core.text import BLANK_PATTERN
+from cloze_app.core.text import blank_regex as core_blank_regex
 
 __all__ = [
     "BLANK_PATTERN",

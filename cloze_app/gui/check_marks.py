@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QTextCursor, QTextDocument
 
-from cloze_app.core.checker import Flag
+from cloze_app.core.learn.checker import Flag
 
 
 @dataclass(frozen=True)

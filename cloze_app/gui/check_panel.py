@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.checker import (
+from cloze_app.core.errors import ClozeError
+from cloze_app.core.learn.checker import (
     CheckerThresholds,
     CheckReport,
     Flag,
@@ -48,7 +49,6 @@ from cloze_app.core.checker import (
     default_preset_name,
     find_preset,
 )
-from cloze_app.core.errors import ClozeError
 from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
 

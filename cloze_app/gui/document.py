@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QTextCursor
 
+from cloze_app.core.app.autosave import AutosavedDocument, AutosaveStore
 from cloze_app.core.atomic import atomic_write_text
-from cloze_app.core.autosave import AutosavedDocument, AutosaveStore
 from cloze_app.gui.editor import ClozeEditor
 
 EXAMPLE_TEXT = """\

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.answers import check_answers
 from cloze_app.core.errors import ClozeError
-from cloze_app.core.exercises import DIFFICULTIES, Exercise, ExerciseOptions, make_exercise
-from cloze_app.core.export import export_exercise
+from cloze_app.core.learn.answers import check_answers
+from cloze_app.core.learn.exercises import DIFFICULTIES, Exercise, ExerciseOptions, make_exercise
+from cloze_app.core.learn.export import export_exercise
 from cloze_app.gui.exercise_practice import ExercisePractice
 
 FORMATS = (("Type the word", 0), ("Choose from 3", 3), ("Choose from 4", 4), ("Choose from 5", 5))

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.answers import ALSO_FITS, CORRECT, EMPTY, ExerciseSession, Verdict
-from cloze_app.core.exercises import Exercise, ExerciseItem
+from cloze_app.core.learn.answers import ALSO_FITS, CORRECT, EMPTY, ExerciseSession, Verdict
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem
 
 COLOURS = {CORRECT: "#1b7f3b", ALSO_FITS: "#8a6d00", "wrong": "#b3261e", EMPTY: "#666666"}
 NO_CHOICE = "—"

@@ -53,10 +53,10 @@ from PySide6.QtWidgets import (
 )
 
 from cloze_app.core import paths
-from cloze_app.core.autosave import AutosaveStore
+from cloze_app.core.app.autosave import AutosaveStore
+from cloze_app.core.app.settings import Settings, load_settings, save_settings
 from cloze_app.core.errors import ModelError
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.settings import Settings, load_settings, save_settings
+from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.gui.document import FILE_FILTER, DocumentController
 from cloze_app.gui.editor import ClozeEditor
 from cloze_app.gui.menus import build_menus

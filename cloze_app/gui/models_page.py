@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core import install
-from cloze_app.core.catalog import CATALOG
+from cloze_app.core.app.settings import Settings
 from cloze_app.core.errors import ClozeError
-from cloze_app.core.settings import Settings
-from cloze_app.core.speed import SpeedMeasurement, measure_speed, save_speed
+from cloze_app.core.models import store as install
+from cloze_app.core.models.catalog import CATALOG
+from cloze_app.core.models.speed import SpeedMeasurement, measure_speed, save_speed
 from cloze_app.core.types import ModelInfo
 from cloze_app.gui.models_table import InstalledModels, human_size, speed_text
 
@@ -308,7 +308,7 @@ class ModelsPage(QWidget):
 
     def download(self, id_or_repo: str) -> bool:
         """Download a catalog model or Hub repo, convert if needed and install, in the background."""
-        from cloze_app.core.hub import download_model
+        from cloze_app.core.models.hub import download_model
 
         def work(sig: _JobSignals, cancel: threading.Event) -> install.InstallResult:
             return download_model(

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.speed import SpeedMeasurement, read_speed
+from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.models.speed import SpeedMeasurement, read_speed
 from cloze_app.core.types import ModelInfo
 
 Index = QModelIndex | QPersistentModelIndex

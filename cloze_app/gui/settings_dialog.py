@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cloze_app.core.app.settings import Settings
+from cloze_app.core.engine.manifest import read_manifest
+from cloze_app.core.engine.providers import provider_choices
 from cloze_app.core.errors import ModelError
-from cloze_app.core.manifest import read_manifest
-from cloze_app.core.providers import provider_choices
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.settings import Settings
+from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.types import ModelInfo
 
 

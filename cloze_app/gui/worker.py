@@ -1,6 +1,6 @@
 """The engine off the UI thread: a serial worker that runs callables with the engine.
 
-:class:`EngineService` owns the :class:`~cloze_app.core.engine.ClozeEngine`. Every use of the
+:class:`EngineService` owns the :class:`~cloze_app.core.engine.engine.ClozeEngine`. Every use of the
 engine is a request: ``service.submit(channel, fn, *args)`` runs ``fn(engine, *args)`` on one
 background thread (requests run one at a time, in order) and returns a request id; the result
 comes back on the UI thread by the ``result_ready`` signal and the optional ``on_result`` callback.
@@ -41,7 +41,7 @@ class EngineStatus:
 
 def default_loader(model_dir: Path, provider: str | None, threads: int) -> Any:
     """Load the real engine (imported here so the window opens before onnxruntime is imported)."""
-    from cloze_app.core.engine import ClozeEngine
+    from cloze_app.core.engine.engine import ClozeEngine
 
     return ClozeEngine.load(model_dir, provider=provider, threads=threads)
 

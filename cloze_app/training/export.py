@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cloze_app.core.manifest import sha256_file
+from cloze_app.core.engine.manifest import sha256_file
 
 from .model import BertConfig, BertMLM, minilm_dir
 

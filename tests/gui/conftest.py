@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from cloze_app.core.settings import Settings  # noqa: E402
+from cloze_app.core.app.settings import Settings  # noqa: E402
 from cloze_app.gui.main_window import MainWindow  # noqa: E402
 
 WindowFactory = Callable[..., MainWindow]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from cloze_app.core.registry import DEFAULT_MODEL_ID
-from cloze_app.core.settings import Settings
+from cloze_app.core.app.settings import Settings
+from cloze_app.core.models.registry import DEFAULT_MODEL_ID
 from tests.conftest import bundled_model_available
 from tests.gui.conftest import type_text, wait_for_words
 

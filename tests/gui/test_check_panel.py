@@ -11,8 +11,8 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QToolTip
 
-from cloze_app.core.checker import CheckerThresholds, check_text, checker_presets
-from cloze_app.core.settings import Settings, load_settings
+from cloze_app.core.app.settings import Settings, load_settings
+from cloze_app.core.learn.checker import CheckerThresholds, check_text, checker_presets
 from cloze_app.gui import check_panel
 from cloze_app.gui.check_marks import Edit, shift_span, sync_text
 from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel

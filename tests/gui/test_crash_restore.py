@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core.autosave import AutosaveStore, autosave_path
-from cloze_app.core.settings import Settings
+from cloze_app.core.app.autosave import AutosaveStore, autosave_path
+from cloze_app.core.app.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 TYPED = "A draft nobody saved: the ___ sat on the mat."
@@ -23,8 +23,8 @@ CHILD = textwrap.dedent(
     from PySide6.QtCore import QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from cloze_app.core.autosave import AutosaveStore
-    from cloze_app.core.settings import Settings
+    from cloze_app.core.app.autosave import AutosaveStore
+    from cloze_app.core.app.settings import Settings
     from cloze_app.gui.main_window import MainWindow
 
     app = QApplication([])

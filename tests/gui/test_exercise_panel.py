@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from cloze_app.core.exercises import Exercise, ExerciseItem
-from cloze_app.core.settings import Settings
+from cloze_app.core.app.settings import Settings
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem
 from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from cloze_app.gui.exercise_panel import ExercisePanel
 from tests.gui.conftest import LOAD_TIMEOUT_MS

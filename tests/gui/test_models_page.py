@@ -12,9 +12,9 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from cloze_app.core import paths  # noqa: E402
-from cloze_app.core.install import install_folder  # noqa: E402
-from cloze_app.core.manifest import MANIFEST_NAME  # noqa: E402
-from cloze_app.core.settings import Settings  # noqa: E402
+from cloze_app.core.app.settings import Settings  # noqa: E402
+from cloze_app.core.engine.manifest import MANIFEST_NAME  # noqa: E402
+from cloze_app.core.models.store import install_folder  # noqa: E402
 from cloze_app.gui.models_page import ModelsPage  # noqa: E402
 from cloze_app.gui.models_table import COLUMNS  # noqa: E402
 from cloze_app.gui.settings_dialog import SettingsDialog  # noqa: E402

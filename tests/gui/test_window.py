@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from cloze_app.core import paths
-from cloze_app.core.providers import available_providers
-from cloze_app.core.settings import Settings, load_settings
+from cloze_app.core.app.settings import Settings, load_settings
+from cloze_app.core.engine.providers import available_providers
 from cloze_app.gui.settings_dialog import SettingsDialog
 from tests.gui.conftest import LOAD_TIMEOUT_MS, type_text, wait_for_words
 

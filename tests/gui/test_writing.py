@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from cloze_app.core.settings import Settings
+from cloze_app.core.app.settings import Settings
 from cloze_app.gui.document import EXAMPLE_TEXT
 from cloze_app.gui.suggest import ACTIVE_BLANK
 from tests.gui.conftest import type_text, wait_for_words

@@ -18,8 +18,8 @@ import numpy as np
 
 from cloze_app.core import paths
 from cloze_app.core.atomic import atomic_write_text
+from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, read_manifest
 from cloze_app.core.errors import ModelError
-from cloze_app.core.manifest import MODEL_FILE, TOKENIZER_FILE, read_manifest
 
 SPEED_FILE = "model-speed.json"
 # "{mask}" is replaced by the model's own mask token.

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from tokenizers import Tokenizer
 
+from cloze_app.core.engine.session import Row
+from cloze_app.core.engine.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
 from cloze_app.core.errors import InferenceError
-from cloze_app.core.runner import Row
-from cloze_app.core.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cloze_app.core.engine.manifest import MANIFEST_NAME, TOKENIZER_FILE
 from cloze_app.core.errors import ModelError
-from cloze_app.core.manifest import MANIFEST_NAME, TOKENIZER_FILE
 
 # Where ONNX exports keep the model, best first: int8 before fp32, never fp16 (slow on CPU).
 ONNX_CANDIDATES = (
@@ -207,7 +207,7 @@ def external_data_of(onnx_file: Path) -> tuple[str, ...] | None:
         import onnx
     except ImportError:
         return None
-    from cloze_app.core.manifest import safe_relative_path
+    from cloze_app.core.engine.manifest import safe_relative_path
 
     model = onnx.load(str(onnx_file), load_external_data=False)
     locations: list[str] = []

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cloze_app.core.errors import EmptyTextError
+from cloze_app.core.text import WordSpan, match_case, word_spans
 from cloze_app.core.types import Candidate, WordCheck
-from cloze_app.core.word_spans import WordSpan, match_case, word_spans
 
 CHUNK_WORDS = 100  # words per check_words call: batched runs, with progress between calls
 _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -93,7 +93,7 @@ class CheckerPreset:
 
 def checker_presets() -> tuple[CheckerPreset, ...]:
     """The Sensitivity presets from ``checker_tuned.py``, quietest first (the first is the default)."""
-    from cloze_app.core import checker_tuned
+    from cloze_app.core.learn import checker_tuned
 
     return tuple(
         CheckerPreset(
@@ -114,7 +114,7 @@ def checker_presets() -> tuple[CheckerPreset, ...]:
 
 def default_preset_name() -> str:
     """The preset a first start uses ("Careful": the tuned thresholds)."""
-    from cloze_app.core import checker_tuned
+    from cloze_app.core.learn import checker_tuned
 
     return checker_tuned.DEFAULT_PRESET
 

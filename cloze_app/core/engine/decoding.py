@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from tokenizers import Tokenizer
 
-from cloze_app.core.document import Document
-from cloze_app.core.runner import ModelRunner, Row
-from cloze_app.core.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
+from cloze_app.core.engine.document import Document
+from cloze_app.core.engine.session import ModelRunner, Row
+from cloze_app.core.engine.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
-from cloze_app.core.convert import (
+from cloze_app.core.app.settings import load_settings, save_settings
+from cloze_app.core.engine.manifest import (
+    MANIFEST_NAME,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    manifest_for_files,
+    read_manifest,
+    safe_relative_path,
+    validate_model_folder,
+    write_manifest,
+)
+from cloze_app.core.errors import ModelError
+from cloze_app.core.models.convert import (
     MIN_AGREEMENT,
     Agreement,
     ConversionCancelled,
@@ -28,21 +40,9 @@ from cloze_app.core.convert import (
     measure_agreement,
     quantize_checked,
 )
-from cloze_app.core.errors import ModelError
-from cloze_app.core.inspect_model import ModelFacts, external_data_of, inspect_folder, quantization_of
-from cloze_app.core.manifest import (
-    MANIFEST_NAME,
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    manifest_for_files,
-    read_manifest,
-    safe_relative_path,
-    validate_model_folder,
-    write_manifest,
-)
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.settings import load_settings, save_settings
-from cloze_app.core.speed import forget_speed, mask_logits, open_session
+from cloze_app.core.models.inspect import ModelFacts, external_data_of, inspect_folder, quantization_of
+from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.models.speed import forget_speed, mask_logits, open_session
 from cloze_app.core.types import ModelInfo
 
 

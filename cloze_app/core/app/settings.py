@@ -9,7 +9,7 @@ from typing import Any
 
 from cloze_app.core import paths
 from cloze_app.core.atomic import atomic_write_text
-from cloze_app.core.checker import default_preset_name, find_preset
+from cloze_app.core.learn.checker import default_preset_name, find_preset
 
 SETTINGS_NAME = "settings.json"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from cloze_app.core.engine.head_gather import POSITIONS_INPUT
+from cloze_app.core.engine.providers import CPU, LABELS, available_providers, canonical_name, provider_list
 from cloze_app.core.errors import InferenceError, ModelError, ProviderError
-from cloze_app.core.head_gather import POSITIONS_INPUT
-from cloze_app.core.providers import CPU, LABELS, available_providers, canonical_name, provider_list
 from cloze_app.core.types import ProviderReport
 
 # Largest logits tensor one run may produce (floats); bigger batches are split into several runs.

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloze_app.core import paths
+from cloze_app.core.engine.manifest import MANIFEST_NAME, read_manifest
 from cloze_app.core.errors import ModelError
-from cloze_app.core.manifest import MANIFEST_NAME, read_manifest
 from cloze_app.core.types import ModelInfo
 
 DEFAULT_MODEL_ID = "cloze-minilm-en"

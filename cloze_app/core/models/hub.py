@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
-from cloze_app.core.catalog import find_entry
-from cloze_app.core.convert import MIN_AGREEMENT, StageFn, require
 from cloze_app.core.errors import ModelError
-from cloze_app.core.inspect_model import CHECKPOINT_WEIGHTS, INFO_FILES, ONNX_CANDIDATES, PICKLE_WEIGHTS
-from cloze_app.core.install import (
+from cloze_app.core.models.catalog import find_entry
+from cloze_app.core.models.convert import MIN_AGREEMENT, StageFn, require
+from cloze_app.core.models.inspect import CHECKPOINT_WEIGHTS, INFO_FILES, ONNX_CANDIDATES, PICKLE_WEIGHTS
+from cloze_app.core.models.store import (
     InstallResult,
     check_free_id,
     convert_and_install,

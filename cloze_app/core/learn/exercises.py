@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from cloze_app.core.checker import CheckEngine
 from cloze_app.core.errors import EmptyTextError, InputError
+from cloze_app.core.learn.checker import CheckEngine
+from cloze_app.core.text import WordSpan, sentence_bounds, word_spans
 from cloze_app.core.types import OptionScore, WordCheck
-from cloze_app.core.word_spans import WordSpan, sentence_bounds, word_spans
 
 DIFFICULTIES = ("easy", "medium", "hard")
 BLANK_MARK = "_____"
@@ -251,7 +251,7 @@ def make_exercise(
         EmptyTextError: the text is empty.
         InputError: the text already has blanks or has no word that can be blanked.
     """
-    from cloze_app.core.distractors import add_distractors  # distractors imports this module
+    from cloze_app.core.learn.distractors import add_distractors  # distractors imports this module
 
     options = options or ExerciseOptions()
     if not text.strip():

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from cloze_app.core.exercises import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions, blankable
-from cloze_app.core.word_spans import WordSpan, context_window, match_case, word_spans
+from cloze_app.core.learn.exercises import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions, blankable
+from cloze_app.core.text import WordSpan, context_window, match_case, word_spans
 
 POOL_SIZE = 60  # left-context candidates asked for per blank
 NEIGHBOUR_POOL = 12  # candidates per neighbouring word

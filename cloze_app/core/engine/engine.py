@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from cloze_app.core.blanks import apply_case, fill_text, find_blanks, starts_sentence, word_spans
-from cloze_app.core.decoding import BeamWidths, Decoder, Scored, tokens_for
-from cloze_app.core.document import Document, encode_with_blanks, encode_with_words
+from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_for
+from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
+from cloze_app.core.engine.head_gather import load_gathered
+from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
+from cloze_app.core.engine.session import ModelRunner, Row, create_session
+from cloze_app.core.engine.vocab import TokenInfo, analyse_tokenizer
 from cloze_app.core.errors import (
     ClozeError,
     EmptyTextError,
@@ -27,10 +30,8 @@ from cloze_app.core.errors import (
     NoBlankError,
     TooManyBlanksError,
 )
-from cloze_app.core.head_gather import load_gathered
-from cloze_app.core.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
-from cloze_app.core.registry import ModelRegistry
-from cloze_app.core.runner import ModelRunner, Row, create_session
+from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.text import apply_case, fill_text, find_blanks, lettered_spans, starts_sentence
 from cloze_app.core.types import (
     Blank,
     BlankResult,
@@ -42,7 +43,6 @@ from cloze_app.core.types import (
     ProviderReport,
     WordCheck,
 )
-from cloze_app.core.vocab import TokenInfo, analyse_tokenizer
 
 MAX_BLANKS = 32
 MAX_OPTIONS = 200
@@ -282,7 +282,7 @@ class ClozeEngine:
         """
         if not text or not text.strip():
             raise EmptyTextError()
-        spans = word_spans(text) if spans is None else list(spans)
+        spans = lettered_spans(text) if spans is None else list(spans)
         if not spans:
             return []
         doc, slot_of = encode_with_words(self.tokenizer, self.token_info, text, spans)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloze_app.core.errors import InputError
-from cloze_app.core.exercises import Exercise, ExerciseEngine
-from cloze_app.core.word_spans import context_window
+from cloze_app.core.learn.exercises import Exercise, ExerciseEngine
+from cloze_app.core.text import context_window
 
 ALSO_FITS_MARGIN = math.log(4.0)  # "about as good": at most four times less likely than the answer
 CORRECT, ALSO_FITS, WRONG, EMPTY = "correct", "also_fits", "wrong", "empty"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from cloze_app.core.atomic import atomic_write_bytes, atomic_write_text
 from cloze_app.core.errors import InputError
-from cloze_app.core.exercises import Exercise, ExerciseItem
-from cloze_app.core.word_spans import sentence_bounds
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem
+from cloze_app.core.text import sentence_bounds
 
 FORMATS = ("apkg", "csv", "html")
 CSV_HEADER = ("number", "sentence", "answer", "choices", "first_letter", "length", "model_rank")

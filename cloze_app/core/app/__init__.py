@@ -1,0 +1,1 @@
+"""Application state: settings and autosave."""

@@ -1,0 +1,1 @@
+"""The engine: tokenization, one ONNX session factory, decoding of blanks."""

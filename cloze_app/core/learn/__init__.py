@@ -1,0 +1,1 @@
+"""Learning tools on top of the engine: the checker, exercises, distractors, export."""

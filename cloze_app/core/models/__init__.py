@@ -1,0 +1,1 @@
+"""The model store: manifests on disk, install, convert, Hub downloads, speed."""

@@ -1,0 +1,220 @@
+"""The one owner of text rules: blanks, words, sentences, context windows and casing.
+
+Every surface (the engine, the checker, exercises, the window) asks this module where words,
+blanks and sentences are, so Write, Check and Exercise never disagree on them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cloze_app.core.types import Blank
+
+BLANK_PATTERN = r"_{2,}"
+# A word: letters (any script), with inner apostrophes or hyphens ("don't", "well-known"); or a
+# number with its inner separators and unit ("3.5", "10:30", "5km").
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,:/]\d+)*[^\W_]*")
+# Ends a sentence (Latin and CJK full stops); closing quotes and brackets may follow.
+SENTENCE_END = frozenset(".!?…。！？")
+_CLOSERS = frozenset("\"'”’)]»")
+# May stand between a sentence end and the first word of the next sentence.
+_OPENERS = frozenset("\"'“‘«([{¿¡-—–*")
+
+# Function words: easy to blank, never "content words" for the hard level.
+FUNCTION_WORDS = frozenset(
+    """
+    a an the this that these those some any each every no all both either neither
+    i me my mine you your yours he him his she her hers it its we us our ours they them their theirs
+    myself yourself himself herself itself ourselves yourselves themselves
+    who whom whose which what where when why how whether if then than so as
+    and or but nor yet for of to in on at by with from into onto upon about above below over under
+    between among through during before after since until till against without within along across
+    behind beyond near off out up down around
+    is am are was were be been being have has had having do does did done doing
+    will would shall should can could may might must ought
+    not n't no yes there here very too also just only even still already
+    """.split()  # noqa: SIM905
+)
+
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion dozen"
+)
+NUMBER_WORDS = frozenset(_NUMBERS.split())
+
+
+# -- blanks -------------------------------------------------------------------------------------
+def blank_regex(mask_tokens: Iterable[str] = ()) -> re.Pattern[str]:
+    """``___`` (two or more underscores) or any of the literal mask tokens."""
+    alternatives = [BLANK_PATTERN] + [re.escape(tok) for tok in mask_tokens if tok]
+    return re.compile("|".join(alternatives))
+
+
+def find_blanks(text: str, mask_tokens: Iterable[str] = ()) -> list[Blank]:
+    """Every blank in ``text``, in order."""
+    return [Blank(i, m.start(), m.end()) for i, m in enumerate(blank_regex(mask_tokens).finditer(text))]
+
+
+# -- sentences ----------------------------------------------------------------------------------
+def starts_sentence(text: str, position: int) -> bool:
+    """True when a word at ``position`` begins a sentence.
+
+    That is at the start of the text, after a sentence end (``. ! ? …`` and the CJK stops, with
+    any closing quotes or brackets), or at the start of a line: a title, a list item or a line
+    of dialogue starts afresh. Opening quotes and dashes before the word are skipped.
+    """
+    i = position - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    while i >= 0 and text[i].isspace():
+        if text[i] == "\n":
+            return True
+        i -= 1
+    if i < 0:
+        return True
+    if text[i] in _CLOSERS and i > 0 and text[i - 1] in SENTENCE_END:
+        return True
+    return text[i] in SENTENCE_END
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence around ``[start, end)``: from after the previous sentence end or
+    line break to the next one (inclusive, with closing quotes), stripped of white space."""
+    stops = SENTENCE_END | {"\n"}
+    lo = start
+    while lo > 0 and text[lo - 1] not in stops:
+        lo -= 1
+    hi = end
+    while hi < len(text) and text[hi] not in stops:
+        hi += 1
+    while hi < len(text) and (text[hi] in SENTENCE_END or text[hi] in _CLOSERS):
+        hi += 1
+    while lo < start and text[lo].isspace():
+        lo += 1
+    while hi > end and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+# -- words --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WordSpan:
+    """One word of a text: ``text[start:end] == word``."""
+
+    start: int
+    end: int
+    word: str
+    sentence_start: bool
+    name: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        """Digits anywhere in the word (years, prices, times), or a number written out ("seven")."""
+        return any(ch.isdigit() for ch in self.word) or self.word.lower() in NUMBER_WORDS
+
+    @property
+    def is_name(self) -> bool:
+        """Probably a name (see :func:`word_spans`); names are never blanked nor checked."""
+        return self.name
+
+    @property
+    def is_function_word(self) -> bool:
+        """An article, pronoun, preposition, auxiliary and the like."""
+        return self.word.lower() in FUNCTION_WORDS
+
+    @property
+    def is_content_word(self) -> bool:
+        """A word carrying meaning: not a function word, name or number."""
+        return not (self.is_function_word or self.is_name or self.is_number)
+
+    @property
+    def is_lettered(self) -> bool:
+        """Written in letters (not digits): a word the model can be asked about."""
+        return not self.word[:1].isdigit()
+
+
+def word_spans(text: str) -> list[WordSpan]:
+    """Every word and number of ``text`` in order, with its span and whether it opens a sentence.
+
+    A capitalised word is taken for a name when it does not open a sentence ("Anna", "I"), or
+    when it opens one but is written capitalised elsewhere in the text, or is no function word
+    and never appears in lower case in the text: better to leave a word alone than blank a name.
+    """
+    found = [
+        (m.start(), m.end(), m.group(), starts_sentence(text, m.start())) for m in _WORD_RE.finditer(text)
+    ]
+    capital_inside = {w.lower() for _, _, w, first in found if w[:1].isupper() and not first}
+    lower_seen = {w for _, _, w, _ in found if w.islower()}
+    spans = []
+    for start, end, word, first in found:
+        low = word.lower()
+        name = word[:1].isupper() and (
+            not first or low in capital_inside or (low not in FUNCTION_WORDS and low not in lower_seen)
+        )
+        spans.append(WordSpan(start, end, word, first, name))
+    return spans
+
+
+def lettered_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words written in letters (not numbers), in order."""
+    return [(w.start, w.end) for w in word_spans(text) if w.is_lettered]
+
+
+# -- casing -------------------------------------------------------------------------------------
+def match_case(word: str, model: str) -> str:
+    """``word`` written with the capitalisation of ``model`` ("the", "Cat" -> "The")."""
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def apply_case(word: str, *, sentence_start: bool, truecase: frozenset[str] = frozenset()) -> str:
+    """Capitalise a word at a sentence start or when the model's lexicon says it is a name."""
+    if not word:
+        return word
+    if word.lower() in truecase:
+        word = word[0].upper() + word[1:]
+    if sentence_start and word[0].islower():
+        word = word[0].upper() + word[1:]
+    return word
+
+
+# -- editing ------------------------------------------------------------------------------------
+def spaced_before(text: str, position: int) -> bool:
+    """True when the character before ``position`` is white space (or there is none)."""
+    return position > 0 and text[position - 1].isspace()
+
+
+def fill_text(text: str, spans: Sequence[tuple[int, int]], words: Sequence[str]) -> str:
+    """``text`` with each span replaced by its word; every other character is kept exactly."""
+    pieces, previous = [], 0
+    for (start, end), word in zip(spans, words, strict=True):
+        pieces += [text[previous:start], word]
+        previous = end
+    pieces.append(text[previous:])
+    return "".join(pieces)
+
+
+# -- windows ------------------------------------------------------------------------------------
+def context_window(text: str, start: int, end: int, max_chars: int = 700) -> tuple[str, int]:
+    """A piece of ``text`` around ``[start, end)`` no longer than about ``max_chars``.
+
+    Cuts at white space so no word is split. Returns the piece and its offset in ``text``.
+    """
+    if len(text) <= max_chars:
+        return text, 0
+    half = max(0, (max_chars - (end - start)) // 2)
+    lo = max(0, start - half)
+    hi = min(len(text), end + half)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    return text[lo:hi], lo
