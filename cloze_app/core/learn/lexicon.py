@@ -1,0 +1,229 @@
+"""The one owner of English word forms: lemmas, inflections, word class, form tag and frequency.
+
+Inflection tables and lemmas come from ``lemminflect`` (MIT, offline data); frequencies from
+``wordfreq`` (code Apache-2.0, data CC BY-SA 4.0). Both load lazily on first use (about a second
+each), so importing this module costs nothing; call :func:`warm` off the UI thread to pay it early.
+Closed-class words (articles, pronouns, prepositions, auxiliaries, conjunctions...) come from a
+small table here plus ``core.text.FUNCTION_WORDS``.
+
+Tags are Penn Treebank tags: NN NNS (nouns), VB VBP VBZ VBD VBN VBG (verbs), JJ JJR JJS
+(adjectives), RB RBR RBS (adverbs). Word classes are NOUN, VERB, ADJ, ADV for content words and
+DET, PRON, ADP, AUX, CONJ, PART for closed-class words. Every function takes any casing and
+answers in lower case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from cloze_app.core.text import FUNCTION_WORDS
+
+NOUN, VERB, ADJ, ADV = "NOUN", "VERB", "ADJ", "ADV"
+CONTENT_CLASSES = (NOUN, VERB, ADJ, ADV)
+CLASS_OF_TAG = {
+    "NN": NOUN,
+    "NNS": NOUN,
+    "VB": VERB,
+    "VBP": VERB,
+    "VBZ": VERB,
+    "VBD": VERB,
+    "VBN": VERB,
+    "VBG": VERB,
+    "JJ": ADJ,
+    "JJR": ADJ,
+    "JJS": ADJ,
+    "RB": ADV,
+    "RBR": ADV,
+    "RBS": ADV,
+}
+_VERB_TAGS = ("VB", "VBP", "VBZ", "VBD", "VBN", "VBG")
+# Without context, the reading to assume when a word has several (roughly how common each is).
+_TAG_PRIOR = ("NN", "VB", "JJ", "NNS", "VBD", "VBN", "VBZ", "VBG", "VBP", "RB", "JJR", "JJS", "RBR", "RBS")
+
+# Closed classes. A word may sit in several ("that": DET and CONJ); the first listed wins.
+_CLOSED = {
+    "DET": """a an the this that these those some any each every no all both either neither
+        another such what which whose my your his her its our their much many few little several
+        enough half""",
+    "PRON": """i me mine you yours he him she hers it we us ours they them theirs myself
+        yourself himself herself itself ourselves yourselves themselves who whom whoever
+        whatever whichever someone somebody something anyone anybody anything everyone
+        everybody everything nobody nothing none one ones""",
+    "ADP": """of to in on at by with from into onto upon about above below over under between
+        among amongst through throughout during before after since until till against without
+        within along across behind beyond near off out up down around toward towards via per
+        despite except inside outside beside besides beneath underneath like unlike past
+        versus amid""",
+    "AUX": """is am are was were be been being have has had having do does did done doing
+        will would shall should can could may might must ought 'll 'd 's 're 've 'm""",
+    "CONJ": """and or but nor yet so for if then than as because although though while whilst
+        whereas unless whether once when where why how whenever wherever lest""",
+    "PART": """not n't no yes there here very too also just only even still already again
+        ever never perhaps maybe quite rather almost""",
+}
+CLOSED_CLASSES = tuple(_CLOSED)
+_CLOSED_CLASS: dict[str, str] = {}
+for _cls, _words in _CLOSED.items():
+    for _w in _words.split():
+        _CLOSED_CLASS.setdefault(_w, _cls)
+
+
+def _key(word: str) -> str:
+    return word.strip().replace("’", "'").lower()
+
+
+def _lemminflect() -> Any:
+    import lemminflect  # lazy: its tables take about a second to load
+
+    return lemminflect
+
+
+def function_class(word: str) -> str:
+    """The closed class of ``word`` (DET, PRON, ADP, AUX, CONJ, PART), or "" for other words."""
+    key = _key(word)
+    if key in _CLOSED_CLASS:
+        return _CLOSED_CLASS[key]
+    return "PART" if key in FUNCTION_WORDS else ""
+
+
+def is_function_word(word: str) -> bool:
+    """An article, pronoun, preposition, auxiliary, conjunction or particle ("and", "while", "like").
+
+    Words that are also content words ("like", "while", "since") count as function words: a
+    learner's exercise never offers them as a content word's distractor.
+    """
+    return bool(function_class(word))
+
+
+@lru_cache(maxsize=65536)
+def _lemmas_by_class(key: str) -> Mapping[str, tuple[str, ...]]:
+    if not key.isalpha() and not key.replace("-", "").replace("'", "").isalpha():
+        return {}
+    found: dict[str, tuple[str, ...]] = _lemminflect().getAllLemmas(key)
+    return {upos: tuple(lem.lower() for lem in lemmas) for upos, lemmas in found.items()}
+
+
+@lru_cache(maxsize=65536)
+def _table(lemma_: str, upos: str) -> Mapping[str, tuple[str, ...]]:
+    lib = _lemminflect()
+    found: dict[str, tuple[str, ...]] = dict(lib.getAllInflections(lemma_, upos=upos))
+    if upos == VERB and found:  # the table leaves out a past participle equal to the past ("walked")
+        for tag in _VERB_TAGS:
+            if tag not in found:
+                found[tag] = lib.getInflection(lemma_, tag)
+    return {tag: tuple(f.lower() for f in forms) for tag, forms in found.items()}
+
+
+@lru_cache(maxsize=65536)
+def form_tags(word: str) -> frozenset[str]:
+    """Every Penn tag ``word`` can have as a content word ("runs": NNS and VBZ); empty if unknown."""
+    key = _key(word)
+    tags: set[str] = set()
+    for upos, lemmas in _lemmas_by_class(key).items():
+        if upos not in CONTENT_CLASSES:
+            continue
+        for lem in lemmas:
+            table = _table(lem, upos)
+            tags |= {tag for tag, forms in table.items() if key in forms}
+            if not table and key == lem:  # a lemma without a table (an adverb, an uncountable noun)
+                tags.add({NOUN: "NN", VERB: "VB", ADJ: "JJ", ADV: "RB"}[upos])
+    return frozenset(tags)
+
+
+def form_tag(word: str, context: Iterable[str] = ()) -> str:
+    """The likeliest Penn tag of ``word`` ("" if unknown or a function word).
+
+    ``context`` may give tags the slot is known or voted to have; the first of those the word
+    can take wins, else the commonest reading of the word.
+    """
+    tags = form_tags(word)
+    for tag in context:
+        if tag in tags:
+            return tag
+    return next((t for t in _TAG_PRIOR if t in tags), "")
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """Every class ``word`` can belong to: closed classes and/or NOUN, VERB, ADJ, ADV."""
+    classes = {CLASS_OF_TAG[t] for t in form_tags(word)}
+    closed = function_class(word)
+    if closed:
+        classes.add(closed)
+    return frozenset(classes)
+
+
+def word_class(word: str, context: Iterable[str] = ()) -> str:
+    """The likeliest class of ``word``: its closed class if it has one, else the class of
+    :func:`form_tag` ("" if unknown)."""
+    closed = function_class(word)
+    if closed:
+        return closed
+    tag = form_tag(word, context)
+    return CLASS_OF_TAG.get(tag, "")
+
+
+@lru_cache(maxsize=65536)
+def lemmas(word: str) -> frozenset[str]:
+    """Every lemma of ``word`` ("went": go; "better": good, well, better); the word itself if unknown."""
+    key = _key(word)
+    found = {lem for lems in _lemmas_by_class(key).values() for lem in lems}
+    return frozenset(found or {key})
+
+
+def lemma(word: str) -> str:
+    """The likeliest lemma of ``word`` (that of its commonest reading)."""
+    key = _key(word)
+    by_class = _lemmas_by_class(key)
+    tag = form_tag(key)
+    cls = CLASS_OF_TAG.get(tag, "")
+    for upos in (cls, VERB, NOUN, ADJ, ADV, "AUX"):
+        if by_class.get(upos):
+            return by_class[upos][0]
+    return key
+
+
+def inflect(lemma_: str, tag: str) -> tuple[str, ...]:
+    """The forms of ``lemma_`` with Penn tag ``tag`` ("go", "VBD": went); empty if none."""
+    upos = CLASS_OF_TAG.get(tag, "")
+    if not upos:
+        return ()
+    return _table(_key(lemma_), upos).get(tag, ())
+
+
+@lru_cache(maxsize=65536)
+def inflections(word: str) -> frozenset[str]:
+    """Every form of every lemma of ``word``, the word included ("went": go goes going gone went).
+
+    Auxiliaries count ("is": be am are was were been being). Unknown words give just themselves.
+    """
+    key = _key(word)
+    forms = {key}
+    for upos, lems in _lemmas_by_class(key).items():
+        for lem in lems:
+            forms.add(lem)
+            for tag_forms in _table(lem, upos if upos in CONTENT_CLASSES else VERB).values():
+                forms.update(tag_forms)
+    return frozenset(forms)
+
+
+def same_lemma(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are forms of one word ("run"/"runs", "went"/"gone")."""
+    ka, kb = _key(a), _key(b)
+    return ka == kb or kb in inflections(ka) or ka in inflections(kb)
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common ``word`` is on the Zipf scale (about 7 for "the", 3 for "bakery", 0 unknown)."""
+    import wordfreq  # lazy: its tables take about half a second to load
+
+    return float(wordfreq.zipf_frequency(_key(word), "en"))
+
+
+def warm() -> None:
+    """Load the inflection and frequency tables now (about 2 s), e.g. on a worker thread at start."""
+    form_tags("warming")
+    inflections("warmed")
+    zipf("warm")

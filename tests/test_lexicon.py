@@ -1,0 +1,44 @@
+"""Word forms for exercises and proofreading: lemmas, inflections, classes, form tags, frequency."""
+
+from __future__ import annotations
+
+from cloze_app.core.learn import lexicon
+
+
+def test_inflections_join_every_form_of_a_word_irregular_ones_too() -> None:
+    assert {"go", "goes", "going", "went", "gone"} <= lexicon.inflections("went")
+    assert {"run", "runs", "ran", "running"} <= lexicon.inflections("Runs")
+    assert {"child", "children"} <= lexicon.inflections("children")
+    assert lexicon.inflections("blorptastic") == frozenset({"blorptastic"})
+
+
+def test_same_lemma_tells_a_wrong_form_from_another_word() -> None:
+    assert lexicon.same_lemma("went", "gone")
+    assert lexicon.same_lemma("run", "runs")
+    assert not lexicon.same_lemma("run", "walk")
+    assert lexicon.lemma("went") == "go"
+    assert lexicon.lemma("children") == "child"
+
+
+def test_form_tags_give_class_and_form_past_participles_included() -> None:
+    assert lexicon.form_tags("walked") == {"VBD", "VBN"}
+    assert lexicon.form_tags("went") == {"VBD"}
+    assert lexicon.form_tags("runs") == {"NNS", "VBZ"}
+    assert lexicon.form_tag("runs", context=["VBZ"]) == "VBZ"
+    assert lexicon.form_tag("bakeries") == "NNS"
+    assert lexicon.word_class("bakery") == lexicon.NOUN
+    assert lexicon.word_class("quickly") == lexicon.ADV
+    assert lexicon.inflect("go", "VBN") == ("gone",)
+
+
+def test_closed_class_words_are_function_words_even_when_also_content_words() -> None:
+    for word, cls in (("the", "DET"), ("while", "CONJ"), ("like", "ADP"), ("she", "PRON"), ("must", "AUX")):
+        assert lexicon.is_function_word(word)
+        assert lexicon.word_class(word) == cls
+    assert not lexicon.is_function_word("bakery")
+    assert "NOUN" in lexicon.word_classes("while")
+
+
+def test_zipf_orders_common_over_rare_words() -> None:
+    assert lexicon.zipf("the") > lexicon.zipf("table") > lexicon.zipf("bakery") > 0.0
+    assert lexicon.zipf("blorptastic") == 0.0
