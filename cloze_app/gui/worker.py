@@ -4,29 +4,34 @@
 engine is a request: ``service.submit(channel, fn, *args)`` runs ``fn(engine, *args)`` on one
 background thread (requests run one at a time, in order) and returns a request id; the result
 comes back on the UI thread by the ``result_ready`` signal and the optional ``on_result`` callback.
-A newer request on the same channel supersedes older ones: queued older ones never run, and
-results of older ones that were already running are dropped. Model loading runs on a second
-thread, so the old model keeps answering until the new one is ready, then they swap.
+Long work goes through ``service.run_job(channel, job)``: ``job(engine, control)`` reports
+progress with ``control.progress(done, total)`` and stops when ``control.cancelled`` (see
+:mod:`cloze_app.gui.jobs`). A newer request on the same channel supersedes older ones: queued
+older ones never run, and results of older ones that were already running are dropped. Model
+loading runs on a second thread, so the old model keeps answering until the new one is ready,
+then they swap.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from cloze_app.core.errors import ClozeError, ProviderError
+from cloze_app.core.errors import ClozeError
 from cloze_app.core.types import ModelInfo, ProviderReport
+from cloze_app.gui.jobs import ErrorCallback, JobControl, JobRunner, ProgressCallback
 
+if TYPE_CHECKING:  # the engine is imported lazily, so the window opens before onnxruntime loads
+    from cloze_app.core.engine.engine import ClozeEngine
+
+T = TypeVar("T")
 CPU = "CPUExecutionProvider"
-Loader = Callable[..., Any]
-ResultCallback = Callable[[Any], None]
-ErrorCallback = Callable[[BaseException], None]
+Loader = Callable[[Path, "str | None", int], "ClozeEngine"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class EngineStatus:
     message: str | None = None  # e.g. the provider fallback, in words for the user
 
 
-def default_loader(model_dir: Path, provider: str | None, threads: int) -> Any:
+def default_loader(model_dir: Path, provider: str | None, threads: int) -> ClozeEngine:
     """Load the real engine (imported here so the window opens before onnxruntime is imported)."""
     from cloze_app.core.engine.engine import ClozeEngine
 
@@ -47,9 +52,8 @@ def default_loader(model_dir: Path, provider: str | None, threads: int) -> Any:
 
 
 class _Relay(QObject):
-    """Carries results from pool threads to the UI thread (queued connections)."""
+    """Carries loaded engines from the loading thread to the UI thread (queued connections)."""
 
-    finished = Signal(str, int, object, object)  # channel, id, result, error
     loaded = Signal(int, object, object)  # generation, engine, status
     load_failed = Signal(int, str, object)  # generation, model, error
 
@@ -86,20 +90,16 @@ class EngineService(QObject):
     def __init__(self, loader: Loader = default_loader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
-        self._runs = QThreadPool(self)
-        self._runs.setMaxThreadCount(1)
+        self._jobs = JobRunner(threads=1, parent=self)
+        self._jobs.result_ready.connect(self.result_ready)
+        self._jobs.job_failed.connect(self.request_failed)
         self._loads = QThreadPool(self)
         self._loads.setMaxThreadCount(1)
         self._relay = _Relay(self)
-        self._relay.finished.connect(self._on_finished)
         self._relay.loaded.connect(self._on_loaded)
         self._relay.load_failed.connect(self._on_load_failed)
-        self._lock = threading.Lock()
-        self._latest: dict[str, int] = {}
-        self._next_id = 0
-        self._callbacks: dict[int, tuple[ResultCallback | None, ErrorCallback | None]] = {}
-        self._waiting: dict[str, tuple[int, Callable[..., Any], tuple[Any, ...]]] = {}
-        self._engine: Any = None  # touched only on the run thread (and at shutdown)
+        self._waiting: dict[str, tuple[int, Callable[[], None]]] = {}
+        self._engine: ClozeEngine | None = None  # touched only on the run thread (and at shutdown)
         self._generation = 0
         self._status: EngineStatus | None = None
         self._closed = False
@@ -120,9 +120,9 @@ class EngineService(QObject):
     def submit(
         self,
         channel: str,
-        fn: Callable[..., Any],
+        fn: Callable[..., T],
         *args: Any,
-        on_result: ResultCallback | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: ErrorCallback | None = None,
     ) -> int:
         """Run ``fn(engine, *args)`` on the worker thread; returns the request id.
@@ -132,67 +132,65 @@ class EngineService(QObject):
         for a request still current. Before a model is loaded, the newest request per channel
         waits and runs as soon as one is.
         """
-        with self._lock:
-            self._next_id += 1
-            request_id = self._next_id
-            self._latest[channel] = request_id
-        self._callbacks[request_id] = (on_result, on_error)
+        return self.run_job(
+            channel, lambda engine, _control: fn(engine, *args), on_result=on_result, on_error=on_error
+        )
+
+    def run_job(
+        self,
+        channel: str,
+        job: Callable[[ClozeEngine, JobControl], T],
+        *,
+        on_result: Callable[[T], None] | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+    ) -> int:
+        """Run ``job(engine, control)`` on the worker thread, with progress and cancel.
+
+        Like :meth:`submit`; ``on_progress(done, total, message)`` runs on the UI thread for each
+        ``control.progress`` of a current job, and ``on_cancelled`` when the job stopped on
+        :class:`~cloze_app.gui.jobs.JobCancelled`. :meth:`cancel` stops it.
+        """
+        request_id = self._jobs.new_id(channel)
+
+        def start() -> None:
+            self._jobs.start(
+                channel,
+                lambda control: job(self._require_engine(), control),
+                on_result=on_result,
+                on_progress=on_progress,
+                on_error=on_error,
+                on_cancelled=on_cancelled,
+                job_id=request_id,
+            )
+
         if self._status is None:
-            stale = self._waiting.pop(channel, None)
-            if stale:
-                self._callbacks.pop(stale[0], None)
-            self._waiting[channel] = (request_id, fn, args)
+            self._waiting[channel] = (request_id, start)
         else:
-            self._start(channel, request_id, fn, args)
+            start()
         return request_id
 
+    def _require_engine(self) -> ClozeEngine:
+        if self._engine is None:
+            raise ClozeError("No model is loaded yet.")
+        return self._engine
+
     def cancel(self, channel: str) -> None:
-        """Drop every request of ``channel`` (running ones finish, their results are dropped)."""
-        with self._lock:
-            self._next_id += 1
-            self._latest[channel] = self._next_id
-        waiting = self._waiting.pop(channel, None)
-        if waiting:
-            self._callbacks.pop(waiting[0], None)
+        """Drop every request of ``channel`` (running jobs see ``control.cancelled``)."""
+        self._jobs.cancel(channel)
+        self._waiting.pop(channel, None)
 
     def is_current(self, channel: str, request_id: int) -> bool:
         """True when ``request_id`` is the newest request of ``channel`` (any thread)."""
-        with self._lock:
-            return self._latest.get(channel) == request_id
-
-    def _start(self, channel: str, request_id: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        def body() -> None:
-            if not self.is_current(channel, request_id):
-                self._relay.finished.emit(channel, request_id, None, None)
-                return
-            try:
-                result = fn(self._engine, *args)
-            except Exception as exc:  # noqa: BLE001 - every error is reported to the UI
-                self._relay.finished.emit(channel, request_id, None, exc)
-            else:
-                self._relay.finished.emit(channel, request_id, result, None)
-
-        self._runs.start(_Task(body))
-
-    @Slot(str, int, object, object)
-    def _on_finished(self, channel: str, request_id: int, result: Any, error: Any) -> None:
-        on_result, on_error = self._callbacks.pop(request_id, (None, None))
-        if self._closed or not self.is_current(channel, request_id):
-            return
-        if error is not None:
-            self.request_failed.emit(channel, request_id, error)
-            if on_error:
-                on_error(error)
-        else:
-            self.result_ready.emit(channel, request_id, result)
-            if on_result:
-                on_result(result)
+        return self._jobs.is_current(channel, request_id)
 
     # ----- models
     def load_model(self, model_dir: Path, provider: str | None = CPU, threads: int = 0) -> None:
         """Load a model in the background; the current one serves until the new one is ready.
 
-        A provider that cannot start is retried on CPU, and ``EngineStatus.message`` says so.
+        A provider that cannot start falls back to CPU inside the engine, and
+        ``EngineStatus.message`` says why.
         """
         self._generation += 1
         generation = self._generation
@@ -203,30 +201,22 @@ class EngineService(QObject):
 
         def body() -> None:
             started = time.perf_counter()
-            message = None
             try:
-                try:
-                    engine = loader(model_dir, provider, threads)
-                except ProviderError as exc:
-                    if not provider or provider == CPU:
-                        raise
-                    message = f"{exc} Cloze is running on CPU instead."
-                    engine = loader(model_dir, CPU, threads)
+                engine = loader(model_dir, provider, threads)
             except Exception as exc:  # noqa: BLE001 - a broken model must not crash the app
                 self._relay.load_failed.emit(generation, str(model_dir), exc)
                 return
             report: ProviderReport = engine.provider_report
-            if message is None and report.fallback_reason:
-                message = f"{report.fallback_reason}"
+            message = report.fallback_reason or None
             status = EngineStatus(engine.info, report, (time.perf_counter() - started) * 1000, message)
             self._relay.loaded.emit(generation, engine, status)
 
         self._loads.start(_Task(body))
 
     @Slot(int, object, object)
-    def _on_loaded(self, generation: int, engine: Any, status: EngineStatus) -> None:
+    def _on_loaded(self, generation: int, engine: ClozeEngine, status: EngineStatus) -> None:
         if self._closed or generation != self._generation:
-            self._runs.start(_Task(engine.close))  # superseded by a newer load
+            self._jobs.run_plain(engine.close)  # superseded by a newer load
             return
 
         def swap() -> None:
@@ -234,14 +224,14 @@ class EngineService(QObject):
             if old is not None:
                 old.close()
 
-        self._runs.start(_Task(swap))
+        self._jobs.run_plain(swap)
         self._status = status
         self._generation_pending = False
         self.busy_changed.emit(False)
         self.model_loaded.emit(status)
         waiting, self._waiting = self._waiting, {}
-        for channel, (request_id, fn, args) in waiting.items():
-            self._start(channel, request_id, fn, args)
+        for _request_id, start in waiting.values():
+            start()
 
     @Slot(int, str, object)
     def _on_load_failed(self, generation: int, model: str, error: BaseException) -> None:
@@ -255,11 +245,9 @@ class EngineService(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Drop every pending request, wait for the threads, close the engine."""
         self._closed = True
-        with self._lock:
-            self._latest.clear()
         self._waiting.clear()
         self._loads.waitForDone(timeout_ms)
-        self._runs.waitForDone(timeout_ms)
+        self._jobs.shutdown(timeout_ms)
         engine, self._engine = self._engine, None
         if engine is not None:
             engine.close()

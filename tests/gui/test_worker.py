@@ -8,8 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import QThread
 
-from cloze_app.core.errors import ModelError, ProviderError
+from cloze_app.core.errors import ModelError
 from cloze_app.core.types import ModelInfo, ProviderReport
+from cloze_app.gui.jobs import JobControl
 from cloze_app.gui.worker import CPU, EngineService
 
 
@@ -120,21 +121,57 @@ def test_the_old_model_answers_while_the_new_one_loads(qtbot) -> None:  # type: 
     service.shutdown()
 
 
-def test_a_provider_that_cannot_start_falls_back_to_cpu_with_a_message(qtbot) -> None:  # type: ignore[no-untyped-def]
-    calls: list[str] = []
+def test_a_provider_that_fell_back_to_cpu_is_reported_with_its_reason(qtbot) -> None:  # type: ignore[no-untyped-def]
+    calls: list[str | None] = []
 
-    def loader(folder: Path, provider: str, threads: int) -> FakeEngine:
-        calls.append(provider)
-        if provider != CPU:
-            raise ProviderError("CUDA failed to start: no driver.")
-        return FakeEngine("m")
+    def loader(folder: Path, provider: str | None, threads: int) -> FakeEngine:
+        calls.append(provider)  # the engine falls back itself: the service never retries
+        return FakeEngine("m", fallback="CUDA failed to start: no driver; using CPU.")
 
     service = _service(qtbot, loader)
     with qtbot.waitSignal(service.model_loaded, timeout=10_000) as blocker:
         service.load_model(Path("m"), "CUDAExecutionProvider")
-    assert calls == ["CUDAExecutionProvider", CPU]
+    assert calls == ["CUDAExecutionProvider"]
     message = blocker.args[0].message
     assert "no driver" in message and "CPU" in message
+    service.shutdown()
+
+
+def test_a_long_job_reports_progress_and_stops_when_cancelled(qtbot) -> None:  # type: ignore[no-untyped-def]
+    service = _service(qtbot, lambda folder, provider, threads: FakeEngine("m"))
+    _loaded(qtbot, service)
+    progress: list[tuple[int, int]] = []
+    results: list[int] = []
+    cancelled: list[bool] = []
+    reached = threading.Event()
+    release = threading.Event()
+
+    def job(engine: FakeEngine, control: JobControl) -> int:
+        for step in range(1, 101):
+            control.check()
+            control.progress(step, 100)
+            if step == 3:
+                reached.set()
+                release.wait(5)
+        return 100
+
+    service.run_job(
+        "check",
+        job,
+        on_result=results.append,
+        on_progress=lambda done, total, _msg: progress.append((done, total)),
+        on_cancelled=lambda: cancelled.append(True),
+    )
+    assert reached.wait(5)
+    qtbot.waitUntil(lambda: (3, 100) in progress, timeout=5000)
+    service.cancel("check")
+    release.set()
+    qtbot.waitUntil(lambda: cancelled == [True], timeout=5000)
+    assert results == [] and max(done for done, _ in progress) == 3  # stopped at the next check
+
+    finished: list[int] = []
+    service.run_job("check", lambda e, control: 7, on_result=finished.append)
+    qtbot.waitUntil(lambda: finished == [7], timeout=5000)  # the channel works again after a cancel
     service.shutdown()
 
 
