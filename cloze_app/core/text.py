@@ -7,7 +7,7 @@ blanks and sentences are, so Write, Check and Exercise never disagree on them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cloze_app.core.types import Blank
@@ -46,16 +46,43 @@ _NUMBERS = (
 NUMBER_WORDS = frozenset(_NUMBERS.split())
 
 
+# The context sent for one blank: the sentence or paragraph around it. The model's cost grows
+# with the length of the text it reads, so a few hundred characters keep answers quick; a 1 MB
+# document never goes to the engine whole.
+CONTEXT_CHARS = 360
+MAX_BLANKS_PER_REQUEST = 4
+
+
 # -- blanks -------------------------------------------------------------------------------------
-def blank_regex(mask_tokens: Iterable[str] = ()) -> re.Pattern[str]:
-    """``___`` (two or more underscores) or any of the literal mask tokens."""
-    alternatives = [BLANK_PATTERN] + [re.escape(tok) for tok in mask_tokens if tok]
+def blank_regex(mask_token: str = "") -> re.Pattern[str]:
+    """``___`` (two or more underscores) or the model's literal mask token when given."""
+    alternatives = [BLANK_PATTERN] + ([re.escape(mask_token)] if mask_token else [])
     return re.compile("|".join(alternatives))
 
 
-def find_blanks(text: str, mask_tokens: Iterable[str] = ()) -> list[Blank]:
+def find_blanks(text: str, mask_token: str = "") -> list[Blank]:
     """Every blank in ``text``, in order."""
-    return [Blank(i, m.start(), m.end()) for i, m in enumerate(blank_regex(mask_tokens).finditer(text))]
+    return [Blank(i, m.start(), m.end()) for i, m in enumerate(blank_regex(mask_token).finditer(text))]
+
+
+def blank_spans(text: str, mask_token: str = "") -> list[tuple[int, int]]:
+    """``(start, end)`` of every blank in ``text``, in order."""
+    return [m.span() for m in blank_regex(mask_token).finditer(text)]
+
+
+def nearest_blank(text: str, position: int, mask_token: str = "") -> tuple[int, int] | None:
+    """The blank containing ``position``, else the closest one (ties go to the one before)."""
+    best: tuple[int, int] | None = None
+    best_distance = -1
+    for start, end in blank_spans(text, mask_token):
+        if start <= position <= end:
+            return start, end
+        distance = start - position if start > position else position - end
+        if best is None or distance < best_distance:
+            best, best_distance = (start, end), distance
+        if start > position:
+            break
+    return best
 
 
 # -- sentences ----------------------------------------------------------------------------------
@@ -201,20 +228,102 @@ def fill_text(text: str, spans: Sequence[tuple[int, int]], words: Sequence[str])
 
 
 # -- windows ------------------------------------------------------------------------------------
-def context_window(text: str, start: int, end: int, max_chars: int = 700) -> tuple[str, int]:
-    """A piece of ``text`` around ``[start, end)`` no longer than about ``max_chars``.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_SENTENCE_BREAK = re.compile(r"[.!?…。！？][\"')\]”’»]*\s+|\n")
+_SPACE = re.compile(r"\s+")
 
-    Cuts at white space so no word is split. Returns the piece and its offset in ``text``.
+
+def _window_start(text: str, lo: int, start: int) -> int:
+    """The first position of a window: a paragraph start, else a sentence or word start."""
+    before = text[lo:start]
+    for pattern in (_PARAGRAPH, _SENTENCE_BREAK, _SPACE):
+        found = list(pattern.finditer(before))
+        if found and (pattern is _PARAGRAPH or lo > 0):
+            return lo + found[-1].end() if pattern is _PARAGRAPH else lo + found[0].end()
+    return lo
+
+
+def _window_end(text: str, end: int, hi: int) -> int:
+    """The end of a window: a paragraph end, else a sentence or word end."""
+    after = text[end:hi]
+    found = _PARAGRAPH.search(after)
+    if found:
+        return end + found.start()
+    if hi >= len(text):
+        return hi
+    for pattern in (_SENTENCE_BREAK, _SPACE):
+        ends = list(pattern.finditer(after))
+        if ends:
+            return end + ends[-1].start() + (1 if pattern is _SENTENCE_BREAK else 0)
+    return hi
+
+
+def window_bounds(text: str, start: int, end: int, max_chars: int = CONTEXT_CHARS) -> tuple[int, int]:
+    """``(lo, hi)`` of about ``max_chars`` around ``[start, end)``: never past its paragraph,
+    cut at a sentence (else word) boundary, so no word is ever split."""
+    half = max(max_chars // 2, end - start)
+    lo = max(0, start - half)
+    hi = min(len(text), end + half)
+    return min(_window_start(text, lo, start), start), max(_window_end(text, end, hi), end)
+
+
+def context_window(text: str, start: int, end: int, max_chars: int = 700) -> tuple[str, int]:
+    """A piece of ``text`` around ``[start, end)`` of about ``max_chars`` (see :func:`window_bounds`).
+
+    Returns the piece and its offset in ``text``.
     """
     if len(text) <= max_chars:
         return text, 0
-    half = max(0, (max_chars - (end - start)) // 2)
-    lo = max(0, start - half)
-    hi = min(len(text), end + half)
-    if lo > 0:
-        space = text.find(" ", lo, start)
-        lo = space + 1 if space != -1 else lo
-    if hi < len(text):
-        space = text.rfind(" ", end, hi)
-        hi = space if space != -1 else hi
+    lo, hi = window_bounds(text, start, end, max_chars)
     return text[lo:hi], lo
+
+
+@dataclass(frozen=True)
+class BlankWindow:
+    """The piece of a document sent to the engine for one blank.
+
+    Attributes:
+        offset: where ``text`` starts in the document.
+        text: the piece itself (it contains the focused blank and maybe others).
+        focus: index, among the blanks in ``text``, of the blank the user is at.
+        spans: document ``(start, end)`` of each blank in ``text``.
+    """
+
+    offset: int
+    text: str
+    focus: int
+    spans: tuple[tuple[int, int], ...]
+
+    def to_document(self, start: int, end: int) -> tuple[int, int]:
+        """Convert a span inside ``text`` to document positions."""
+        return start + self.offset, end + self.offset
+
+
+def blank_window(
+    text: str,
+    blank: tuple[int, int],
+    mask_token: str = "",
+    max_chars: int = CONTEXT_CHARS,
+    max_blanks: int = MAX_BLANKS_PER_REQUEST,
+) -> BlankWindow:
+    """The text around ``blank`` that the engine should see.
+
+    About ``max_chars`` around the blank, never past the paragraph it is in, cut at a sentence
+    (else word) boundary. When more than ``max_blanks`` blanks fall inside, the window narrows
+    to the ones nearest the focused blank.
+    """
+    start, end = blank
+    lo, hi = window_bounds(text, start, end, max_chars)
+    pattern = blank_regex(mask_token)
+    spans = [m.span() for m in pattern.finditer(text, lo, hi)]  # absolute positions
+    if (start, end) not in spans:
+        spans = sorted({*spans, (start, end)})
+    focus = spans.index((start, end))
+    if len(spans) > max_blanks:
+        first = min(max(focus - max_blanks // 2, 0), len(spans) - max_blanks)
+        kept = spans[first : first + max_blanks]
+        before = spans[first - 1][1] if first > 0 else lo
+        after = spans[first + max_blanks][0] if first + max_blanks < len(spans) else hi
+        lo, hi = max(lo, before), min(hi, after)
+        spans, focus = kept, focus - first
+    return BlankWindow(offset=lo, text=text[lo:hi], focus=focus, spans=tuple(spans))

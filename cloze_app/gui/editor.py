@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
-from cloze_app.gui.blanks import BLANK_PATTERN, blank_regex
+from cloze_app.core.text import BLANK_PATTERN, blank_regex
 
 
 def blank_format(palette: QPalette, active: bool = False) -> QTextCharFormat:

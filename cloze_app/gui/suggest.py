@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
 from cloze_app.core.errors import InputError
+from cloze_app.core.text import BlankWindow, blank_regex, blank_window, nearest_blank, sentence_bounds
 from cloze_app.core.types import FillResult, OptionScore
-from cloze_app.gui.blanks import SEARCH_CHARS, ContextWindow, blank_regex, context_window, nearest_blank
 from cloze_app.gui.editor import ClozeEditor, blank_format
 from cloze_app.gui.ranked_list import RankedWord
 from cloze_app.gui.suggestions_panel import SuggestionsPanel
@@ -23,6 +22,8 @@ SUGGEST = "suggest"
 OPTIONS = "options"
 ACTIVE_BLANK = "active-blank"
 PREVIEW_CHARS = 140
+# How far from the cursor the window looks for the nearest blank.
+SEARCH_CHARS = 2000
 
 
 def fill_job(engine: Any, text: str, top_k: int) -> FillResult:
@@ -39,7 +40,7 @@ def options_job(engine: Any, text: str, options: list[str], blank: int) -> list[
 class Target:
     """The blank the panel is about, and the blanks sent with it (cursors follow edits)."""
 
-    window: ContextWindow
+    window: BlankWindow
     cursors: list[QTextCursor]
     request_id: int = 0
     result: FillResult | None = None
@@ -57,13 +58,10 @@ class Target:
 
 def sentence_html(text: str, start: int, end: int, word: str | None) -> str:
     """The sentence around ``text[start:end]`` as rich text, the blank (or ``word``) marked."""
-    lo = max(0, start - PREVIEW_CHARS)
-    before = text[lo:start]
-    cut = max((m.end() for m in re.finditer(r"[.!?]\s+|\n", before)), default=0)
-    before = ("…" if lo > 0 and cut == 0 else "") + before[cut:].lstrip()
-    after = text[end : end + PREVIEW_CHARS]
-    stop = re.search(r"[.!?](\s|$)|\n", after)
-    after = after[: stop.start() + 1] if stop else after + ("…" if end + PREVIEW_CHARS < len(text) else "")
+    lo, hi = sentence_bounds(text, start, end)
+    clipped_lo, clipped_hi = max(lo, start - PREVIEW_CHARS), min(hi, end + PREVIEW_CHARS)
+    before = ("…" if clipped_lo > lo else "") + text[clipped_lo:start]
+    after = text[end:clipped_hi] + ("…" if clipped_hi < hi else "")
     middle = f"<b><u>{html.escape(word)}</u></b>" if word else "<b>___</b>"
     return f"{html.escape(before)}{middle}{html.escape(after.rstrip())}"
 
@@ -144,8 +142,8 @@ class SuggestionController(QObject):
         if blank is None:
             self._clear()
             return
-        local = context_window(around, blank, mask)
-        window = ContextWindow(
+        local = blank_window(around, blank, mask)
+        window = BlankWindow(
             offset=offset + local.offset,
             text=local.text,
             focus=local.focus,

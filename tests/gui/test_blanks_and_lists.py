@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloze_app.gui.blanks import blank_spans, context_window, nearest_blank
+from cloze_app.core.text import blank_spans, blank_window, nearest_blank
 from cloze_app.gui.ranked_list import BarRole, RankedWord, RankedWordsModel, percent
 from cloze_app.gui.suggestions_panel import split_options
 
@@ -28,7 +28,7 @@ def test_the_context_is_the_text_around_the_blank_cut_at_a_boundary() -> None:
     sentence = "The cat sat on the mat. "
     text = sentence * 200 + "I drink ___ every morning. " + sentence * 200
     start = text.index("___")
-    window = context_window(text, (start, start + 3), max_chars=600)
+    window = blank_window(text, (start, start + 3), max_chars=600)
     assert len(window.text) <= 700
     assert window.text.startswith("The cat") and window.text.rstrip().endswith(".")
     assert window.spans == ((start, start + 3),) and window.focus == 0
@@ -38,7 +38,7 @@ def test_the_context_is_the_text_around_the_blank_cut_at_a_boundary() -> None:
 def test_a_window_with_many_blanks_keeps_the_nearest_ones() -> None:
     text = " ".join(f"w{i} ___" for i in range(30))
     spans = blank_spans(text)
-    window = context_window(text, spans[15], max_blanks=8)
+    window = blank_window(text, spans[15], max_blanks=8)
     assert len(window.spans) == 8
     assert window.spans[window.focus] == spans[15]
     assert all(text[s:e] == "___" for s, e in window.spans)
@@ -69,5 +69,5 @@ def test_the_context_stays_inside_the_paragraph_of_the_blank() -> None:
         "An opening paragraph about something else.\n\nThe cat sat on the ___ today.\nIt purred.\n\nThe end."
     )
     start = text.index("___")
-    window = context_window(text, (start, start + 3))
+    window = blank_window(text, (start, start + 3))
     assert window.text == "The cat sat on the ___ today.\nIt purred."

@@ -144,7 +144,7 @@ class ClozeEngine:
     # -- blanks -------------------------------------------------------------------------------
     def find_blanks(self, text: str) -> list[Blank]:
         """``___`` (two or more underscores) and the literal mask token, in order."""
-        return find_blanks(text, [self.info.mask_token])
+        return find_blanks(text, self.info.mask_token)
 
     def _blanks_doc(self, text: str) -> tuple[list[Blank], Document]:
         if not text or not text.strip():
