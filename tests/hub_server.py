@@ -12,6 +12,12 @@ Point ``HF_ENDPOINT`` at :attr:`HubServer.url`. ``drop_after[path] = n`` makes t
 that file stop after ``n`` bytes and close the connection (an interrupted download);
 ``serve_instead[path] = data`` sends other bytes than the file list promises (a corrupt download);
 ``hold_at[path] = n`` sends ``n`` bytes of that file, then waits for :attr:`HubServer.release`.
+
+A malicious or broken Hub, for the bad-input suite: ``endless.add(path)`` sends that file's bytes
+and then keeps sending (bounded at :data:`ENDLESS_LIMIT`, far beyond any listed size);
+``redirect_loop = True`` answers every request with a redirect to itself; ``api_html = True``
+answers the API with an HTML page; ``api_answer`` replaces the API's JSON with any value; a
+repo's ``commit`` or file names may hold anything (``../../x``) to try a path traversal.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LFS_SUFFIXES = (".onnx", ".safetensors", ".bin", ".onnx_data")
+ENDLESS_LIMIT = 64 << 20  # what an "endless" body sends at most before the server gives up
 
 
 def git_blob_id(data: bytes) -> str:
@@ -79,6 +86,11 @@ class HubServer:
     hold_at: dict[str, int] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
+    endless: set[str] = field(default_factory=set)
+    redirect_loop: bool = False
+    api_html: bool = False
+    api_answer: object = None
+    sent: dict[str, int] = field(default_factory=dict)  # bytes written per file name
     url: str = ""
 
     def add_folder(self, repo: str, folder: Path) -> Repo:
@@ -130,9 +142,29 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802
             self._serve(head=False)
 
+        def _redirect(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _html(self) -> None:
+            body = b"<!DOCTYPE html><html><body><h1>Welcome to our portal</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def _serve(self, head: bool) -> None:
             path = unquote(urlsplit(self.path).path)
             state.requests.append((self.command, path, self.headers.get("Range")))
+            if state.redirect_loop:
+                return self._redirect()
+            if path.startswith("/api/") and state.api_html:
+                return self._html()
+            if path.startswith("/api/") and state.api_answer is not None:
+                return self._json(state.api_answer, head)
             tree = _TREE.match(path)
             if tree:
                 repo = state.repos.get(tree["repo"])
@@ -166,6 +198,8 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
 
         def _file(self, repo: Repo, name: str, head: bool) -> None:
             data = repo.files[name]
+            if name in state.endless and not head:
+                return self._endless(name, data)
             start = 0
             match = re.match(r"bytes=(\d+)-$", self.headers.get("Range") or "")
             if match:
@@ -205,6 +239,22 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
                 state.release.wait(timeout=30)
                 start += hold
             self.wfile.write(data[start:])
+
+        def _endless(self, name: str, data: bytes) -> None:
+            """The promised bytes, then more until the client hangs up (or ENDLESS_LIMIT)."""
+            self.send_response(200)
+            self.send_header("Content-Length", str(ENDLESS_LIMIT + len(data)))
+            self.end_headers()
+            chunk = data + b"x" * (1 << 16)
+            sent = 0
+            try:
+                while sent < ENDLESS_LIMIT:
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+                    state.sent[name] = sent
+            except OSError:
+                pass
+            self.close_connection = True
 
     return Handler
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
+from cloze_app.core.engine.manifest import safe_relative_path
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.catalog import find_entry
 from cloze_app.core.models.convert import MIN_AGREEMENT, StageFn, require
@@ -35,6 +37,13 @@ from cloze_app.core.models.store import (
 DEFAULT_ENDPOINT = "https://huggingface.co"
 CHUNK = 1 << 16
 RETRIES = 5
+# A file the Hub lists without a size is never allowed to grow past this (an endless body).
+MAX_UNLISTED_BYTES = 256 << 20
+# What the Hub may answer, checked before any of it reaches a path: a commit is 40 hex digits,
+# a repo id is ``org/name``, checksums are hex of their length.
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_HEX = re.compile(r"[0-9a-f]+")
 # Tokenizer files a checkpoint may carry instead of tokenizer.json (converted by transformers).
 TOKENIZER_SOURCES = ("vocab.txt", "vocab.json", "merges.txt", "sentencepiece.bpe.model", "spiece.model")
 
@@ -135,6 +144,47 @@ def _network_errors() -> tuple[type[BaseException], ...]:
     return (httpx2.TransportError, errors.HfHubHTTPError, errors.OfflineModeIsEnabled)
 
 
+def check_repo_id(repo: str) -> str:
+    """``repo`` when it is a Hub repo id (``org/name``: letters, digits, ``.``, ``_``, ``-``).
+
+    Raises:
+        ModelError: for anything else (``..``, more slashes, spaces), before it reaches a URL or path.
+    """
+    if not _REPO.fullmatch(repo) or ".." in repo:
+        raise ModelError(f"{repo!r} is not a Hub repo id like 'org/name' (letters, digits, '.', '_', '-').")
+    return repo
+
+
+def _answer_error(endpoint: str, repo: str, what: str) -> ModelError:
+    return ModelError(
+        f"The Hub at {endpoint} gave an unusable answer for {repo} ({what}); nothing was downloaded. "
+        "Check HF_ENDPOINT points at a Hugging Face Hub or mirror."
+    )
+
+
+def _remote_file(sibling: Any, endpoint: str, repo: str) -> RemoteFile:
+    """One entry of the Hub's file list, every field checked before it is used."""
+    name = getattr(sibling, "rfilename", None)
+    if not isinstance(name, str):
+        raise _answer_error(endpoint, repo, "a file without a name")
+    try:
+        safe_relative_path(name)
+    except ModelError as exc:
+        raise _answer_error(endpoint, repo, f"the file name {name!r} points outside the repo") from exc
+    size = getattr(sibling, "size", None)
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise _answer_error(endpoint, repo, f"{name!r} has the size {size!r}")
+    lfs = getattr(sibling, "lfs", None)
+    sha256 = getattr(lfs, "sha256", None) if lfs is not None else None
+    blob_id = getattr(sibling, "blob_id", None)
+    for digest, length in ((sha256, 64), (blob_id, 40)):
+        if digest is not None and (
+            not isinstance(digest, str) or len(digest) != length or not _HEX.fullmatch(digest)
+        ):
+            raise _answer_error(endpoint, repo, f"{name!r} has the checksum {digest!r}")
+    return RemoteFile(name, size, sha256, blob_id)
+
+
 def choose_files(names: dict[str, RemoteFile], repo: str) -> tuple[str, list[RemoteFile]]:
     """Pick what to download: int8 ONNX when the repo has it, else fp32 ONNX, else safetensors."""
     info = [names[n] for n in INFO_FILES if n in names]
@@ -156,19 +206,32 @@ def choose_files(names: dict[str, RemoteFile], repo: str) -> tuple[str, list[Rem
 def list_remote(repo: str, revision: str = "main", *, endpoint: str | None = None) -> RemoteModel:
     """Ask the Hub which files ``repo`` has at ``revision`` and choose the ones to download."""
     require_hub()
+    import httpx2
     from huggingface_hub import HfApi
 
+    check_repo_id(repo)
     endpoint = endpoint or hub_endpoint()
     try:
         info = HfApi(endpoint=endpoint).model_info(repo, revision=revision, files_metadata=True, timeout=30)
     except _network_errors() as exc:
         raise _hub_errors(endpoint, repo, exc) from exc  # type: ignore[arg-type]
-    names = {
-        s.rfilename: RemoteFile(s.rfilename, s.size, s.lfs.sha256 if s.lfs else None, s.blob_id)
-        for s in info.siblings or []
-    }
+    except httpx2.TooManyRedirects as exc:
+        raise _answer_error(endpoint, repo, "it redirects in a loop") from exc
+    except (ValueError, TypeError, KeyError, AttributeError, httpx2.HTTPError) as exc:
+        # An HTML page, a JSON of another shape, a broken answer: huggingface_hub cannot parse it.
+        raise _answer_error(endpoint, repo, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    sha = getattr(info, "sha", None)
+    if not isinstance(sha, str) or not _COMMIT.fullmatch(sha):
+        raise _answer_error(endpoint, repo, f"the commit id {str(sha)[:60]!r} is not 40 hex digits")
+    siblings = getattr(info, "siblings", None) or []
+    if not isinstance(siblings, list):
+        raise _answer_error(endpoint, repo, "the file list is not a list")
+    names = {}
+    for sibling in siblings:
+        remote = _remote_file(sibling, endpoint, repo)
+        names[remote.name] = remote
     layout, files = choose_files(names, repo)
-    return RemoteModel(repo, info.sha or revision, layout, tuple(files))
+    return RemoteModel(repo, sha, layout, tuple(files))
 
 
 def file_matches(path: Path, remote: RemoteFile) -> bool:
@@ -211,7 +274,7 @@ class _Fetcher:
     def fetch_all(self) -> None:
         for remote in self.remote.files:
             self.check_cancel(0)
-            target = self.dest / remote.name
+            target = self.dest / safe_relative_path(remote.name)
             if not target.is_file() or not file_matches(target, remote):
                 self.fetch(remote, target)
             size = target.stat().st_size
@@ -219,12 +282,14 @@ class _Fetcher:
             self.done += size
 
     def fetch(self, remote: RemoteFile, target: Path) -> None:
+        import httpx2
         from huggingface_hub import hf_hub_url
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         url = hf_hub_url(self.remote.repo, remote.name, revision=self.remote.revision, endpoint=self.endpoint)
         part = target.with_name(target.name + ".part")
         part.parent.mkdir(parents=True, exist_ok=True)
+        limit = remote.size if remote.size is not None else MAX_UNLISTED_BYTES
         failures = 0
         while True:
             have = start = part.stat().st_size if part.exists() else 0
@@ -241,14 +306,27 @@ class _Fetcher:
                     hf_raise_for_status(response)
                     resumed = bool(have) and response.status_code == 206
                     have = have if resumed else 0
-                    total = remote.size or int(response.headers.get("Content-Length", 0)) + have
+                    length = response.headers.get("Content-Length", "0")
+                    total = remote.size or (int(length) if length.isdigit() else 0) + have
                     with part.open("ab" if resumed else "wb") as handle:
                         for chunk in response.iter_bytes(CHUNK):
+                            if have + len(chunk) > limit:
+                                handle.close()
+                                part.unlink()
+                                raise ModelError(
+                                    f"{self.endpoint} sent more than the {limit:,} bytes it lists for "
+                                    f"{remote.name} of {self.remote.repo}; the download was stopped and "
+                                    "deleted. Try again later or use another mirror."
+                                )
                             handle.write(chunk)
                             have += len(chunk)
                             self.report(remote.name, have, total)
                             self.check_cancel(have)
                 break
+            except httpx2.TooManyRedirects as exc:
+                raise _answer_error(
+                    self.endpoint, self.remote.repo, f"{remote.name} redirects in a loop"
+                ) from exc
             except _network_errors() as exc:
                 from huggingface_hub.errors import HfHubHTTPError
 
@@ -266,9 +344,33 @@ class _Fetcher:
         part.replace(target)
 
 
+def downloads_root() -> Path:
+    """The one folder downloads are written to and deleted from."""
+    return paths.cache_dir() / "downloads"
+
+
 def download_dir(remote: RemoteModel) -> Path:
-    """Where a repo's files collect while downloading (kept after a cancel, removed after install)."""
-    return paths.cache_dir() / "downloads" / f"{remote.repo.replace('/', '--')}@{remote.revision}"
+    """Where a repo's files collect while downloading (kept after a cancel, removed after install).
+
+    Raises:
+        ModelError: when the repo id or commit is not what the Hub may return (so no name from a
+            server can lead outside :func:`downloads_root`).
+    """
+    check_repo_id(remote.repo)
+    if not _COMMIT.fullmatch(remote.revision):
+        raise ModelError(f"{remote.revision!r} is not a commit id (40 hex digits); nothing was downloaded.")
+    return downloads_root() / f"{remote.repo.replace('/', '--')}@{remote.revision}"
+
+
+def _remove_download(folder: Path) -> None:
+    """Delete a download folder, but only a real folder directly inside :func:`downloads_root`."""
+    root = downloads_root().resolve()
+    if folder.is_symlink():
+        folder.unlink()
+        return
+    if folder.resolve().parent != root:
+        raise ModelError(f"Refusing to delete {folder}: it is not a download folder of Cloze.")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def download_files(
@@ -280,9 +382,11 @@ def download_files(
 ) -> Path:
     """Fetch (or resume) every file of ``remote``; verified files land under :func:`download_dir`."""
     dest = download_dir(remote)
+    if dest.is_symlink():  # only ever our own folder, never a link to somewhere else
+        dest.unlink()
     for stale in dest.parent.glob(f"{remote.repo.replace('/', '--')}@*"):
         if stale != dest:  # a download of an older commit cannot be resumed against this one
-            shutil.rmtree(stale, ignore_errors=True)
+            _remove_download(stale)
     dest.mkdir(parents=True, exist_ok=True)
     _Fetcher(remote, dest, endpoint or hub_endpoint(), progress, cancel).fetch_all()
     return dest
@@ -313,6 +417,7 @@ def download_model(
     repo = entry.repo if entry else id_or_repo
     if "/" not in repo:
         raise ModelError(f"{id_or_repo!r} is neither a catalog model nor a Hub repo id like 'org/name'.")
+    check_repo_id(repo)
     endpoint = hub_endpoint()
     model_id = model_id or (entry.id if entry else model_id_for(repo))
     check_free_id(model_id, replace_existing)  # before fetching hundreds of megabytes
@@ -342,6 +447,6 @@ def download_model(
         result = install_folder(
             folder, min_agreement=min_agreement, force=force, on_stage=on_stage, cancel=cancel, **options
         )
-    with contextlib.suppress(OSError):
-        shutil.rmtree(folder)
+    with contextlib.suppress(OSError, ModelError):
+        _remove_download(folder)
     return result
