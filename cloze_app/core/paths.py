@@ -1,8 +1,11 @@
 """One place for every directory Cloze reads or writes (platformdirs, with overrides).
 
 ``CLOZE_HOME`` puts config, data and cache under one folder (portable installs, tests);
-``CLOZE_CONFIG_DIR``, ``CLOZE_DATA_DIR``, ``CLOZE_CACHE_DIR`` override each one, and
-``CLOZE_BUNDLED_MODELS`` the folder of models shipped with the app.
+``CLOZE_CONFIG_DIR``, ``CLOZE_DATA_DIR``, ``CLOZE_CACHE_DIR`` override each one.
+
+Files shipped with Cloze are found through one lookup each: :func:`bundled_models_dir` (the
+models) and :func:`asset_path` (the icon), both inside the installed package, with the source
+checkout's ``models/`` as the models' place when running from the repository.
 """
 
 from __future__ import annotations
@@ -48,9 +51,27 @@ def user_models_dir() -> Path:
     return path
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # cloze_app/
+
+
 def bundled_models_dir() -> Path:
-    """Models shipped with Cloze: ``models/`` at the top of the source tree."""
+    """The folder of models shipped with Cloze, the first of these that exists.
+
+    1. ``$CLOZE_BUNDLED_MODELS`` (tests, or a packager's own location);
+    2. ``cloze_app/bundled_models/`` inside the installed package (a wheel: ``setup.py`` copies
+       each model of ``models/`` there);
+    3. ``models/`` at the top of the source checkout (running from the repository, or an
+       editable install).
+    """
     override = os.environ.get("CLOZE_BUNDLED_MODELS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent.parent / "models"
+    packaged = PACKAGE_DIR / "bundled_models"
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent / "models"
+
+
+def asset_path(name: str) -> Path:
+    """A file shipped in ``cloze_app/assets`` (package data), e.g. ``asset_path("cloze.svg")``."""
+    return PACKAGE_DIR / "assets" / name

@@ -3,43 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from cloze_app import __version__
+from cloze_app.core.paths import asset_path
+from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
 from cloze_app.gui.main_window import MainWindow
+from cloze_app.gui.models_page import install_models_page
 
-ICON = Path(__file__).resolve().parent.parent.parent / "assets" / "cloze.svg"
+ICON = asset_path("cloze.svg")
+
+# Every mode and settings page beyond Write and General, in the order they appear.
+EXTENSIONS: tuple[Callable[[MainWindow], object], ...] = (
+    add_exercise_and_check_modes,  # the Exercise and Check tabs
+    install_models_page,  # Settings → Models
+)
 
 
 def app_icon() -> QIcon:
-    """The window icon (empty when the assets folder is not installed)."""
+    """The window icon (package data; empty if a packager left it out)."""
     return QIcon(str(ICON)) if ICON.exists() else QIcon()
 
 
-def _optional(module: str) -> Any:
-    """Import ``cloze_app.gui.<module>`` if it is installed (None when the file is absent)."""
-    try:
-        return importlib.import_module(f"cloze_app.gui.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"cloze_app.gui.{module}":
-            return None
-        raise
-
-
 def install_extensions(window: MainWindow) -> None:
-    """Add the Exercise and Check modes and the Models settings page (each where installed)."""
-    modes = _optional("exercise_modes")
-    if modes is not None:
-        modes.add_exercise_and_check_modes(window)
-    models = _optional("models_page")
-    if models is not None:
-        models.install_models_page(window)  # Settings → Models
+    """Add the Exercise and Check modes and the Models settings page."""
+    for install in EXTENSIONS:
+        install(window)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
