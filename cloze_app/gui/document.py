@@ -45,12 +45,15 @@ class DocumentController(QObject):
         message(str, str): a message for the user and its level (info, warning, error).
         recent_changed(list): the recent files (newest first) changed.
         path_changed(str): the document now belongs to this file ("" for untitled).
+        autosave_failed(str): autosaving failed, and what to do ("" once it works again).
     """
 
     title_changed = Signal(str)
     message = Signal(str, str)
     recent_changed = Signal(list)
     path_changed = Signal(str)
+    autosave_failed = Signal(str)
+    _write_result = Signal(object)  # from the autosave thread: an OSError, or None
 
     def __init__(
         self, editor: ClozeEditor, store: AutosaveStore, qsettings: QSettings, parent: QObject | None = None
@@ -66,6 +69,9 @@ class DocumentController(QObject):
         self._timer.timeout.connect(self.autosave)
         editor.textChanged.connect(self._changed)
         editor.document().modificationChanged.connect(lambda _m: self._emit_title())
+        self._write_result.connect(self._autosave_written)
+        store.on_error = self._write_result.emit  # runs on the writer thread; queued to this one
+        self._closed = False
 
     # ----- titles and recent files
     def display_name(self) -> str:
@@ -95,6 +101,8 @@ class DocumentController(QObject):
 
     # ----- loading text
     def _show_text(self, text: str, cursor: int = 0, modified: bool = False) -> None:
+        # A lone surrogate cannot live in a Qt string: it would vanish and shift every position.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         self.editor.setPlainText(text)
         position = QTextCursor(self.editor.document())
         position.setPosition(min(cursor, len(text)))
@@ -104,12 +112,14 @@ class DocumentController(QObject):
     def restore(self, last_document: str = "") -> None:
         """At start: the autosaved text, else the last document, else the example text."""
         snapshot = self.store.load()
+        if self.store.problem:
+            self.message.emit(self.store.problem, "warning")
         if snapshot is not None:
             path = Path(snapshot.path) if snapshot.path else None
             if snapshot.modified or path is None or not path.exists():
                 self._set_path(path if path and path.exists() else None)
                 self._show_text(snapshot.text, snapshot.cursor, modified=snapshot.modified)
-                if not snapshot.closed_cleanly:
+                if not snapshot.closed_cleanly and not self.store.problem:
                     when = (
                         time.strftime("%H:%M", time.localtime(snapshot.saved_at)) if snapshot.saved_at else ""
                     )
@@ -160,9 +170,15 @@ class DocumentController(QObject):
         try:
             atomic_write_text(path, self.editor.text())
         except OSError as exc:
+            kept = self._autosave_now()
+            where = (
+                "your text is kept in the autosave."
+                if kept is None
+                else f"it could not be autosaved either ({kept}), so keep Cloze open until it is saved."
+            )
             self.message.emit(
-                f"Could not save {path}: {exc.strerror or exc}. Try another folder "
-                "with File ▸ Save As; your text is kept in the autosave.",
+                f"Could not save {path}: {exc.strerror or exc}. Try another folder with File ▸ Save As; "
+                + where,
                 "error",
             )
             return False
@@ -190,15 +206,41 @@ class DocumentController(QObject):
 
     @Slot()
     def autosave(self) -> None:
-        """Write a snapshot on the autosave thread."""
+        """Write a snapshot on the autosave thread (a failure comes back as ``autosave_failed``)."""
         self._timer.stop()
-        self.store.save_in_background(self.snapshot())
+        if not self._closed:
+            self.store.save_in_background(self.snapshot())
 
-    def close(self) -> None:
-        """On quit: the last snapshot, marked as a clean exit, written before returning."""
-        self._timer.stop()
+    def _autosave_now(self, closed_cleanly: bool = False) -> str | None:
+        """Write a snapshot on this thread; None when it worked, else why it did not."""
         try:
             self.store.flush()
-            self.store.save(self.snapshot(closed_cleanly=True))
-        finally:
-            self.store.close()
+            self.store.save(self.snapshot(closed_cleanly=closed_cleanly))
+        except OSError as exc:
+            return str(exc.strerror or exc)
+        return None
+
+    @Slot(object)
+    def _autosave_written(self, error: OSError | None) -> None:
+        if error is None:
+            self.autosave_failed.emit("")
+            return
+        self.autosave_failed.emit(
+            f"Your text could not be autosaved to {self.store.path.parent} ({error.strerror or error}): "
+            "a crash now would lose it. Save it with File ▸ Save As (another drive if this one is full); "
+            "autosave tries again at your next edit."
+        )
+
+    def final_save(self) -> str | None:
+        """On quit: the last snapshot, marked as a clean exit; None when written, else why not."""
+        self._timer.stop()
+        return self._autosave_now(closed_cleanly=True)
+
+    def close(self, final_save: bool = True) -> None:
+        """Stop autosaving and give the slot back (after :meth:`final_save`); never raises."""
+        self._timer.stop()
+        if final_save and not self._closed:
+            self.final_save()
+        self._closed = True
+        self.store.on_error = None
+        self.store.close()

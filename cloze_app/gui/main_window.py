@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self.suggestions.error.connect(lambda text: self.show_message(text, "error", key="request"))
         self.document.title_changed.connect(self.setWindowTitle)
         self.document.message.connect(lambda text, level: self.show_message(text, level, key="document"))
+        self.document.autosave_failed.connect(self._autosave_failed)
         self.message_bar.action_triggered.connect(self._message_action)
         self.panel.back_requested.connect(lambda: self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason))
         build_menus(self)
@@ -306,7 +307,35 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getSaveFileName(self, "Save text", start, FILE_FILTER)
         return self.document.save_to(Path(name)) if name else False
 
+    @Slot(str)
+    def _autosave_failed(self, text: str) -> None:
+        if text:
+            self.show_message(text, "error", key="autosave")
+        else:
+            self.message_bar.remove("autosave")
+
+    def _close_without_autosave(self, reason: str) -> bool:
+        """The last autosave failed: offer Save As before the text is gone. True: close now."""
+        if not self.editor.document().isModified() or not self.editor.text().strip():
+            return True
+        answer = QMessageBox.warning(
+            self,
+            "Your text is not saved anywhere",
+            f"Cloze could not autosave your text ({reason}), and it has unsaved changes. "
+            "Save it before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_document_as()
+        return answer == QMessageBox.StandardButton.Discard
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        failed = self.document.final_save()
+        if failed is not None and not self._close_without_autosave(failed):
+            event.ignore()
+            return
         self.qsettings.setValue("geometry", self.saveGeometry())
         self.qsettings.setValue("split", self.split.saveState())
         self.qsettings.sync()
@@ -315,6 +344,6 @@ class MainWindow(QMainWindow):
             self.settings = replace(self.settings, last_document=last)
             with contextlib.suppress(OSError):  # the autosave still remembers the document
                 save_settings(self.settings)
-        self.document.close()
+        self.document.close(final_save=False)
         self.service.shutdown()
         super().closeEvent(event)

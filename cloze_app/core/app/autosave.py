@@ -12,6 +12,13 @@ slot N is ``document-N.autosave``. :meth:`AutosaveStore.claim` gives each runnin
 slot and holds an OS lock on ``<slot file>.lock`` until :meth:`AutosaveStore.close`; the OS drops
 the lock when the process ends, even on a crash or kill, so a dead window's slot (and its text)
 goes to the next copy started, while the slot of a window still open is never taken.
+
+A snapshot that cannot be read (bad bytes, a cut header, a newer format, a body shorter than its
+header says) is never overwritten: :meth:`AutosaveStore.load` moves it aside as
+``<slot file>.broken`` (numbered when that exists), restores what can be read, and says so in
+:attr:`AutosaveStore.problem`. A write that fails (disk full, read-only folder) is reported to
+:attr:`AutosaveStore.on_error` and :attr:`AutosaveStore.last_error`; closing never raises.
+Temporary files left by a killed write are removed when the slot is claimed.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -90,6 +98,78 @@ def autosave_path() -> Path:
     return slot_path(0)
 
 
+def broken_copy_path(path: Path) -> Path:
+    """A free name beside ``path`` for an unreadable snapshot: ``.broken``, then ``.broken-2`` …"""
+    candidate = path.with_name(path.name + ".broken")
+    number = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.broken-{number}")
+        number += 1
+    return candidate
+
+
+def remove_leftover_temp_files(path: Path) -> int:
+    """Delete the temporary files a killed write of ``path`` left behind; returns how many.
+
+    Only call while holding ``path``'s slot: no other writer can be mid-write then.
+    """
+    removed = 0
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed
+
+
+class _Unreadable(Exception):
+    """A snapshot file exists but cannot be restored as written; ``partial`` is what can be."""
+
+    def __init__(self, reason: str, partial: AutosavedDocument | None = None) -> None:
+        super().__init__(reason)
+        self.partial = partial
+
+
+def _decode(raw: bytes) -> AutosavedDocument:
+    """Parse a snapshot file's bytes.
+
+    Raises:
+        _Unreadable: naming what is wrong, with the part of the text that could be recovered.
+    """
+    head, newline, body = raw.partition(b"\n")
+    try:
+        data: Any = json.loads(head.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _Unreadable("its header is damaged or cut off") from exc
+    if not newline or not isinstance(data, dict):
+        raise _Unreadable("its header is damaged or cut off")
+    version = data.get("format")
+    if version != FORMAT_VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+            raise _Unreadable(
+                f"it was written by a newer Cloze (format {version}); open it with that version"
+            )
+        raise _Unreadable(f"its format {str(version)[:20]!r} is unknown")
+    path, cursor, saved_at = data.get("path"), data.get("cursor"), data.get("saved_at")
+    expected = data.get("bytes")
+    try:
+        text, damage = body.decode("utf-8", "surrogatepass"), ""
+    except UnicodeDecodeError:
+        text, damage = body.decode("utf-8", "replace"), "some bytes are damaged (shown as \ufffd)"
+    if isinstance(expected, int) and expected != len(body):
+        damage = f"it holds {len(body):,} of the {expected:,} bytes it should"
+    document = AutosavedDocument(
+        text=text,
+        path=path if isinstance(path, str) else "",
+        modified=bool(data.get("modified", True)),
+        saved_at=float(saved_at) if isinstance(saved_at, (int, float)) else 0.0,
+        cursor=cursor if isinstance(cursor, int) and cursor >= 0 else 0,
+        closed_cleanly=data.get("closed_cleanly") is True,
+    )
+    if damage:
+        raise _Unreadable(damage, AutosavedDocument(text, document.path, True, document.saved_at, 0, False))
+    return document
+
+
 def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
@@ -154,6 +234,13 @@ class AutosaveStore:
         self._executor: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
         self._lock_fd: int | None = None
+        # What went wrong reading the snapshot (shown once by the window), and what was recovered.
+        self.problem: str | None = None
+        self._recovered: AutosavedDocument | None = None
+        # The last failed write (None once a write succeeds again), and who to tell at once; the
+        # callback runs on the writer thread.
+        self.last_error: OSError | None = None
+        self.on_error: Callable[[OSError | None], None] | None = None
 
     @classmethod
     def claim(cls, directory: Path | None = None) -> AutosaveStore:
@@ -179,8 +266,10 @@ class AutosaveStore:
                 continue
             store = cls(path)
             store._lock_fd = fd
+            if fd is not None:
+                remove_leftover_temp_files(path)
             snapshot = store.load()
-            if snapshot is not None and snapshot.needs_restoring:
+            if store.problem is not None or (snapshot is not None and snapshot.needs_restoring):
                 if first_free is not None:
                     first_free.close()
                 return store
@@ -211,8 +300,21 @@ class AutosaveStore:
         del header["text"]
         header["saved_at"] = document.saved_at or time.time()
         header["format"] = FORMAT_VERSION
-        data = json.dumps(header).encode("utf-8") + b"\n" + document.text.encode("utf-8", "surrogatepass")
-        atomic_write_bytes(self.path, data)
+        body = document.text.encode("utf-8", "surrogatepass")
+        header["bytes"] = len(body)  # a body cut short is recognised, never restored as complete
+        try:
+            atomic_write_bytes(self.path, json.dumps(header).encode("utf-8") + b"\n" + body)
+        except OSError as exc:
+            self._written(exc)
+            raise
+        self._recovered = None
+        self._written(None)
+
+    def _written(self, error: OSError | None) -> None:
+        changed = (error is None) != (self.last_error is None)
+        self.last_error = error
+        if self.on_error is not None and (changed or error is not None):
+            self.on_error(error)
 
     def save_in_background(self, document: AutosavedDocument) -> None:
         """Queue a snapshot on one writer thread, so a slow disk never blocks typing.
@@ -221,16 +323,22 @@ class AutosaveStore:
         """
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cloze-autosave")
-        self._pending = self._executor.submit(self.save, document)
+        self._pending = self._executor.submit(self._save_quietly, document)
+
+    def _save_quietly(self, document: AutosavedDocument) -> None:
+        # A failure is in last_error and went to on_error; the next snapshot tries again.
+        with contextlib.suppress(OSError):
+            self.save(document)
 
     def flush(self) -> None:
-        """Wait until queued snapshots are on disk; errors from the writer are raised here."""
+        """Wait until queued snapshots were written (or failed: see :attr:`last_error`)."""
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.result()
 
     def close(self) -> None:
-        """Finish queued writes, stop the writer thread and give the slot back."""
+        """Finish queued writes, stop the writer thread and give the slot back; never raises
+        for a failed write (see :attr:`last_error`)."""
         try:
             self.flush()
         finally:
@@ -250,27 +358,42 @@ class AutosaveStore:
                 _unlock(fd)
 
     def load(self) -> AutosavedDocument | None:
-        """The last snapshot, or None when there is none or it cannot be read."""
+        """The last snapshot, or None when there is none.
+
+        An unreadable snapshot is moved aside (never overwritten later), :attr:`problem` says
+        what happened and where the file is, and what could be read is returned as unsaved text.
+        """
         try:
             raw = self.path.read_bytes()
-            head, newline, body = raw.partition(b"\n")
-            data: Any = json.loads(head.decode("utf-8"))
-            text = body.decode("utf-8", "surrogatepass")
-        except (OSError, UnicodeDecodeError, ValueError):
+        except FileNotFoundError:
+            return self._recovered
+        except OSError as exc:
+            self.problem = (
+                f"The autosave {self.path} could not be read ({exc.strerror or exc}); it was left as it is."
+            )
             return None
-        if not newline or not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-            return None
-        path = data.get("path")
-        cursor = data.get("cursor")
-        saved_at = data.get("saved_at")
-        return AutosavedDocument(
-            text=text,
-            path=path if isinstance(path, str) else "",
-            modified=bool(data.get("modified", True)),
-            saved_at=float(saved_at) if isinstance(saved_at, (int, float)) else 0.0,
-            cursor=cursor if isinstance(cursor, int) and cursor >= 0 else 0,
-            closed_cleanly=data.get("closed_cleanly") is True,
-        )
+        try:
+            return _decode(raw)
+        except _Unreadable as exc:
+            self._set_aside(str(exc), exc.partial)
+            return self._recovered
+
+    def _set_aside(self, reason: str, partial: AutosavedDocument | None) -> None:
+        backup = broken_copy_path(self.path)
+        try:
+            self.path.replace(backup)
+        except OSError as exc:
+            self.problem = (
+                f"The autosave {self.path} could not be read ({reason}) nor moved aside "
+                f"({exc.strerror or exc}). Copy it somewhere safe before you type: it will be replaced."
+            )
+        else:
+            kept = f"The file was kept unchanged as {backup}."
+            if partial is None:
+                self.problem = f"The autosaved text could not be restored: {reason}. {kept}"
+            else:
+                self.problem = f"The autosaved text was restored only in part: {reason}. {kept}"
+        self._recovered = partial
 
     def clear(self) -> None:
         """Forget the snapshot (after the user chose to discard the text)."""
