@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The suite never writes under the user's home: before anything is imported (huggingface_hub,
+# torch and fontconfig read these once), HOME and every cache, config and data variable point
+# into one temporary folder, removed at exit. Each test then gets its own (``_fresh_dirs``).
+REAL_HOME = Path.home()
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="cloze-tests-home-"))
+atexit.register(shutil.rmtree, SESSION_HOME, ignore_errors=True)
+HOME_VARIABLES = {
+    "HOME": "",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_STATE_HOME": ".local/state",
+    "HF_HOME": ".cache/huggingface",
+    "HF_HUB_CACHE": ".cache/huggingface/hub",
+    "HF_DATASETS_CACHE": ".cache/huggingface/datasets",
+    "TORCH_HOME": ".cache/torch",
+}
+
+
+def point_home_variables(root: Path, setenv: object = os.environ.__setitem__) -> None:
+    """Set HOME, XDG_* and the Hugging Face/torch cache variables to folders under ``root``."""
+    for name, sub in HOME_VARIABLES.items():
+        folder = root / sub if sub else root
+        folder.mkdir(parents=True, exist_ok=True)
+        setenv(name, str(folder))  # type: ignore[operator]
+
+
+point_home_variables(SESSION_HOME)
+os.environ.pop("CLOZE_BUNDLED_MODELS", None)
 
 from tests.tinymodels import (  # noqa: E402
     BYTELEVEL,
@@ -55,6 +88,7 @@ def _fresh_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, data and cache live in the test's tmp dir; the bundled models stay visible."""
     home = tmp_path / "cloze-home"
     monkeypatch.setenv("CLOZE_HOME", str(home))
+    point_home_variables(tmp_path / "home", monkeypatch.setenv)
     for name in ("CLOZE_CONFIG_DIR", "CLOZE_DATA_DIR", "CLOZE_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
     return home
