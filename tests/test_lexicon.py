@@ -42,3 +42,10 @@ def test_closed_class_words_are_function_words_even_when_also_content_words() ->
 def test_zipf_orders_common_over_rare_words() -> None:
     assert lexicon.zipf("the") > lexicon.zipf("table") > lexicon.zipf("bakery") > 0.0
     assert lexicon.zipf("blorptastic") == 0.0
+
+
+def test_the_slot_votes_for_the_reading_of_an_ambiguous_word() -> None:
+    verbs = [("flows", 0.3), ("passing", 0.2), ("passed", 0.1), ("and", 0.4)]
+    assert lexicon.vote_tag("runs", verbs) == "VBZ"
+    assert lexicon.vote_tag("runs", [("points", 0.2), ("goals", 0.1), ("people", 0.1)]) == "NNS"
+    assert lexicon.vote_tag("runs", []) == "NNS"  # no evidence: the commonest reading

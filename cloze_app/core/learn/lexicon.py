@@ -227,3 +227,32 @@ def warm() -> None:
     form_tags("warming")
     inflections("warmed")
     zipf("warm")
+
+
+def vote_tag(word: str, evidence: Iterable[tuple[str, float]]) -> str:
+    """The tag ``word`` most likely has in a slot, from words the model proposes for that slot.
+
+    ``evidence`` is (word, probability) pairs. Each proposed word votes with its probability,
+    shared among the classes it can have, for the class of ``word`` (NOUN, VERB...); then,
+    within that class, for the form. Ties and no votes go to the word's commonest reading.
+    This is the app's tagger: the model knows the context.
+    """
+    tags = form_tags(word)
+    if len(tags) <= 1:
+        return next(iter(tags), "")
+    evidence = list(evidence)
+    classes = {CLASS_OF_TAG[t] for t in tags}
+    class_votes = dict.fromkeys(classes, 0.0)
+    tag_votes = dict.fromkeys(tags, 0.0)
+    for other, prob in evidence:
+        other_tags = form_tags(other)
+        other_classes = {CLASS_OF_TAG[t] for t in other_tags}
+        for cls in other_classes & classes:
+            class_votes[cls] += prob / len(other_classes)
+        for tag in other_tags & tags:
+            tag_votes[tag] += prob / len(other_tags)
+    best = max(class_votes.values())
+    chosen = {c for c, v in class_votes.items() if v == best} if best > 0.0 else classes
+    within = [t for t in tags if CLASS_OF_TAG[t] in chosen]
+    top = max(tag_votes[t] for t in within)
+    return next(t for t in _TAG_PRIOR if t in within and tag_votes[t] == top)
