@@ -49,3 +49,12 @@ def test_the_slot_votes_for_the_reading_of_an_ambiguous_word() -> None:
     assert lexicon.vote_tag("runs", verbs) == "VBZ"
     assert lexicon.vote_tag("runs", [("points", 0.2), ("goals", 0.1), ("people", 0.1)]) == "NNS"
     assert lexicon.vote_tag("runs", []) == "NNS"  # no evidence: the commonest reading
+
+
+def test_common_words_by_form_come_commonest_first_without_function_words() -> None:
+    past = lexicon.common_words("VBD")
+    assert len(past) > 500
+    assert all("VBD" in lexicon.form_tags(w) for w, _ in past[:50])
+    assert [z for _, z in past] == sorted((z for _, z in past), reverse=True)
+    assert not any(lexicon.is_function_word(w) for w, _ in lexicon.common_words("NN"))
+    assert lexicon.zipf("went") == dict(past)["went"]

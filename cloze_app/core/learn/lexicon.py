@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from cloze_app.core.text import FUNCTION_WORDS
@@ -38,6 +39,7 @@ CLASS_OF_TAG = {
     "RBR": ADV,
     "RBS": ADV,
 }
+COMMON_WORDS_FILE = "common_words.tsv"
 _VERB_TAGS = ("VB", "VBP", "VBZ", "VBD", "VBN", "VBG")
 # Without context, the reading to assume when a word has several (roughly how common each is).
 _TAG_PRIOR = ("NN", "VB", "JJ", "NNS", "VBD", "VBN", "VBZ", "VBG", "VBP", "RB", "JJR", "JJS", "RBR", "RBS")
@@ -214,19 +216,46 @@ def same_lemma(a: str, b: str) -> bool:
     return ka == kb or kb in inflections(ka) or ka in inflections(kb)
 
 
+@lru_cache(maxsize=1)
+def _common() -> tuple[dict[str, float], dict[str, tuple[tuple[str, float], ...]]]:
+    """``common_words.tsv`` (built by scripts/build_wordlist.py): Zipf by word, words by tag."""
+    lines = resources.files("cloze_app.core.learn").joinpath(COMMON_WORDS_FILE).read_text(encoding="utf-8")
+    freq: dict[str, float] = {}
+    by_tag: dict[str, list[tuple[str, float]]] = {}
+    for line in lines.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        word, value, tags = line.split("\t")
+        freq[word] = float(value)
+        for tag in tags.split():
+            by_tag.setdefault(tag, []).append((word, float(value)))
+    return freq, {tag: tuple(words) for tag, words in by_tag.items()}
+
+
+def common_words(tag: str) -> tuple[tuple[str, float], ...]:
+    """Common English content words that can have Penn tag ``tag``, with their Zipf frequency,
+    commonest first (about 15,000 words in all; no profanity)."""
+    return _common()[1].get(tag, ())
+
+
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
     """How common ``word`` is on the Zipf scale (about 7 for "the", 3 for "bakery", 0 unknown)."""
+    key = _key(word)
+    known = _common()[0].get(key)
+    if known is not None:
+        return known
     import wordfreq  # lazy: its tables take about half a second to load
 
-    return float(wordfreq.zipf_frequency(_key(word), "en"))
+    return float(wordfreq.zipf_frequency(key, "en"))
 
 
 def warm() -> None:
     """Load the inflection and frequency tables now (about 2 s), e.g. on a worker thread at start."""
     form_tags("warming")
     inflections("warmed")
-    zipf("warm")
+    common_words("NN")
+    zipf("warmth")
 
 
 def vote_tag(word: str, evidence: Iterable[tuple[str, float]]) -> str:
