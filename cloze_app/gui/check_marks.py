@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QTextCursor, QTextDocument
 
 from cloze_app.core.learn.checker import Flag
+from cloze_app.gui.offsets import TextOffsets
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Mark:
 
     @property
     def span(self) -> tuple[int, int]:
-        """The flagged word's current ``(start, end)``."""
+        """The flagged word's current ``(start, end)`` in Qt positions (``editor.span_of(mark.cursor)``
+        gives text offsets)."""
         return self.cursor.selectionStart(), self.cursor.selectionEnd()
 
     @property
@@ -72,8 +74,9 @@ def sync_text(source: QTextDocument, target: QTextDocument) -> bool:
     prefix = _common_prefix(new, old)
     limit = min(len(new), len(old)) - prefix
     suffix = _common_prefix(new[::-1][:limit], old[::-1][:limit])
+    offsets = TextOffsets(old)  # prefix and suffix count code points; the cursor counts UTF-16
     cursor = QTextCursor(target)
-    cursor.setPosition(prefix)
-    cursor.setPosition(len(old) - suffix, QTextCursor.MoveMode.KeepAnchor)
+    cursor.setPosition(offsets.to_qt(prefix))
+    cursor.setPosition(offsets.to_qt(len(old) - suffix), QTextCursor.MoveMode.KeepAnchor)
     cursor.insertText(new[prefix : len(new) - suffix])
     return True

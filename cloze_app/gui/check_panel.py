@@ -51,6 +51,7 @@ from cloze_app.core.learn.checker import (
 )
 from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
+from cloze_app.gui.offsets import TextOffsets
 
 UNDERLINE_KEY = "check"
 FLAG_COLOUR = "#d93025"  # the red of a spelling/grammar underline
@@ -94,6 +95,7 @@ class CheckPanel(QWidget):
         self.marks: list[Mark] = []
         self.menu: QMenu | None = None
         self._edits: list[Edit] | None = None  # edits made while a check runs
+        self._sent = TextOffsets("")
         self._stop = threading.Event()
         self._progress = _Progress(self)
         self._progress.advanced.connect(self._advanced)
@@ -232,6 +234,7 @@ class CheckPanel(QWidget):
             return
         self._stop = threading.Event()
         self._edits = []
+        self._sent = TextOffsets(text)  # the flags' code point spans, as Qt positions of this text
         self.check_button.setEnabled(False)
         self.cancel_button.setVisible(True)
         self.progress.setVisible(True)
@@ -276,7 +279,7 @@ class CheckPanel(QWidget):
         self.marks = []
         document = self.view.document()
         for flag in report.flags:
-            span = shift_span(flag.start, flag.end, edits)
+            span = shift_span(*self._sent.span_to_qt(flag.start, flag.end), edits)
             if span is None:
                 continue
             cursor = QTextCursor(document)
@@ -316,7 +319,8 @@ class CheckPanel(QWidget):
     def refresh(self) -> None:
         """Drop flags whose word was edited; redraw the underlines and the list."""
         self.marks = [m for m in self.marks if m.valid]
-        self.view.set_underlines(UNDERLINE_KEY, [m.span for m in self.marks], self._underline)
+        spans = [self.view.span_of(m.cursor) for m in self.marks]
+        self.view.set_underlines(UNDERLINE_KEY, spans, self._underline)
         self.flag_list.clear()
         for mark in self.marks:
             item = QListWidgetItem(f"{mark.flag.word} → {', '.join(s.word for s in mark.flag.suggestions)}")
@@ -330,7 +334,7 @@ class CheckPanel(QWidget):
     def apply(self, mark: Mark, word: str) -> None:
         """Replace a flagged word by a suggestion (one undo step) and drop the flag."""
         old = mark.flag.word
-        start, end = mark.span
+        start, end = self.view.span_of(mark.cursor)
         self.marks = [m for m in self.marks if m is not mark]
         self.view.replace_span(start, end, word)
         self.refresh()
@@ -390,7 +394,7 @@ class CheckPanel(QWidget):
     def _list_clicked(self, item: QListWidgetItem) -> None:
         row = self.flag_list.row(item)
         if 0 <= row < len(self.marks):
-            self.view.select_span(*self.marks[row].span)
+            self.view.select_span(*self.view.span_of(self.marks[row].cursor))
 
     def _list_activated(self, item: QListWidgetItem) -> None:
         row = self.flag_list.row(item)

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
-from PySide6.QtGui import QTextCursor
 
 from cloze_app.core.app.autosave import AutosavedDocument, AutosaveStore
 from cloze_app.core.atomic import atomic_write_text
@@ -104,9 +103,7 @@ class DocumentController(QObject):
         # A lone surrogate cannot live in a Qt string: it would vanish and shift every position.
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         self.editor.setPlainText(text)
-        position = QTextCursor(self.editor.document())
-        position.setPosition(min(cursor, len(text)))
-        self.editor.setTextCursor(position)
+        self.editor.setTextCursor(self.editor.cursor_for(cursor))  # a text offset, as autosaved
         self.editor.document().setModified(modified)
 
     def restore(self, last_document: str = "") -> None:
@@ -200,7 +197,7 @@ class DocumentController(QObject):
             text=self.editor.text(),
             path=str(self.path or ""),
             modified=self.editor.document().isModified(),
-            cursor=self.editor.textCursor().position(),
+            cursor=self.editor.cursor_position(),
             closed_cleanly=closed_cleanly,
         )
 

@@ -3,6 +3,11 @@
 Other modes use the same editor (``MainWindow.editor``): :meth:`ClozeEditor.text`,
 :meth:`ClozeEditor.set_underlines` (extra selections under a key, so modes never erase each
 other's marks), :meth:`ClozeEditor.replace_span` (one undoable edit) and the usual QTextCursor.
+
+Every position the editor's methods take or return is a text offset: a code point index into
+:meth:`ClozeEditor.text`, as the core counts. Qt's own positions (UTF-16 units, where an emoji
+counts two) stay inside QTextCursors; :meth:`ClozeEditor.cursor_for`, :meth:`ClozeEditor.span_of`
+and :meth:`ClozeEditor.cursor_position` convert, through :mod:`cloze_app.gui.offsets`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from cloze_app.core.text import BLANK_PATTERN, blank_regex
+from cloze_app.gui.offsets import TextOffsets
 
 
 def blank_format(palette: QPalette, active: bool = False) -> QTextCharFormat:
@@ -65,7 +71,7 @@ class ClozeEditor(QPlainTextEdit):
     """Plain-text editor that knows about blanks.
 
     Signals:
-        blanks_navigated(int, int): Tab/Shift+Tab selected the blank ``(start, end)``.
+        blanks_navigated(int, int): Tab/Shift+Tab selected the blank ``(start, end)`` (text offsets).
     """
 
     blanks_navigated = Signal(int, int)
@@ -83,12 +89,41 @@ class ClozeEditor(QPlainTextEdit):
         self._mask_token = ""
         self._regex = QRegularExpression(BLANK_PATTERN)
         self._selections: dict[str, list[QTextEdit.ExtraSelection]] = {}
+        self._offsets: TextOffsets | None = None
         self.highlighter = BlankHighlighter(self.document(), self.palette())
 
     # ----- what other modes use
     def text(self) -> str:
         """The whole text."""
-        return self.toPlainText()
+        return self.offsets().text
+
+    def offsets(self) -> TextOffsets:
+        """Code point <-> Qt position conversion for the text as it is now.
+
+        Read from the document on every call (an edit block may be half done, so no revision
+        counter can be trusted); the scan for wide characters is reused while the text is equal.
+        """
+        text = self.toPlainText()
+        if self._offsets is None or self._offsets.text != text:
+            self._offsets = TextOffsets(text)
+        return self._offsets
+
+    def cursor_for(self, start: int, end: int | None = None) -> QTextCursor:
+        """A cursor on text offsets ``start:end`` (at ``start`` when ``end`` is None)."""
+        offsets = self.offsets()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(offsets.to_qt(start))
+        if end is not None:
+            cursor.setPosition(offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    def span_of(self, cursor: QTextCursor) -> tuple[int, int]:
+        """The text offsets ``(start, end)`` of a cursor's selection."""
+        return self.offsets().span_from_qt(cursor.selectionStart(), cursor.selectionEnd())
+
+    def cursor_position(self) -> int:
+        """The text offset of the editor's cursor."""
+        return self.offsets().from_qt(self.textCursor().position())
 
     def set_mask_token(self, mask_token: str) -> None:
         """Treat the model's mask token as a blank too."""
@@ -105,7 +140,8 @@ class ClozeEditor(QPlainTextEdit):
     def set_underlines(
         self, key: str, spans: Iterable[tuple[int, int]], fmt: QTextCharFormat | None = None
     ) -> None:
-        """Mark ``(start, end)`` spans with ``fmt`` (default: a wavy underline), under ``key``.
+        """Mark text-offset ``(start, end)`` spans with ``fmt`` (default: a wavy underline), under
+        ``key``.
 
         Each key replaces only its own marks; pass no spans to clear them.
         """
@@ -116,9 +152,7 @@ class ClozeEditor(QPlainTextEdit):
         selections = []
         for start, end in spans:
             selection = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursor = self.cursor_for(start, end)
             selection.cursor = cursor  # type: ignore[attr-defined]
             selection.format = QTextCharFormat(fmt)  # type: ignore[attr-defined]
             selections.append(selection)
@@ -130,19 +164,14 @@ class ClozeEditor(QPlainTextEdit):
 
     def replace_span(self, start: int, end: int, text: str) -> None:
         """Replace characters ``start:end`` with ``text`` as one undoable edit; cursor after it."""
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor = self.cursor_for(start, end)
         cursor.insertText(text)
         self.setTextCursor(cursor)
 
     def span_text(self, start: int, end: int) -> str:
-        """The text between two positions (paragraph breaks as ``\\n``)."""
-        cursor = QTextCursor(self.document())
-        count = self.document().characterCount() - 1
-        cursor.setPosition(max(0, min(start, count)))
-        cursor.setPosition(max(0, min(end, count)), QTextCursor.MoveMode.KeepAnchor)
-        return cursor.selectedText().replace("\u2029", "\n")
+        """The text between two text offsets (paragraph breaks as ``\\n``)."""
+        text = self.offsets().text
+        return text[max(0, min(start, len(text))) : max(0, min(end, len(text)))]
 
     def text_around(self, position: int, radius: int) -> tuple[int, str]:
         """``(offset, text)``: about ``radius`` characters either side of ``position``.
@@ -157,30 +186,28 @@ class ClozeEditor(QPlainTextEdit):
         """The next blank starting at/after ``position`` (or the previous one ending before it)."""
         doc = self.document()
         flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
-        found = doc.find(self._regex, position, flags)
+        found = doc.find(self._regex, self.offsets().to_qt(position), flags)
         if found.isNull() and wrap:
             found = doc.find(self._regex, doc.characterCount() if backward else 0, flags)
         if found.isNull():
             return None
-        return found.selectionStart(), found.selectionEnd()
+        return self.span_of(found)
 
     def select_span(self, start: int, end: int) -> None:
-        """Select ``start:end`` and scroll it into view."""
-        cursor = self.textCursor()
-        cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-        self.setTextCursor(cursor)
+        """Select text offsets ``start:end`` and scroll it into view."""
+        self.setTextCursor(self.cursor_for(start, end))
         self.ensureCursorVisible()
 
     def go_to_blank(self, backward: bool = False) -> bool:
         """Select the next (or previous) blank; False when the text has none."""
         cursor = self.textCursor()
+        start, end = self.span_of(cursor)
         if backward:
-            found = self.find_blank(max(cursor.selectionStart() - 1, 0), backward=True)
-            if found and found[0] >= cursor.selectionStart() and cursor.hasSelection():
-                found = self.find_blank(self.document().characterCount(), backward=True)
+            found = self.find_blank(max(start - 1, 0), backward=True)
+            if found and found[0] >= start and cursor.hasSelection():
+                found = self.find_blank(len(self.text()), backward=True)
         else:
-            found = self.find_blank(cursor.selectionEnd() if cursor.hasSelection() else cursor.position())
+            found = self.find_blank(end if cursor.hasSelection() else self.cursor_position())
         if found is None:
             return False
         self.select_span(*found)

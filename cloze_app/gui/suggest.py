@@ -123,9 +123,8 @@ class SuggestionController(QObject):
     @Slot()
     def _cursor_moved(self) -> None:
         target = self.target
-        position = self.editor.textCursor().position()
-        if target is not None:
-            cursor = target.focus_cursor
+        if target is not None:  # Qt positions on both sides: no conversion needed
+            cursor, position = target.focus_cursor, self.editor.textCursor().position()
             if cursor.selectionStart() <= position <= cursor.selectionEnd():
                 return
         self.schedule()
@@ -136,7 +135,7 @@ class SuggestionController(QObject):
         """Find the blank at/nearest the cursor and ask for suggestions (now, no debounce)."""
         self._timer.stop()
         mask = self.editor.mask_token
-        position = self.editor.textCursor().position()
+        position = self.editor.cursor_position()  # text offsets from here on, as the core counts
         offset, around = self.editor.text_around(position, SEARCH_CHARS)
         blank = nearest_blank(around, position - offset, mask)
         if blank is None:
@@ -149,17 +148,10 @@ class SuggestionController(QObject):
             focus=local.focus,
             spans=tuple((s + offset, e + offset) for s, e in local.spans),
         )
-        cursors = []
-        for start, end in window.spans:
-            cursor = QTextCursor(self.editor.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            cursors.append(cursor)
+        cursors = [self.editor.cursor_for(start, end) for start, end in window.spans]
         previous = self.target
         focus_span = window.spans[window.focus]
-        same_blank = previous is not None and (
-            (previous.focus_cursor.selectionStart(), previous.focus_cursor.selectionEnd()) == focus_span
-        )
+        same_blank = previous is not None and self.editor.span_of(previous.focus_cursor) == focus_span
         same_text = same_blank and previous is not None and previous.window.text == window.text
         self.target = target = Target(
             window, cursors, options=previous.options if previous and same_blank else []
@@ -205,10 +197,9 @@ class SuggestionController(QObject):
     def _mark_active(self) -> None:
         if self.target is None:
             return
-        cursor = self.target.focus_cursor
         self.editor.set_underlines(
             ACTIVE_BLANK,
-            [(cursor.selectionStart(), cursor.selectionEnd())],
+            [self.editor.span_of(self.target.focus_cursor)],
             blank_format(self.editor.palette(), active=True),
         )
 
@@ -255,10 +246,10 @@ class SuggestionController(QObject):
 
     # ----- what the user does
     def _live_blank(self, cursor: QTextCursor) -> tuple[int, int] | None:
-        """The cursor's span if it still holds a blank (the text may have changed since)."""
+        """The cursor's span (text offsets) if it still holds a blank (the text may have changed)."""
         text = cursor.selectedText()
         if cursor.hasSelection() and blank_regex(self.editor.mask_token).fullmatch(text):
-            return cursor.selectionStart(), cursor.selectionEnd()
+            return self.editor.span_of(cursor)
         return None
 
     @Slot(str)
@@ -291,10 +282,9 @@ class SuggestionController(QObject):
         for cursor, word in sorted(
             zip(target.cursors, words, strict=False), key=lambda pair: -pair[0].selectionStart()
         ):
-            span = self._live_blank(cursor)
-            if span is not None:
-                edit.setPosition(span[0])
-                edit.setPosition(span[1], QTextCursor.MoveMode.KeepAnchor)
+            if self._live_blank(cursor) is not None:  # the cursor's own Qt positions, mid-edit
+                edit.setPosition(cursor.selectionStart())
+                edit.setPosition(cursor.selectionEnd(), QTextCursor.MoveMode.KeepAnchor)
                 edit.insertText(word)
         edit.endEditBlock()
         self.editor.setFocus()
