@@ -72,3 +72,28 @@ def test_threads_are_configurable(tiny_model_dir: Path) -> None:
     engine = ClozeEngine.load(tiny_model_dir, threads=1)
     options = engine.decoder.runner.session.get_session_options()
     assert options.intra_op_num_threads == 1
+
+
+def test_only_providers_that_run_the_model_here_are_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard wheel lists AzureExecutionProvider; it calls a cloud endpoint, so it is not a choice."""
+    monkeypatch.setattr(
+        ort,
+        "get_available_providers",
+        lambda: ["AzureExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+    )
+    assert providers.available_providers() == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    names = [choice.name for choice in providers.provider_choices()]
+    assert "AzureExecutionProvider" not in names
+    (azure,) = providers.not_local_providers()
+    assert azure.name == "AzureExecutionProvider" and "cloud" in azure.reason
+    chosen, reason = providers.provider_list("azure")
+    assert chosen == ["CPUExecutionProvider"] and "using CPU" in (reason or "")
+
+
+def test_providers_have_names_people_read() -> None:
+    labels = {choice.name: choice.label for choice in providers.provider_choices()}
+    assert labels["CPUExecutionProvider"] == "CPU"
+    assert labels["CUDAExecutionProvider"] == "CUDA (NVIDIA GPU)"
+    assert labels["DmlExecutionProvider"].startswith("DirectML")
+    assert all("ExecutionProvider" not in text for text in labels.values())
+    assert providers.label("XnnpackExecutionProvider") == "Xnnpack"

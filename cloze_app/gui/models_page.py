@@ -10,21 +10,24 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QObject,
     QRunnable,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
     Slot,
 )
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -33,6 +36,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
@@ -40,7 +44,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.app.settings import Settings
 from cloze_app.core.errors import ClozeError
 from cloze_app.core.models import store as install
 from cloze_app.core.models.catalog import CATALOG
@@ -78,16 +81,58 @@ class _Job(QRunnable):
             self.signals.finished.emit(result)
 
 
+class _PageScroll(QScrollArea):
+    """Fits the page to the visible area; scrolls only below the page's minimum size.
+
+    A long error under the list once drew the repo box over the catalogue: the layout got less
+    height than its widgets need. (``widgetResizable`` would size the page to its preferred
+    height instead, and scroll in a dialog of any size.)
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setObjectName("modelsPageScroll")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self.fit)  # once the layout has placed the labels at their width
+        return False
+
+    def fit(self) -> None:
+        page, area = self.widget(), self.viewport().size()
+        if page is None:
+            return
+        minimum = page.minimumSizeHint().expandedTo(page.minimumSize())
+        width = max(area.width(), minimum.width())
+        layout = page.layout()
+        height = minimum.height()
+        if layout is not None and layout.hasHeightForWidth():  # wrapped labels: taller when narrow
+            height = max(height, layout.minimumHeightForWidth(width))
+        page.resize(width, max(area.height(), height))
+
+
 class ModelsPage(QWidget):
     """Settings page for models.
 
+    The model itself is chosen on the dialog's General tab: "Use as default" emits
+    ``model_chosen`` (the dialog selects it there) and the ★ follows that tab's choice.
+
     Signals:
         models_changed(): a model was installed or removed (the list was reloaded).
+        model_chosen(str): "Use as default" was pressed for this model id.
         job_finished(bool, str): a background job ended: success and the message shown.
         progress_changed(object): download progress (a ``DownloadProgress``).
     """
 
     models_changed = Signal()
+    model_chosen = Signal(str)
     job_finished = Signal(bool, str)
     progress_changed = Signal(object)
 
@@ -109,6 +154,7 @@ class ModelsPage(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.details = QLabel()
@@ -148,7 +194,7 @@ class ModelsPage(QWidget):
             self.catalog.addTopLevelItem(item)
         for column in range(5):
             self.catalog.resizeColumnToContents(column)
-        self.catalog.setMinimumHeight(150)
+        self.catalog.setMinimumHeight(120)
         self.repo = QLineEdit()
         self.repo.setObjectName("repoId")
         self.repo.setPlaceholderText("or any Hub repo id, e.g. dbmdz/bert-base-italian-cased")
@@ -173,7 +219,14 @@ class ModelsPage(QWidget):
         job_row.addWidget(self.progress, 1)
         job_row.addWidget(self.cancel_button)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        content.setObjectName("modelsPageContent")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(_PageScroll(content))
+        self.view.setMinimumHeight(90)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(content)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.details)
         layout.addLayout(actions)
@@ -222,6 +275,7 @@ class ModelsPage(QWidget):
         lines = [
             f"Mask token {info.mask_token}, {'cased' if info.cased else 'uncased'}, up to {info.max_length} "
             f"tokens, {info.quantization}. Speed: {speed_text(speed)}{measured}.",
+            f"Quality: {self.table.quality(info.id)}.",
             f"From: {info.source}",
         ]
         if "agreement_top5" in info.extra:
@@ -376,10 +430,15 @@ class ModelsPage(QWidget):
         self._chosen_default = info.id
         self.status.setText(f"{info.name} will be used after OK or Apply.")
         self.reload(select=info.id)
+        self.model_chosen.emit(info.id)
 
-    def apply_to(self, settings: Settings) -> Settings:
-        """The settings dialog's hook: the default chosen on this page, if any."""
-        return replace(settings, model=self._chosen_default) if self._chosen_default else settings
+    @Slot(str)
+    def show_chosen_model(self, model_id: str) -> None:
+        """Mark ``model_id`` with the ★ (the model the dialog's General tab selects)."""
+        if model_id == (self._chosen_default or ""):
+            return
+        self._chosen_default = model_id or None
+        self.reload()
 
     # ----- file pickers
     @Slot()
@@ -402,10 +461,7 @@ def install_models_page(window: Any) -> None:
 
     def factory(dialog: Any) -> ModelsPage:
         page = ModelsPage()
-        dialog.finished.connect(page.cancel_job)
-        general = getattr(dialog, "general", None)
-        if general is not None:  # the General tab lists models too: keep it in step
-            page.models_changed.connect(general.reload_models)
+        dialog.finished.connect(page.cancel_job)  # the dialog's add_page keeps the General tab in step
         return page
 
     window.add_settings_page(factory, "&Models")

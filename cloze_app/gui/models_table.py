@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from cloze_app.core.models.quality import quality_line
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.models.speed import SpeedMeasurement, read_speed
 from cloze_app.core.types import ModelInfo
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Model", "Languages", "Size", "Quantization", "License", "Speed")
+COLUMNS = ("Model", "Languages", "Size", "Quantization", "License", "Speed", "Quality")
 
 
 def human_size(size: int) -> str:
@@ -32,6 +34,7 @@ class InstalledModels(QAbstractTableModel):
         super().__init__(parent)
         self._models: list[ModelInfo] = []
         self._speeds: dict[str, SpeedMeasurement | None] = {}
+        self._quality: dict[str, str] = {}
         self.default_id = ""
 
     def reload(self, default_id: str) -> None:
@@ -39,6 +42,7 @@ class InstalledModels(QAbstractTableModel):
         self.beginResetModel()
         self._models = ModelRegistry().models()
         self._speeds = {m.id: read_speed(m.id) for m in self._models}
+        self._quality = {m.id: quality_line(Path(m.path), m.extra) for m in self._models}
         self.default_id = default_id
         self.endResetModel()
 
@@ -49,6 +53,10 @@ class InstalledModels(QAbstractTableModel):
     def row_of(self, model_id: str) -> int:
         """The row of a model id, or -1."""
         return next((row for row, m in enumerate(self._models) if m.id == model_id), -1)
+
+    def quality(self, model_id: str) -> str:
+        """The model's quality line (from its eval.json), or "not evaluated"."""
+        return self._quality.get(model_id, "not evaluated")
 
     def speed(self, model_id: str) -> SpeedMeasurement | None:
         """The stored speed measurement of a model."""
@@ -78,9 +86,12 @@ class InstalledModels(QAbstractTableModel):
                 info.quantization,
                 info.license,
                 speed_text(self._speeds.get(info.id)),
+                self._quality.get(info.id, ""),
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == COLUMNS.index("Quality"):
+                return self._quality.get(info.id, "")
             return f"{info.id}\n{info.path}"
         if role == Qt.ItemDataRole.UserRole:
             return info.id

@@ -1,7 +1,9 @@
 """The settings dialog: a tab per page; the General page holds model, provider and numbers.
 
 Other pages join with :meth:`SettingsDialog.add_page`. Accepting (OK or Apply) emits
-``settings_applied(Settings)``; the window applies them at once, without a restart.
+``settings_applied(Settings)``; the window applies them at once, without a restart. The model
+is chosen in one place, the General tab's list: a page that picks one too (Settings → Models,
+"Use as default") moves that list's selection, so the last choice wins whichever tab it was on.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,10 +30,14 @@ from PySide6.QtWidgets import (
 
 from cloze_app.core.app.settings import Settings
 from cloze_app.core.engine.manifest import read_manifest
-from cloze_app.core.engine.providers import provider_choices
+from cloze_app.core.engine.providers import not_local_providers, provider_choices
 from cloze_app.core.errors import ModelError
+from cloze_app.core.models.quality import quality_line
 from cloze_app.core.models.registry import ModelRegistry
+from cloze_app.core.models.speed import read_speed
 from cloze_app.core.types import ModelInfo
+
+MODEL_COLUMNS = ("Model", "Size", "Speed", "Quality", "Languages", "License")
 
 
 def human_size(size: int) -> str:
@@ -45,7 +51,13 @@ def human_size(size: int) -> str:
 
 
 class GeneralPage(QWidget):
-    """Model, provider, number of suggestions, threads, font size."""
+    """Model, provider, number of suggestions, threads, font size.
+
+    Signals:
+        model_chosen(str): the model selected in the list changed (its id or folder).
+    """
+
+    model_chosen = Signal(str)
 
     def __init__(
         self,
@@ -61,7 +73,7 @@ class GeneralPage(QWidget):
         self.models = QTreeWidget()
         self.models.setObjectName("models")
         self.models.setAccessibleName("Installed models")
-        self.models.setHeaderLabels(["Model", "Languages", "Size", "Quantization", "License"])
+        self.models.setHeaderLabels(list(MODEL_COLUMNS))
         self.models.setRootIsDecorated(False)
         self.models.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         model_label.setBuddy(self.models)
@@ -70,6 +82,7 @@ class GeneralPage(QWidget):
         self._registry = registry
         self._active_model = active_model
         self.reload_models()
+        self.models.currentItemChanged.connect(lambda *_: self.model_chosen.emit(self.chosen_model()))
 
         form = QFormLayout()
         self.provider = QComboBox()
@@ -92,11 +105,19 @@ class GeneralPage(QWidget):
             index = items.rowCount() - 1
         self.provider.setCurrentIndex(index)
         self.provider_reason = QLabel()
+        self.provider_reason.setObjectName("providerReason")
         self.provider_reason.setWordWrap(True)
         self.provider.currentIndexChanged.connect(self._show_reason)
         self._show_reason()
         form.addRow("&Provider:", self.provider)
         form.addRow("", self.provider_reason)
+        hidden = not_local_providers()
+        if hidden:
+            note = QLabel(" ".join(f"{p.label} is not offered: {p.reason}" for p in hidden))
+            note.setObjectName("providersNotOffered")
+            note.setWordWrap(True)
+            note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            form.addRow("", note)
 
         self.top_k = self._spin("topK", "Number of suggestions", 1, 50, settings.top_k)
         form.addRow("&Suggestions:", self.top_k)
@@ -121,7 +142,7 @@ class GeneralPage(QWidget):
             if wanted in (info.id, info.path):
                 self.models.setCurrentItem(row)
         for bad in broken:
-            item = QTreeWidgetItem([bad.path.name + " (broken)", "", "", "", ""])
+            item = QTreeWidgetItem([bad.path.name + " (broken)"] + [""] * (len(MODEL_COLUMNS) - 1))
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
             item.setToolTip(0, bad.reason)
             self.models.addTopLevelItem(item)
@@ -132,30 +153,51 @@ class GeneralPage(QWidget):
                     read_manifest(Path(self._settings.model)).info(Path(self._settings.model))
                 )
             except (ModelError, OSError) as exc:
-                item = QTreeWidgetItem([f"{self._settings.model} (cannot be read)", "", "", "", ""])
+                item = QTreeWidgetItem(
+                    [f"{self._settings.model} (cannot be read)"] + [""] * (len(MODEL_COLUMNS) - 1)
+                )
                 item.setToolTip(0, str(exc))
                 self.models.addTopLevelItem(item)
             item.setData(0, Qt.ItemDataRole.UserRole, self._settings.model)
             self.models.setCurrentItem(item)
-        for column in range(1, 5):
+        for column in range(len(MODEL_COLUMNS)):
             self.models.resizeColumnToContents(column)
-        self.models.resizeColumnToContents(0)
         self.models.setColumnWidth(0, max(self.models.columnWidth(0), 220))
+        self.models.setColumnWidth(3, min(self.models.columnWidth(3), 260))  # the tooltip has it all
 
     def _add_model(self, info: ModelInfo) -> QTreeWidgetItem:
+        speed = read_speed(info.id)
+        quality = quality_line(Path(info.path), info.extra)
         item = QTreeWidgetItem(
             [
                 info.name + (" (bundled)" if info.bundled else ""),
+                f"{human_size(info.size_bytes)} {info.quantization}",
+                f"{speed.median_ms:.0f} ms" if speed else "not measured",
+                quality,
                 ", ".join(info.languages),
-                human_size(info.size_bytes),
-                info.quantization,
                 info.license,
             ]
         )
         item.setData(0, Qt.ItemDataRole.UserRole, info.id)
         item.setToolTip(0, f"{info.id}\n{info.path}\n{info.description}".strip())
+        item.setToolTip(2, "Median time of one run on a probe sentence (Settings → Models → Measure speed).")
+        item.setToolTip(3, quality)
         self.models.addTopLevelItem(item)
         return item
+
+    def chosen_model(self) -> str:
+        """The id (or folder) of the model selected in the list ("" when none)."""
+        item = self.models.currentItem()
+        return str(item.data(0, Qt.ItemDataRole.UserRole) or "") if item else ""
+
+    @Slot(str)
+    def select_model(self, model_id: str) -> None:
+        """Select a model by id (the Models tab's "Use as default" calls this)."""
+        for index in range(self.models.topLevelItemCount()):
+            item = self.models.topLevelItem(index)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == model_id:
+                self.models.setCurrentItem(item)
+                return
 
     @staticmethod
     def _spin(name: str, accessible: str, lo: int, hi: int, value: int) -> QSpinBox:
@@ -178,8 +220,7 @@ class GeneralPage(QWidget):
 
     def apply_to(self, settings: Settings) -> Settings:
         """``settings`` with what this page shows."""
-        item = self.models.currentItem()
-        model = str(item.data(0, Qt.ItemDataRole.UserRole) or "") if item else settings.model
+        model = self.chosen_model() if self.models.currentItem() else settings.model
         return replace(
             settings,
             model=model,
@@ -209,7 +250,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Cloze settings")
         self.setObjectName("settingsDialog")
-        self.resize(640, 480)
+        self.resize(760, 600)
         self._settings = settings
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
@@ -229,8 +270,23 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def add_page(self, widget: QWidget, title: str) -> int:
-        """Add a tab; returns its index. A page with ``apply_to(settings) -> settings`` takes part
-        in OK/Apply."""
+        """Add a tab; returns its index.
+
+        A page with ``apply_to(settings) -> settings`` takes part in OK/Apply. A page with a
+        ``model_chosen(str)`` signal selects the model on the General tab (the one place the
+        model is chosen), ``show_chosen_model(str)`` is told what that tab selects, and a
+        ``models_changed()`` signal makes the General tab re-read the installed models.
+        """
+        model_chosen = getattr(widget, "model_chosen", None)
+        if model_chosen is not None:
+            model_chosen.connect(self.general.select_model)
+        show_chosen = getattr(widget, "show_chosen_model", None)
+        if callable(show_chosen):
+            self.general.model_chosen.connect(show_chosen)
+            show_chosen(self.general.chosen_model())
+        models_changed = getattr(widget, "models_changed", None)
+        if models_changed is not None:
+            models_changed.connect(self.general.reload_models)
         return self.tabs.addTab(widget, title)
 
     def settings(self) -> Settings:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
+from cloze_app.core.engine.providers import label
 from cloze_app.gui.worker import EngineStatus
 
 
@@ -138,11 +139,9 @@ class StatusWidgets:
         info = status.info
         self.model.setText(f"Model: {info.name}")
         self.model.setToolTip(f"{info.id} — {info.path}")
-        active = status.provider.active.removesuffix("ExecutionProvider")
-        self.provider.setText(f"Running on: {active}")
-        self.provider.setToolTip(
-            html.escape(status.message or f"Available: {', '.join(status.provider.available)}")
-        )
+        self.provider.setText(f"Running on: {label(status.provider.active)}")
+        available = ", ".join(label(name) for name in status.provider.available)
+        self.provider.setToolTip(html.escape(status.message or f"Available: {available}"))
 
     def set_failed(self, previous: EngineStatus | None) -> None:
         if previous is None:

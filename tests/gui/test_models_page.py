@@ -9,7 +9,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from cloze_app.core import paths  # noqa: E402
 from cloze_app.core.app.settings import Settings  # noqa: E402
@@ -58,7 +59,7 @@ def test_lists_installed_models_with_their_details(qtbot, qtmodeltester, tiny_mo
 
     qtmodeltester.check(widget.table)
     assert shown_rows(widget) == [
-        ["Tiny wordpiece model ★", "en", "37 kB", "fp32", "CC0-1.0", "not measured"]
+        ["Tiny wordpiece model ★", "en", "37 kB", "fp32", "CC0-1.0", "not measured", "not evaluated"]
     ]
     assert widget.selected_id() == "tiny-wp"
     assert "[MASK]" in widget.details.text() and "uncased" in widget.details.text()
@@ -113,7 +114,54 @@ def test_remove_asks_first_and_default_applies_through_the_dialog(
         page.remove_selected()
     assert "Delete" in questions[0]
     assert page.table.row_of("tiny-bpe") == -1
-    assert page.apply_to(Settings()).model == ""  # the removed model is no longer chosen here
+    assert dialog.settings().model != "tiny-bpe"  # the removed model is no longer chosen
+
+
+def test_the_model_is_chosen_in_one_place_whatever_the_tab_order(
+    qtbot, tiny_model_dir: Path, tiny_bpe_model_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    install_folder(tiny_model_dir)
+    install_folder(tiny_bpe_model_dir)
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    page = ModelsPage()
+    dialog.add_page(page, "Models")
+
+    page.view.selectRow(page.table.row_of("tiny-bpe"))
+    page.make_selected_default()  # Models tab first ...
+    assert dialog.general.chosen_model() == "tiny-bpe"
+    dialog.general.select_model("tiny-wp")  # ... then the General tab: the last choice wins
+    assert dialog.settings().model == "tiny-wp"
+    assert page.table.index(page.table.row_of("tiny-wp"), 0).data().endswith("★")
+    page.view.selectRow(page.table.row_of("tiny-bpe"))
+    page.make_selected_default()  # and the other way round
+    assert dialog.settings().model == "tiny-bpe"
+
+
+def test_a_long_error_never_draws_the_repo_box_over_the_catalogue(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from cloze_app.gui.models_page import install_models_page
+
+    window = make_window()
+    install_models_page(window)
+    dialog = window.open_settings()
+    dialog.resize(640, 480)  # small: the page must scroll rather than overlap
+    titles = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    page = dialog.tabs.widget(titles.index("Models"))
+    dialog.tabs.setCurrentWidget(page)
+    offline = "Could not reach https://huggingface.co: [Errno -3] Temporary failure in name resolution. " * 4
+    page._finish(False, offline + "Check your connection, or set HF_ENDPOINT to a mirror.")
+
+    def separate(first: QWidget, second: QWidget) -> bool:
+        one = QRect(first.mapTo(page, QPoint(0, 0)), first.size())
+        two = QRect(second.mapTo(page, QPoint(0, 0)), second.size())
+        return not one.intersects(two)
+
+    widgets = [page.view, page.details, page.catalog, page.repo, page.status]
+    qtbot.waitUntil(
+        lambda: all(separate(a, b) for i, a in enumerate(widgets) for b in widgets[i + 1 :]), timeout=5000
+    )
+    assert page.catalog.height() >= page.catalog.minimumHeight()
+    dialog.reject()
 
 
 def test_measure_speed_shows_it_in_the_list(qtbot, page: ModelsPage, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +171,7 @@ def test_measure_speed_shows_it_in_the_list(qtbot, page: ModelsPage, tiny_model_
         page.measure_selected()
     assert finished.args[0] is True
     assert shown_rows(page)[0][5].endswith(" ms")
+    assert shown_rows(page)[0][6] == "not evaluated"  # the tiny model has no eval.json
     assert "Speed:" in page.details.text() and "measured" in page.details.text()
 
 

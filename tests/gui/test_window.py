@@ -99,8 +99,10 @@ def test_settings_dialog_lists_models_with_details(qtbot, make_window, tiny_mode
     dialog = window.open_settings()
     item = dialog.general.models.currentItem()
     assert item is not None
-    assert [item.text(i) for i in range(1, 5)][::2] == ["en", "fp32"]
-    assert item.text(4) == "CC0-1.0"
+    columns = [dialog.general.models.headerItem().text(i) for i in range(item.columnCount())]
+    shown = dict(zip(columns, [item.text(i) for i in range(item.columnCount())], strict=True))
+    assert shown["Size"].endswith("fp32") and shown["Languages"] == "en" and shown["License"] == "CC0-1.0"
+    assert shown["Speed"] == "not measured" and shown["Quality"] == "not evaluated"
     dialog.general.top_k.setValue(4)
     dialog.accept()
     qtbot.waitUntil(lambda: window.panel.candidates.words.rowCount() == 4, timeout=LOAD_TIMEOUT_MS)

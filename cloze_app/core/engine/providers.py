@@ -2,7 +2,8 @@
 
 The user's preferred provider goes first and CPU always last; after the session is created we
 read back what onnxruntime really chose, so the app shows the provider in use, never the one
-merely asked for.
+merely asked for. Only providers that run the model on this computer are offered: the standard
+onnxruntime wheel also lists ``AzureExecutionProvider``, which calls a cloud endpoint instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ ALIASES = {
     "tensorrt": "TensorrtExecutionProvider",
     "rocm": "ROCMExecutionProvider",
     "migraphx": "MIGraphXExecutionProvider",
+    "azure": "AzureExecutionProvider",
     "directml": "DmlExecutionProvider",
     "dml": "DmlExecutionProvider",
     "coreml": "CoreMLExecutionProvider",
@@ -28,17 +30,23 @@ ALIASES = {
     "webgpu": "WebGpuExecutionProvider",
 }
 
+# The providers that run a model on this computer, with the names users read.
 LABELS = {
     CPU: "CPU",
-    "CUDAExecutionProvider": "NVIDIA CUDA",
-    "TensorrtExecutionProvider": "NVIDIA TensorRT",
-    "ROCMExecutionProvider": "AMD ROCm",
-    "MIGraphXExecutionProvider": "AMD MIGraphX",
+    "CUDAExecutionProvider": "CUDA (NVIDIA GPU)",
+    "TensorrtExecutionProvider": "TensorRT (NVIDIA GPU)",
+    "ROCMExecutionProvider": "ROCm (AMD GPU)",
+    "MIGraphXExecutionProvider": "MIGraphX (AMD GPU)",
     "DmlExecutionProvider": "DirectML (Windows GPU)",
-    "CoreMLExecutionProvider": "Apple CoreML",
-    "OpenVINOExecutionProvider": "Intel OpenVINO",
-    "QNNExecutionProvider": "Qualcomm QNN",
-    "WebGpuExecutionProvider": "WebGPU",
+    "CoreMLExecutionProvider": "CoreML (Apple)",
+    "OpenVINOExecutionProvider": "OpenVINO (Intel)",
+    "QNNExecutionProvider": "QNN (Qualcomm NPU)",
+    "WebGpuExecutionProvider": "WebGPU (GPU)",
+}
+
+# Providers an onnxruntime build may list that do not run the model here, and why not.
+NOT_LOCAL = {
+    "AzureExecutionProvider": "Azure sends the text to a cloud endpoint instead of running a model here",
 }
 
 # What to install to get a provider this build lacks.
@@ -64,6 +72,11 @@ class ProviderChoice:
     reason: str
 
 
+def label(name: str) -> str:
+    """The name users read: ``CUDAExecutionProvider`` -> ``CUDA (NVIDIA GPU)``."""
+    return LABELS.get(name, name.removesuffix("ExecutionProvider"))
+
+
 def canonical_name(name: str | None) -> str | None:
     """Map ``cuda``/``CUDA``/``CUDAExecutionProvider`` to onnxruntime's name; None stays None."""
     if name is None or not name.strip():
@@ -73,23 +86,33 @@ def canonical_name(name: str | None) -> str | None:
 
 
 def available_providers() -> list[str]:
-    """Providers this onnxruntime build offers, CPU last."""
-    found = [p for p in ort.get_available_providers() if p != CPU]
+    """Providers this onnxruntime build offers that run the model here, CPU last."""
+    found = [p for p in ort.get_available_providers() if p != CPU and p not in NOT_LOCAL]
     return [*found, CPU]
 
 
 def provider_choices() -> list[ProviderChoice]:
-    """Every provider Cloze knows, available ones first, each with why it can or cannot be used."""
+    """Every local provider Cloze knows, available ones first, each with why it can or cannot be used."""
     available = available_providers()
     choices = [
-        ProviderChoice(p, LABELS.get(p, p), True, "offered by this onnxruntime build") for p in available
+        ProviderChoice(p, label(p), True, f"{label(p)} is offered by this onnxruntime build.")
+        for p in available
     ]
-    for name, label in LABELS.items():
+    for name, text in LABELS.items():
         if name in available:
             continue
         hint = INSTALL_HINTS.get(name, "a different onnxruntime build")
-        choices.append(ProviderChoice(name, label, False, f"not in this onnxruntime build; needs {hint}"))
+        choices.append(ProviderChoice(name, text, False, f"Not in this onnxruntime build; needs {hint}."))
     return choices
+
+
+def not_local_providers() -> list[ProviderChoice]:
+    """Providers this build lists but Cloze does not offer, each with why (e.g. Azure)."""
+    return [
+        ProviderChoice(p, label(p), False, NOT_LOCAL[p] + ".")
+        for p in ort.get_available_providers()
+        if p in NOT_LOCAL
+    ]
 
 
 def provider_list(requested: str | None) -> tuple[list[str], str | None]:
@@ -98,13 +121,12 @@ def provider_list(requested: str | None) -> tuple[list[str], str | None]:
     available = available_providers()
     if name is None or name == CPU:
         return [CPU], None
+    if name in NOT_LOCAL:
+        return [CPU], f"{NOT_LOCAL[name]}; Cloze runs models locally, using CPU."
     if name not in available:
-        offered = ", ".join(LABELS.get(p, p) for p in available)
+        offered = ", ".join(label(p) for p in available)
         hint = INSTALL_HINTS.get(name)
-        reason = (
-            f"{LABELS.get(name, name)} was requested but this onnxruntime build offers only "
-            f"[{offered}]; using CPU."
-        )
+        reason = f"{label(name)} was requested but this onnxruntime build offers only [{offered}]; using CPU."
         if hint:
             reason += f" To use it: {hint}."
         return [CPU], reason
