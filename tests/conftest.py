@@ -84,11 +84,14 @@ PIECES = ["ball", "s", "ing"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _fresh_dirs(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Config, data and cache live in the test's tmp dir; the bundled models stay visible."""
     home = tmp_path / "cloze-home"
     monkeypatch.setenv("CLOZE_HOME", str(home))
-    point_home_variables(tmp_path / "home", monkeypatch.setenv)
+    # HOME and the XDG folders beside tmp_path, not in it: tests may list tmp_path.
+    point_home_variables(tmp_path_factory.mktemp("home"), monkeypatch.setenv)
     for name in ("CLOZE_CONFIG_DIR", "CLOZE_DATA_DIR", "CLOZE_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
     return home

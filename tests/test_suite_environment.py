@@ -17,7 +17,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return Path(path).resolve().is_relative_to(folder.resolve())
 
 
-def test_home_and_every_cache_config_and_data_folder_are_temporary(tmp_path: Path) -> None:
+def test_home_and_every_cache_config_and_data_folder_are_temporary() -> None:
     temp_root = Path(tempfile.gettempdir())
     folders = {name: Path(os.environ[name]) for name in HOME_VARIABLES}
     folders |= {
@@ -32,8 +32,8 @@ def test_home_and_every_cache_config_and_data_folder_are_temporary(tmp_path: Pat
         "cloze models": paths.user_models_dir(),
     }
     for name, folder in folders.items():
-        assert _inside(folder, tmp_path), f"{name} is {folder}, outside this test's tmp_path"
-        assert _inside(folder, temp_root)
+        assert _inside(folder, temp_root), f"{name} is {folder}, outside the temporary folder"
+        assert not _inside(folder, SESSION_HOME), f"{name} is shared with other tests"
         if REAL_HOME.resolve() != temp_root.resolve():
             assert not _inside(folder, REAL_HOME) or _inside(folder, temp_root), name
 
