@@ -198,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         "--limit", type=int, default=None, help="N items of each set, spread evenly (default: all)"
     )
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument(
+        "--sets",
+        default="blimp,gaokao,swords,heldout",
+        help="comma-separated sets to score (default: all four)",
+    )
     args = parser.parse_args(argv)
     from bench.models import DEFAULT_MODEL, prepare
     from bench.speed import LABELS, _cores
@@ -208,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.fp32:
         systems["cloze-fp32"] = prepare(int8, args.reference).fp32
     results = {
-        s: run_quality(f, threads, eval_dir=args.eval_dir, limit=args.limit) for s, f in systems.items()
+        s: run_quality(f, threads, eval_dir=args.eval_dir, limit=args.limit, sets=args.sets.split(","))
+        for s, f in systems.items()
     }
     print("\n".join(quality_table(results, LABELS)))
     return 0

@@ -115,12 +115,30 @@ def test_options_use_one_batched_run(tiny_model_dir: Path) -> None:
     assert engine.session_runs - before == 1
 
 
-def test_fill_makes_one_run_per_generation_step(engine: ClozeEngine) -> None:
-    engine.prune_generation = False
-    result = engine.fill("the ___ sat")
-    assert result.session_runs == 3  # 1, 2 and 3 masks; then second pieces; then third pieces
-    engine.prune_generation = True
+def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
+    _, doc = engine._blanks_doc("the ___ sat")
+    before = engine.session_runs
+    engine.decoder.generate(doc, [[engine.token_info.mask_id]], [0], keep=0)  # no pruning
+    assert engine.session_runs - before == 3  # 1, 2 and 3 masks; then second pieces; then third
     assert engine.fill("the ___ sat").session_runs <= 3
+
+
+def test_pruned_generation_keeps_the_words_asked_for(engine: ClozeEngine) -> None:
+    """Prefixes that cannot reach the best ``keep`` words are not continued; those words stay."""
+    _, doc = engine._blanks_doc("i saw the ___ there")
+    mask = [[engine.token_info.mask_id]]
+    full = engine.decoder.generate(doc, mask, [0], keep=0)[0]
+    for keep in (1, 3, 5):
+        pruned = engine.decoder.generate(doc, mask, [0], keep=keep)[0]
+        assert [s.word for s in pruned[:keep]] == [s.word for s in full[:keep]]
+
+
+def test_joint_filling_reuses_searches_whose_context_did_not_change(tiny_model_dir: Path) -> None:
+    """Three blanks: fewer runs than searching every blank in every round, same fillings."""
+    engine = ClozeEngine.load(tiny_model_dir)
+    result = engine.fill("the ___ sat on the ___ with the ___ .", top_k=3)
+    assert all(b.candidates for b in result.blanks)
+    assert result.session_runs <= 12
 
 
 def test_case_follows_the_text(tiny_model_dir: Path) -> None:

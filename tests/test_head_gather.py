@@ -30,13 +30,10 @@ def converted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         patch.undo()
 
 
-def test_gathered_graph_predicts_what_the_full_graph_predicts(
-    converted: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gathered_graph_predicts_what_the_full_graph_predicts(converted: Path) -> None:
     fast = ClozeEngine.load(converted)
     assert fast.decoder.runner.gathers  # the head was found and the probe agreed
-    monkeypatch.setenv("CLOZE_FULL_LOGITS", "1")
-    full = ClozeEngine.load(converted)
+    full = ClozeEngine.load(converted, gather_head=False)
     assert not full.decoder.runner.gathers
     for text in ("the ___ sat on the mat .", "she drank a cup of ___ and ___ in the city ."):
         a, b = fast.fill(text, top_k=5), full.fill(text, top_k=5)
@@ -46,7 +43,12 @@ def test_gathered_graph_predicts_what_the_full_graph_predicts(
                 assert c.log_prob == pytest.approx(d.log_prob, abs=0.05)
     checks_fast = fast.check_words("the cat sat on the mat .")
     checks_full = full.check_words("the cat sat on the mat .")
-    assert [c.rank for c in checks_fast] == [c.rank for c in checks_full]
+    # A random tiny model has many near-equal scores, and int8 activations are quantized per batch
+    # (the gathered head sees only the asked positions): a word's rank may move by one among ties.
+    for c, d in zip(checks_fast, checks_full, strict=True):
+        assert c.rank is not None and d.rank is not None
+        assert abs(c.rank - d.rank) <= 1
+        assert c.log_prob == pytest.approx(d.log_prob, abs=0.05)
 
 
 def test_a_graph_that_disagrees_on_the_probe_is_not_used(
@@ -62,3 +64,16 @@ def test_a_graph_that_disagrees_on_the_probe_is_not_used(
 
 def test_graph_without_a_head_keeps_the_standard_path(tiny_model_dir: Path) -> None:
     assert not ClozeEngine.load(tiny_model_dir).decoder.runner.gathers
+
+
+def test_a_checked_graph_is_reused_at_the_next_start(
+    converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second start opens the cached, checked graph: no rewrite, and the same predictions."""
+    first = ClozeEngine.load(converted)
+    assert first.decoder.runner.gathers
+    monkeypatch.setattr(engine_module, "load_gathered", lambda path: pytest.fail("rewritten again"))
+    second = ClozeEngine.load(converted)
+    assert second.decoder.runner.gathers
+    a, b = first.fill("the ___ sat on the mat .", top_k=5), second.fill("the ___ sat on the mat .", top_k=5)
+    assert [c.word for c in a.blanks[0].candidates] == [c.word for c in b.blanks[0].candidates]

@@ -17,7 +17,7 @@ from cloze_app.core.engine.manifest import MODEL_FILE, read_manifest, sha256_fil
 from cloze_app.core.errors import ModelError  # noqa: E402
 from cloze_app.core.models.convert import ConversionCancelled, MissingConvertTools  # noqa: E402
 from cloze_app.core.models.registry import ModelRegistry  # noqa: E402
-from cloze_app.core.models.speed import mask_logits, open_session  # noqa: E402
+from cloze_app.core.engine.session import mask_logits, open_session  # noqa: E402
 from cloze_app.core.models.store import convert_and_install, install_folder  # noqa: E402
 from tests.hf_fixtures import (  # noqa: E402
     write_bert_checkpoint,

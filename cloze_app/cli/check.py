@@ -1,4 +1,4 @@
-"""``cloze check FILE|TEXT [--json]``: flag words the model finds much less likely than an alternative."""
+"""``cloze check FILE|TEXT [--sensitivity careful|balanced|eager] [--json]``: proofread a text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.learn.checker import CheckerThresholds, CheckReport, check_text
+from cloze_app.core.errors import InputError
+from cloze_app.core.learn.checker import (
+    MARGIN_FIELDS,
+    CheckerThresholds,
+    CheckReport,
+    check_text,
+    checker_presets,
+    default_preset_name,
+    find_preset,
+)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,9 +32,10 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def open_engine(args: argparse.Namespace) -> Any:
     """Load the engine named by ``--model``/``--provider``; a fallback is reported on stderr."""
     from cloze_app.core.engine.engine import ClozeEngine
+    from cloze_app.core.models.registry import ModelRegistry
 
     engine = ClozeEngine.load(
-        getattr(args, "model", None),
+        ModelRegistry().resolve(getattr(args, "model", None)),
         provider=getattr(args, "provider", None),
         threads=getattr(args, "threads", 0),
     )
@@ -53,8 +63,8 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def report_json(report: CheckReport) -> str:
-    """The report as JSON: every flag with its span, line/column, rank and suggestions."""
+def report_json(report: CheckReport, sensitivity: str) -> str:
+    """The report as JSON: every flag with its span, line/column, kind and ranked suggestions."""
     flags = []
     for flag in report.flags:
         line, col = _line_col(report.text, flag.start)
@@ -62,14 +72,19 @@ def report_json(report: CheckReport) -> str:
         entry.update(line=line, column=col)
         flags.append(entry)
     return json.dumps(
-        {"words_checked": report.words_checked, "calls": report.calls, "flags": flags},
+        {
+            "sensitivity": sensitivity,
+            "words_checked": report.words_checked,
+            "calls": report.calls,
+            "flags": flags,
+        },
         ensure_ascii=False,
         indent=2,
     )
 
 
 def report_text(report: CheckReport, name: str) -> str:
-    """One line per flag, ``NAME:LINE:COL: "word" (ranked #n): try a, b``, then a summary."""
+    """One line per flag, ``NAME:LINE:COL: kind: "word": try a (70%), b (20%)``, then a summary."""
     lines = []
     for flag in report.flags:
         line, col = _line_col(report.text, flag.start)
@@ -83,62 +98,65 @@ def report_text(report: CheckReport, name: str) -> str:
     return "\n".join(lines)
 
 
+def _thresholds(args: argparse.Namespace) -> CheckerThresholds:
+    """The chosen preset with any ``--margin KIND=X`` overrides."""
+    thresholds = find_preset(args.sensitivity).thresholds
+    for item in args.margin or []:
+        kind, _, value = item.partition("=")
+        if kind not in MARGIN_FIELDS or not value:
+            raise InputError(
+                f"--margin takes KIND=X with KIND one of {', '.join(MARGIN_FIELDS)} (got {item!r})."
+            )
+        try:
+            thresholds = replace(thresholds, **{kind: float(value)})
+        except ValueError as exc:
+            raise InputError(f"--margin {item!r}: {value!r} is not a number.") from exc
+    return thresholds
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the text and print the flags."""
     text = read_text_argument(args.source)
-    tuned = CheckerThresholds.tuned()
-    thresholds = replace(
-        tuned,
-        keep_rank=tuned.keep_rank if args.keep_rank is None else args.keep_rank,
-        margin=tuned.margin if args.margin is None else args.margin,
-        min_alternative_log_prob=tuned.min_alternative_log_prob if args.min_alt is None else args.min_alt,
-        margin_per_piece=tuned.margin_per_piece if args.margin_per_piece is None else args.margin_per_piece,
-    )
+    thresholds = _thresholds(args)
     engine = open_engine(args)
     try:
         report = check_text(engine, text, thresholds)
     finally:
         engine.close()
     name = args.source if text is not args.source and args.source != "-" else "text"
-    print(report_json(report) if args.json else report_text(report, name))
+    preset = find_preset(args.sensitivity).name
+    print(report_json(report, preset) if args.json else report_text(report, name))
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
+    names = [p.name.lower() for p in checker_presets()]
     parser = subparsers.add_parser(
         "check",
-        help="flag unlikely words and suggest better ones",
-        description="Check a text: flag words the model finds much less likely than an alternative, "
-        "with ranked suggestions. Names and numbers are not checked.",
+        help="flag spelling, grammar and word-choice errors and suggest fixes",
+        description="Check a text: compare each word with the words a writer may have meant (its other "
+        "forms, spelling neighbours, commonly confused words, a missing or extra article or preposition) "
+        "and flag it when the model finds one clearly more likely, with ranked fixes. Names and numbers "
+        "are not checked.",
     )
     parser.add_argument(
         "source", metavar="FILE|TEXT", help="a file to check, - for stdin, or the text itself"
     )
     parser.add_argument("--json", action="store_true", help="print the flags as JSON")
     parser.add_argument(
-        "--keep-rank",
-        type=int,
-        metavar="N",
-        help="never flag a word the model ranks in its top N (default: tuned)",
+        "--sensitivity",
+        type=str.lower,
+        choices=names,
+        default=default_preset_name().lower(),
+        help=f"how eager the checker is (default: {default_preset_name().lower()}); "
+        "what careful flags, balanced and eager flag too",
     )
     parser.add_argument(
         "--margin",
-        type=float,
-        metavar="X",
-        help="flag when a word is e^X times less likely than another (default: tuned)",
-    )
-    parser.add_argument(
-        "--min-alt",
-        type=float,
-        metavar="LP",
-        help="only suggest words with at least this log-probability (default: tuned)",
-    )
-    parser.add_argument(
-        "--margin-per-piece",
-        type=float,
-        metavar="Y",
-        help="add Y to the margin for each tokenizer piece of the word beyond the first (default: tuned)",
+        action="append",
+        metavar="KIND=X",
+        help=f"override one margin of the preset (natural log); KIND is one of {', '.join(MARGIN_FIELDS)}",
     )
     add_model_arguments(parser)
     parser.set_defaults(func=run)

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import ClozeError, InputError
+from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.text import fill_text
 from cloze_app.core.types import FillResult
 
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError('Give either a TEXT with blanks or --jsonl FILE (see "cloze fill --help").')
     if args.top_k < 1:
         raise InputError("--top-k must be at least 1.")
-    engine = ClozeEngine.load(args.model, provider=args.provider, threads=args.threads)
+    engine = ClozeEngine.load(
+        ModelRegistry().resolve(args.model), provider=args.provider, threads=args.threads
+    )
     report = engine.provider_report
     if report.fallback_reason:
         print(f"cloze: {report.fallback_reason}", file=sys.stderr)

@@ -6,9 +6,10 @@ the UI thread, then call it from one worker thread at a time.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,10 +17,12 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from cloze_app.core import paths
+from cloze_app.core.atomic import atomic_write_bytes
 from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_for
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
-from cloze_app.core.engine.head_gather import load_gathered
-from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
+from cloze_app.core.engine.head_gather import GATHER_VERSION, load_gathered
+from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, ModelManifest, validate_model_folder
 from cloze_app.core.engine.session import ModelRunner, Row, create_session
 from cloze_app.core.engine.vocab import TokenInfo, analyse_tokenizer
 from cloze_app.core.errors import (
@@ -30,7 +33,6 @@ from cloze_app.core.errors import (
     NoBlankError,
     TooManyBlanksError,
 )
-from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.text import apply_case, fill_text, find_blanks, lettered_spans, starts_sentence
 from cloze_app.core.types import (
     Blank,
@@ -56,7 +58,6 @@ class ClozeEngine:
     """A loaded masked language model and everything Cloze asks of it."""
 
     max_blanks = MAX_BLANKS
-    prune_generation = True  # stop continuing prefixes that cannot reach the words asked for
 
     def __init__(
         self,
@@ -78,22 +79,32 @@ class ClozeEngine:
     @classmethod
     def load(
         cls,
-        model: str | Path | None = None,
+        folder: Path,
         provider: str | None = None,
         threads: int = 0,
         *,
         verify_checksums: bool = True,
         strict_provider: bool = False,
         window: int | None = None,
+        gather_head: bool = True,
+        spinning: bool | None = None,
     ) -> ClozeEngine:
-        """Load a model folder (or an installed model's id; None: the default model).
+        """Load a model folder (resolving a model id to its folder is the caller's job).
+
+        Args:
+            provider: preferred execution provider (None: CPU); CPU is always the fallback.
+            threads: intra-op threads (0: onnxruntime's choice, one per physical core).
+            window: tokens per row (None: the manifest's ``max_length``).
+            gather_head: run the vocabulary head only at the positions asked for, when a rewritten
+                graph predicts what the original does (False: always the original graph).
+            spinning: let idle onnxruntime threads spin (None: onnxruntime's default).
 
         Raises:
             ModelError: naming the missing or wrong piece of the folder.
             ProviderError: only with ``strict_provider``; otherwise the engine runs on CPU and
                 ``provider_report.fallback_reason`` says why.
         """
-        folder = Path(model) if isinstance(model, Path) else ModelRegistry().resolve(model)
+        folder = Path(folder)
         manifest = validate_model_folder(folder, verify_checksums=verify_checksums)
         try:
             tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
@@ -102,12 +113,29 @@ class ClozeEngine:
         tok.no_truncation()
         tok.no_padding()
         token_info = analyse_tokenizer(tok, manifest.mask_token)
-        session, report = create_session(folder / MODEL_FILE, provider, threads, strict=strict_provider)
-        runner = ModelRunner(session, token_info.pad_id, token_info.size)
-        if os.environ.get("CLOZE_FULL_LOGITS") != "1":
-            runner = _faster_runner(
-                folder / MODEL_FILE, runner, tok, token_info, manifest.mask_token, report, threads
+        model = folder / MODEL_FILE
+        runner: ModelRunner | None = None
+        report: ProviderReport | None = None
+        cached = _gathered_cache(model, manifest) if gather_head else None
+        if cached is not None and cached.is_file():
+            try:
+                session, report = create_session(
+                    cached, provider, threads, strict=strict_provider, spinning=spinning
+                )
+                runner = ModelRunner(session, token_info.pad_id, token_info.size)
+            except ClozeError:
+                runner = None
+            if runner is not None and not runner.gathers:
+                runner = None
+        if runner is None or report is None:
+            session, report = create_session(
+                model, provider, threads, strict=strict_provider, spinning=spinning
             )
+            runner = ModelRunner(session, token_info.pad_id, token_info.size)
+            if gather_head:
+                runner = _faster_runner(
+                    model, runner, tok, token_info, manifest.mask_token, report, threads, spinning, cached
+                )
         english = any(lang.lower().startswith("en") for lang in manifest.languages)
         decoder = Decoder(
             tok,
@@ -165,15 +193,43 @@ class ClozeEngine:
         """Most-confident-first filling, then every blank re-ranked given the others' best fill.
 
         ``keep``: how many of each blank's best words the caller needs (0: all that are found).
+        Rounds that only fix a blank's best word search for that one word (``keep`` 1: the same best
+        word with far fewer rows), and a blank whose neighbours have not changed since it was last
+        searched is not searched again.
         """
         n = len(doc.slots)
         contents: list[list[int]] = [[self.token_info.mask_id] for _ in range(n)]
+        memo: dict[tuple[int, int, tuple[tuple[int, ...], ...]], list[Scored]] = {}
+
+        def search(targets: list[int], want: int) -> dict[int, list[Scored]]:
+            """Each target's words with the others holding ``contents``; reuses earlier searches."""
+
+            def key(t: int, k: int) -> tuple[int, int, tuple[tuple[int, ...], ...]]:
+                return (t, k, tuple(tuple(c) if i != t else () for i, c in enumerate(contents)))
+
+            # A search that kept every word (0) or more words than asked answers this one too.
+            def known(t: int) -> list[Scored] | None:
+                for k in (want, 0):
+                    if key(t, k) in memo:
+                        return memo[key(t, k)]
+                return None
+
+            out = {t: found for t in targets if (found := known(t)) is not None}
+            todo = [t for t in targets if t not in out]
+            if todo:
+                fresh = self.decoder.generate(doc, contents, todo, want)
+                for t in todo:
+                    memo[key(t, want)] = out[t] = fresh[t]
+            return out
+
         remaining = list(range(n))
         found: dict[int, list[Scored]] = {}
         while remaining:
-            found = self.decoder.generate(doc, contents, remaining, self._keep(keep))
+            fix_count = max(1, len(remaining) // 4)
+            last = fix_count >= len(remaining)
+            found = search(remaining, keep if (n == 1 or last) else 1)
             confidence = sorted(remaining, key=lambda t: -(found[t][0].log_prob if found[t] else -math.inf))
-            fix = confidence[: max(1, len(remaining) // 4)]
+            fix = confidence[:fix_count]
             for t in fix:
                 if found[t]:
                     contents[t] = list(found[t][0].ids)
@@ -181,16 +237,12 @@ class ClozeEngine:
                 return contents, found
             remaining = [t for t in remaining if t not in fix]
         for _ in range(2):  # re-rank each blank given the others; stop when the best fill is stable
-            found = self.decoder.generate(doc, contents, list(range(n)), self._keep(keep))
+            found = search(list(range(n)), keep)
             best = [list(found[t][0].ids) if found[t] else contents[t] for t in range(n)]
             if best == contents:
                 break
             contents = best
         return contents, found
-
-    def _keep(self, keep: int) -> int:
-        """Words per blank that generation must get exactly right (0: no pruning)."""
-        return keep if self.prune_generation else 0
 
     def fill(self, text: str, top_k: int = 10, n_fillings: int = 3) -> FillResult:
         """Ranked whole-word candidates for every blank and the best complete fillings.
@@ -201,8 +253,10 @@ class ClozeEngine:
         started = time.perf_counter()
         runs_before = self.session_runs
         blanks, doc = self._blanks_doc(text)
-        # Twice top_k: casing can merge two found words into one candidate (paris, Paris).
-        _, found = self._joint(doc, keep=2 * max(1, top_k))
+        # A cased vocabulary can give two found words one candidate (paris, Paris at a sentence
+        # start), so it needs twice top_k; an uncased one has one found word per candidate.
+        keep = max(1, top_k) * (2 if self.info.cased else 1)
+        _, found = self._joint(doc, keep=keep)
         results = []
         ranked: list[list[tuple[str, float]]] = []
         for t, blank in enumerate(blanks):
@@ -334,6 +388,28 @@ class ClozeEngine:
         return WordCheck(start, end, word, log_prob, rank, tuple(alternatives), pieces)
 
 
+def _gathered_cache(model: Path, manifest: ModelManifest) -> Path:
+    """Where the checked position-gathering graph of this model file is kept between starts.
+
+    The name covers the model file (manifest checksum, size, modification time), this onnxruntime
+    and this rewrite, so a graph is reused only for the exact file and runtime it was checked on.
+    """
+    import onnxruntime as ort
+
+    stat = model.stat()
+    key = "|".join(
+        (
+            manifest.files.get(MODEL_FILE, ""),
+            str(stat.st_size),
+            str(stat.st_mtime_ns),
+            ort.__version__,
+            GATHER_VERSION,
+        )
+    )
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return paths.cache_dir() / "gathered" / f"{manifest.id}-{digest}.onnx"
+
+
 def _faster_runner(
     path: Path,
     runner: ModelRunner,
@@ -342,6 +418,8 @@ def _faster_runner(
     mask_token: str,
     report: ProviderReport,
     threads: int,
+    spinning: bool | None = None,
+    cache: Path | None = None,
 ) -> ModelRunner:
     """The same model with its head run only at the asked positions, if it predicts the same.
 
@@ -351,13 +429,14 @@ def _faster_runner(
     agree to float precision), and any wrong wiring (a wrong tensor, row or position) shows. In
     use, the rewritten graph quantizes only the requested positions' activations, which is as
     close to the float model as quantizing all of them (measured on held-out text). Anything else
-    keeps the original graph.
+    keeps the original graph. A graph that passed is written to ``cache`` (best effort), so later
+    starts open one session instead of two and skip the check.
     """
     gathered = load_gathered(path)
     if gathered is None:
         return runner
     try:
-        session, _ = create_session(gathered, report.active, threads)
+        session, _ = create_session(gathered, report.active, threads, spinning=spinning)
         fast = ModelRunner(session, info.pad_id, info.size)
         if not fast.gathers:
             return runner
@@ -371,6 +450,9 @@ def _faster_runner(
                 return runner
     except ClozeError:
         return runner
+    if cache is not None:
+        with contextlib.suppress(OSError):  # a read-only cache only costs the check next time
+            atomic_write_bytes(cache, gathered)
     fast.runs = runner.runs
     return fast
 

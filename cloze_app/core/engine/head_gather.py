@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+
+if TYPE_CHECKING:
+    import onnx
 
 POSITIONS_INPUT = "cloze_positions"
+# Bump when the rewrite changes: cached rewritten graphs carry it in their name.
+GATHER_VERSION = "1"
 _MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm", "FusedMatMul", "MatMulNBits"})
 
 
@@ -50,6 +54,9 @@ def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
 
 def gather_positions(model: onnx.ModelProto, hidden: str) -> onnx.ModelProto:
     """A copy of ``model`` whose head runs only at ``cloze_positions`` of each row."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
     prefix = "cloze_gather/"
@@ -119,6 +126,8 @@ def gather_positions(model: onnx.ModelProto, hidden: str) -> onnx.ModelProto:
 def load_gathered(path: Path) -> bytes | None:
     """The serialized position-gathering graph for the model at ``path``, or None if not found."""
     try:
+        import onnx  # only when the graph is rewritten: a cached graph needs no onnx at start
+
         model = onnx.load(str(path))
         output = model.graph.output[0].name
         for out in model.graph.output:

@@ -1,11 +1,16 @@
-"""One onnxruntime session, fed what the graph declares, run on batches of token rows."""
+"""The one place that opens ONNX sessions: the engine, install-time validation, conversion and
+"Measure speed" all get their session from ``create_session`` (same options, same input contract),
+fed what the graph declares, run on batches of token rows.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -36,8 +41,60 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+# "{mask}" is replaced by the model's own mask token.
+PROBES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "The capital of France is {mask}.",
+        "She poured the tea into a {mask} and sat down.",
+        "I would like to {mask} a table for two, please.",
+        "The children {mask} in the park after school.",
+    ),
+    "de": ("Die Hauptstadt von Deutschland ist {mask}.", "Ich trinke jeden Morgen eine Tasse {mask}."),
+    "fr": ("La capitale de la France est {mask}.", "Je voudrais un {mask} de café, s'il vous plaît."),
+    "es": ("La capital de España es {mask}.", "Me gusta {mask} libros por la noche."),
+    "it": ("La capitale d'Italia è {mask}.",),
+    "nl": ("De hoofdstad van Nederland is {mask}.",),
+    "pt": ("A capital de Portugal é {mask}.",),
+    "zh": ("中国的首都是{mask}京。", "我每天早上喝一杯{mask}。"),
+    "ja": ("日本の首都は{mask}京です。",),
+}
+
+
+def probe_texts(languages: Sequence[str], mask_token: str, limit: int = 6) -> list[str]:
+    """Probe sentences for a model's languages (English when none of them has probes)."""
+    texts: list[str] = []
+    for lang in [*languages, "en"]:
+        for text in PROBES.get(lang.split("-")[0].lower(), ()):
+            filled = text.format(mask=mask_token)
+            if filled not in texts:
+                texts.append(filled)
+    return texts[:limit]
+
+
+def session_options(threads: int, *, spinning: bool | None = None) -> ort.SessionOptions:
+    """The options every Cloze session runs with.
+
+    Args:
+        threads: intra-op threads (0: onnxruntime's choice, one per physical core).
+        spinning: let idle intra-op threads spin (None: onnxruntime's default, which spins).
+    """
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = max(0, int(threads))
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if spinning is not None:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return options
+
+
 def create_session(
-    model_path: Path | bytes, provider: str | None, threads: int, *, strict: bool = False
+    model_path: Path | bytes,
+    provider: str | None = None,
+    threads: int = 0,
+    *,
+    strict: bool = False,
+    spinning: bool | None = None,
 ) -> tuple[ort.InferenceSession, ProviderReport]:
     """Create the session on the preferred provider, falling back to CPU with a stated reason.
 
@@ -49,11 +106,7 @@ def create_session(
     providers, reason = provider_list(requested)
     if reason and strict:
         raise ProviderError(reason)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = max(0, int(threads))
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
+    options = session_options(threads, spinning=spinning)
     source = model_path if isinstance(model_path, bytes) else str(model_path)
     where = "the model" if isinstance(model_path, bytes) else str(model_path)
     try:
@@ -82,6 +135,60 @@ def create_session(
     return session, report
 
 
+def open_session(model_file: Path, threads: int = 0) -> ort.InferenceSession:
+    """A CPU session for a model file with the engine's options (install checks, conversion).
+
+    Raises:
+        ModelError: when onnxruntime cannot load the file.
+    """
+    session, _ = create_session(model_file, CPU, threads)
+    return session
+
+
+def feed_inputs(
+    names: Sequence[str], batch: np.ndarray, attention: np.ndarray, positions: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """What each declared graph input gets (``token_type_ids``/``position_ids`` only when declared).
+
+    Raises:
+        ModelError: for an input Cloze cannot fill.
+    """
+    feed: dict[str, np.ndarray] = {}
+    for name in names:
+        if name == POSITIONS_INPUT and positions is not None:
+            feed[name] = positions
+        elif name == "input_ids":
+            feed[name] = batch
+        elif name == "attention_mask":
+            feed[name] = attention
+        elif name == "token_type_ids":
+            feed[name] = np.zeros_like(batch)
+        elif name == "position_ids":
+            feed[name] = np.broadcast_to(np.arange(batch.shape[1], dtype=np.int64), batch.shape).copy()
+        else:
+            raise ModelError(f"model.onnx needs an input {name!r} that Cloze does not know how to fill.")
+    return feed
+
+
+def mask_logits(session: Any, tokenizer: Any, text: str, mask_id: int, max_length: int) -> np.ndarray:
+    """Logits at every mask position of ``text`` (rows: mask positions), fed as the engine feeds.
+
+    Raises:
+        ModelError: when the graph lacks ``input_ids`` or a ``logits`` output, or needs an input
+            Cloze cannot fill.
+    """
+    names = [i.name for i in session.get_inputs()]
+    if "input_ids" not in names:
+        raise ModelError(f"The ONNX graph has no input 'input_ids' (it has {', '.join(names)}).")
+    outputs = [o.name for o in session.get_outputs()]
+    if "logits" not in outputs:
+        raise ModelError(f"The ONNX graph has no output 'logits' (it has {', '.join(outputs)}).")
+    ids = np.array([tokenizer.encode(text).ids[:max_length]], dtype=np.int64)
+    logits = session.run(["logits"], feed_inputs(names, ids, np.ones_like(ids)))[0][0]
+    positions = np.flatnonzero(ids[0] == mask_id)
+    return np.asarray(logits[positions], dtype=np.float32)
+
+
 class ModelRunner:
     """Runs rows through the session in as few ``session.run`` calls as memory allows."""
 
@@ -98,23 +205,11 @@ class ModelRunner:
         self._lock = threading.Lock()
         self.runs = 0
         self.rows_run = 0  # rows asked for by log_probs (a measure of the work done)
+        self.tokens_run = 0  # batch cells run (rows x padded length), the work onnxruntime does
+        self.run_seconds = 0.0  # wall time inside session.run
 
     def _feed(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
-        feed: dict[str, np.ndarray] = {}
-        for name in self.inputs:
-            if name == POSITIONS_INPUT:
-                feed[name] = positions
-            elif name == "input_ids":
-                feed[name] = batch
-            elif name == "attention_mask":
-                feed[name] = attention
-            elif name == "token_type_ids":
-                feed[name] = np.zeros_like(batch)
-            elif name == "position_ids":
-                feed[name] = np.broadcast_to(np.arange(batch.shape[1], dtype=np.int64), batch.shape).copy()
-            else:
-                raise ModelError(f"model.onnx needs an input {name!r} that Cloze does not know how to fill.")
-        return feed
+        return feed_inputs(self.inputs, batch, attention, positions)
 
     def log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
         """For each row, log-probabilities ``[len(row.positions), vocab]`` at its positions."""
@@ -160,12 +255,16 @@ class ModelRunner:
         return [r for r in results if r is not None]
 
     def _run(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        feed = self._feed(batch, attention, positions)
+        started = time.perf_counter()
         try:
-            (logits,) = self.session.run([self.output], self._feed(batch, attention, positions))
+            (logits,) = self.session.run([self.output], feed)
         except Exception as exc:
             raise InferenceError(f"The model failed to run on a batch of shape {batch.shape}: {exc}") from exc
         with self._lock:
             self.runs += 1
+            self.tokens_run += int(batch.size)
+            self.run_seconds += time.perf_counter() - started
         expected = positions.shape if self.gathers else batch.shape
         if logits.ndim != 3 or logits.shape[:2] != expected or logits.shape[-1] < 2:
             raise ModelError(

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE
+from cloze_app.core.engine.session import mask_logits, open_session, probe_texts
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.inspect import CHECKPOINT_WEIGHTS, INFO_FILES, PICKLE_WEIGHTS, inspect_folder
-from cloze_app.core.models.speed import mask_logits, open_session, probe_texts
 
 INSTALL_HINT = "pip install 'cloze[convert]'"
 # Mean share of the fp32 top-5 that int8 keeps, over the probe sentences.

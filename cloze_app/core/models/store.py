@@ -28,6 +28,7 @@ from cloze_app.core.engine.manifest import (
     validate_model_folder,
     write_manifest,
 )
+from cloze_app.core.engine.session import mask_logits, open_session
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.convert import (
     MIN_AGREEMENT,
@@ -42,7 +43,7 @@ from cloze_app.core.models.convert import (
 )
 from cloze_app.core.models.inspect import ModelFacts, external_data_of, inspect_folder, quantization_of
 from cloze_app.core.models.registry import ModelRegistry
-from cloze_app.core.models.speed import forget_speed, mask_logits, open_session
+from cloze_app.core.models.speed import forget_speed
 from cloze_app.core.types import ModelInfo
 
 
