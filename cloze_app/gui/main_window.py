@@ -59,14 +59,17 @@ from cloze_app.core.errors import ModelError
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.gui.document import FILE_FILTER, DocumentController
 from cloze_app.gui.editor import ClozeEditor
+from cloze_app.gui.file_dialogs import start_folder
+from cloze_app.gui.find_bar import FindBar
 from cloze_app.gui.menus import build_menus
 from cloze_app.gui.settings_dialog import SettingsDialog
-from cloze_app.gui.status import MessageBar, StatusWidgets
-from cloze_app.gui.suggest import SuggestionController
+from cloze_app.gui.status import MessageBar, RequestFeedback, StatusWidgets
+from cloze_app.gui.suggest import SUGGEST, SuggestionController
 from cloze_app.gui.suggestions_panel import SuggestionsPanel
 from cloze_app.gui.worker import EngineService, EngineStatus
 
 PageFactory = Callable[[SettingsDialog], QWidget]
+MIN_FONT_SIZE, MAX_FONT_SIZE = 6, 72  # the settings dialog's range
 
 
 class MainWindow(QMainWindow):
@@ -109,11 +112,19 @@ class MainWindow(QMainWindow):
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.split.setChildrenCollapsible(False)
+        self.find_bar = FindBar(self.editor)
+        write_page = QWidget()
+        write_page.setObjectName("writePage")
+        write_layout = QVBoxLayout(write_page)
+        write_layout.setContentsMargins(0, 0, 0, 0)
+        write_layout.setSpacing(2)
+        write_layout.addWidget(self.split, 1)
+        write_layout.addWidget(self.find_bar)
         self.modes = QTabWidget()
         self.modes.setObjectName("modes")
         self.modes.setTabBarAutoHide(True)
         self.modes.setDocumentMode(True)
-        self.add_mode(self.split, "&Write")
+        self.add_mode(write_page, "&Write")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -126,7 +137,8 @@ class MainWindow(QMainWindow):
         self.service.model_loaded.connect(self._model_loaded)
         self.service.model_failed.connect(self._model_failed)
         self.service.busy_changed.connect(self.status.set_busy)
-        self.suggestions.timing.connect(self.status.set_timing)
+        self.suggestions.timing.connect(self._show_timing)
+        self.request_feedback = RequestFeedback(self.service, self.status, self._describe_request, self)
         self.suggestions.error.connect(lambda text: self.show_message(text, "error", key="request"))
         self.document.title_changed.connect(self.setWindowTitle)
         self.document.message.connect(lambda text, level: self.show_message(text, level, key="document"))
@@ -207,6 +219,19 @@ class MainWindow(QMainWindow):
         if serving is None:
             self.panel.show_idle("No model is loaded. Open Settings to choose one.")
 
+    @Slot(float)
+    def _show_timing(self, ms: float) -> None:
+        serving = self.service.status
+        self.status.set_timing(ms, serving.info.name if serving else "")
+
+    def _describe_request(self, channel: str) -> str | None:
+        """What a slow Write-tab request does, for the status bar (other tabs show their own)."""
+        if channel != SUGGEST:
+            return None
+        target = self.suggestions.target
+        count = len(target.window.spans) if target is not None else 1
+        return f"Filling {count} blanks" if count > 1 else "Finding words for the blank"
+
     # ----- settings
     @Slot()
     def open_settings(self) -> SettingsDialog:
@@ -260,6 +285,16 @@ class MainWindow(QMainWindow):
         font.setPointSize(self.settings.font_size)
         self.editor.setFont(font)
 
+    def zoom(self, steps: int) -> None:
+        """Ctrl+plus / Ctrl+minus: the text's font size, kept as the font-size setting."""
+        size = min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, self.settings.font_size + steps))
+        self.update_settings(font_size=size)
+        self._apply_font()
+
+    def zoom_reset(self) -> None:
+        """Ctrl+0: the default font size."""
+        self.zoom(Settings().font_size - self.settings.font_size)
+
     @Slot(str)
     def _message_action(self, key: str) -> None:
         if key == "settings":
@@ -283,8 +318,19 @@ class MainWindow(QMainWindow):
 
     def open_recent(self, name: str) -> None:
         """Open a file from the recent list (asking first about unsaved changes)."""
+        if not Path(name).is_file():
+            self.forget_recent([name])
+            self.show_message(
+                f"{name} was moved or deleted; it is off the recent list.", "warning", key="document"
+            )
+            return
         if self._can_replace_document():
             self.document.open_path(Path(name))
+
+    def forget_recent(self, names: list[str]) -> None:
+        """Take files off File ▸ Open Recent."""
+        kept = [name for name in self.document.recent_files() if name not in names]
+        self.qsettings.setValue("recent_files", kept)
 
     def new_document(self) -> None:
         if self._can_replace_document():
@@ -293,7 +339,9 @@ class MainWindow(QMainWindow):
     def open_document(self) -> None:
         if not self._can_replace_document():
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Open text", str(Path.home()), FILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open text", str(start_folder(self.document.path)), FILE_FILTER
+        )
         if name:
             self.document.open_path(Path(name))
 
@@ -303,7 +351,7 @@ class MainWindow(QMainWindow):
         return self.document.save_to(self.document.path)
 
     def save_document_as(self) -> bool:
-        start = str(self.document.path or Path.home() / "Untitled.txt")
+        start = str(self.document.path or start_folder(None) / "Untitled.txt")
         name, _ = QFileDialog.getSaveFileName(self, "Save text", start, FILE_FILTER)
         return self.document.save_to(Path(name)) if name else False
 

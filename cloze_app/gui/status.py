@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import html
+import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from cloze_app.core.engine.providers import label
-from cloze_app.gui.worker import EngineStatus
+from cloze_app.gui.worker import EngineService, EngineStatus
+
+FEEDBACK_DELAY_MS = 300  # a request that takes longer shows what runs, and for how long
 
 
 class MessageBar(QFrame):
@@ -87,8 +91,10 @@ class MessageBar(QFrame):
         palette = self.palette()
         parent = self.parentWidget()
         base = (parent or self).palette().color(QPalette.ColorRole.Window)
+        # Errors and warnings keep their hue (red, amber) in any theme; info takes the theme's own
+        # accent. Mixed one part in four into the window colour, so the palette's text stays legible.
         tint = {"error": QColor(220, 50, 47), "warning": QColor(230, 160, 20)}.get(
-            self.level, QColor(40, 120, 220)
+            self.level, QColor(palette.color(QPalette.ColorRole.Highlight))
         )
         mixed = QColor(
             (base.red() * 3 + tint.red()) // 4,
@@ -105,9 +111,12 @@ class MessageBar(QFrame):
 
 
 class StatusWidgets:
-    """Model name, the provider really running, the last request's time, a busy indicator."""
+    """Model name, the provider really running, the last answer's model and time, a busy indicator."""
 
     def __init__(self, bar: QStatusBar) -> None:
+        self.activity = QLabel("")
+        self.activity.setObjectName("statusActivity")
+        self.activity.setAccessibleName("Request in progress")
         self.model = QLabel("No model")
         self.model.setObjectName("statusModel")
         self.model.setAccessibleName("Model")
@@ -116,7 +125,7 @@ class StatusWidgets:
         self.provider.setAccessibleName("Execution provider in use")
         self.timing = QLabel("")
         self.timing.setObjectName("statusTiming")
-        self.timing.setAccessibleName("Time of the last request")
+        self.timing.setAccessibleName("Model and time of the last answer")
         self.busy = QProgressBar()
         self.busy.setObjectName("statusBusy")
         self.busy.setAccessibleName("Loading the model")
@@ -124,16 +133,27 @@ class StatusWidgets:
         self.busy.setMaximumWidth(120)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        self._loading = False
+        self._working = False
+        bar.addWidget(self.activity, 1)
         for widget in (self.busy, self.model, self.provider, self.timing):
             widget.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(widget)
 
     def set_loading(self, what: str) -> None:
-        self.busy.show()
+        self.set_busy(True)
         self.model.setText(f"Loading {what}…")
 
     def set_busy(self, busy: bool) -> None:
-        self.busy.setVisible(busy)
+        """A model load started or ended."""
+        self._loading = busy
+        self.busy.setVisible(self._loading or self._working)
+
+    def set_activity(self, text: str) -> None:
+        """What a slow request is doing ("Filling 3 blanks… 1.2 s"); "" when it ended."""
+        self._working = bool(text)
+        self.activity.setText(text)
+        self.busy.setVisible(self._loading or self._working)
 
     def set_engine(self, status: EngineStatus) -> None:
         info = status.info
@@ -150,5 +170,63 @@ class StatusWidgets:
         else:
             self.set_engine(previous)
 
-    def set_timing(self, ms: float) -> None:
-        self.timing.setText(f"{ms:.0f} ms")
+    def set_timing(self, ms: float, model: str = "") -> None:
+        """The last answer: which model gave it and how long it took."""
+        took = f"{ms:.0f} ms" if ms >= 1 else f"{ms:.1f} ms"
+        self.timing.setText(f"{model} answered in {took}" if model else took)
+
+
+class RequestFeedback(QObject):
+    """Shows a request that runs longer than ``FEEDBACK_DELAY_MS`` in the status bar, with its time.
+
+    ``describe(channel)`` names what a request of that channel does ("Filling 3 blanks"), or
+    returns None for channels whose pages show their own progress.
+    """
+
+    def __init__(
+        self,
+        service: EngineService,
+        status: StatusWidgets,
+        describe: Callable[[str], str | None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service, self._status, self._describe = service, status, describe
+        self._pending: tuple[str, int, str, float] | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(100)
+        self._tick.timeout.connect(self._update)
+        service.request_started.connect(self._started)
+        service.result_ready.connect(self._finished)
+        service.request_failed.connect(self._finished)
+
+    @Slot(str, int)
+    def _started(self, channel: str, request_id: int) -> None:
+        text = self._describe(channel)
+        if text is None:
+            return
+        self._pending = (channel, request_id, text, time.monotonic())
+        self._tick.start()
+
+    @Slot(str, int, object)
+    def _finished(self, channel: str, request_id: int, _result: object = None) -> None:
+        if self._pending is not None and self._pending[:2] == (channel, request_id):
+            self._end()
+
+    def _end(self) -> None:
+        self._pending = None
+        self._tick.stop()
+        self._status.set_activity("")
+
+    @Slot()
+    def _update(self) -> None:
+        if self._pending is None:
+            self._end()
+            return
+        channel, request_id, text, started = self._pending
+        if not self._service.is_current(channel, request_id):  # superseded or cancelled
+            self._end()
+            return
+        elapsed = time.monotonic() - started
+        if elapsed * 1000 >= FEEDBACK_DELAY_MS:
+            self._status.set_activity(f"{text}… {elapsed:.1f} s")

@@ -78,6 +78,8 @@ class EngineService(QObject):
         result_ready(str, int, object): channel, request id, result of a current request.
         request_failed(str, int, object): channel, request id, the exception it raised.
         busy_changed(bool): a model load started (True) or ended (False).
+        request_started(str, int): channel, request id: a request went to the run thread (it
+            ends with ``result_ready``, ``request_failed``, or a newer request of its channel).
     """
 
     model_loading = Signal(str)
@@ -86,6 +88,7 @@ class EngineService(QObject):
     result_ready = Signal(str, int, object)
     request_failed = Signal(str, int, object)
     busy_changed = Signal(bool)
+    request_started = Signal(str, int)
 
     def __init__(self, loader: Loader = default_loader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -164,6 +167,7 @@ class EngineService(QObject):
                 on_cancelled=on_cancelled,
                 job_id=request_id,
             )
+            self.request_started.emit(channel, request_id)
 
         if self._status is None:
             self._waiting[channel] = (request_id, start)
