@@ -62,6 +62,20 @@ def test_the_wheel_holds_the_icon_the_bundled_model_and_py_typed(wheel: Path) ->
     assert not any(name.startswith(("tests/", "models/")) for name in names)
 
 
+def test_the_wheel_holds_every_data_file_of_the_package(wheel: Path) -> None:
+    """A data file committed in cloze_app/ but missing from package-data breaks installs only."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "cloze_app"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    data = {
+        name for name in tracked if not name.endswith(".py") and not name.startswith("cloze_app/training/")
+    }
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert data <= names, f"not in the wheel (add them to [tool.setuptools.package-data]): {data - names}"
+
+
 def test_installed_wheel_fills_blanks_from_outside_the_repository(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
