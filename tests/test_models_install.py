@@ -9,18 +9,17 @@ from pathlib import Path
 import pytest
 
 from cloze_app.core import paths
-from cloze_app.core.app.settings import load_settings
+from cloze_app.core.app.settings import default_model_id, load_settings, settings_path
 from cloze_app.core.engine.manifest import MANIFEST_NAME, read_manifest, validate_model_folder
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.inspect import card_metadata, inspect_folder
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.models.speed import measure_speed, read_speed, save_speed
 from cloze_app.core.models.store import (
-    default_model_id,
+    check_default_candidate,
     install_folder,
     model_id_for,
     remove_model,
-    set_default_model,
 )
 from tests.tinymodels import WORDPIECE, build_graph, wordpiece_tokenizer, write_model_folder
 
@@ -118,7 +117,7 @@ def test_installed_model_changed_later_fails_its_checks(tiny_model_dir: Path) ->
     with pytest.raises(ModelError, match="does not match its SHA-256"):
         validate_model_folder(target)
     with pytest.raises(ModelError, match="does not match its SHA-256"):
-        set_default_model("tiny-wp")
+        check_default_candidate("tiny-wp")
 
 
 def test_checkpoint_folder_is_sent_to_convert(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -152,18 +151,19 @@ def test_same_id_twice_is_refused_unless_replacing(tiny_model_dir: Path) -> None
     assert validate_model_folder(Path(again.info.path)).id == "tiny-wp"
 
 
-def test_default_is_saved_in_the_settings_and_reset_when_removed(
+def test_the_store_never_writes_the_settings_and_a_removed_default_falls_back(
     tiny_model_dir: Path, tiny_bpe_model_dir: Path
 ) -> None:
     install_folder(tiny_model_dir)
-    install_folder(tiny_bpe_model_dir, make_default=True)
-    assert load_settings()[0].model == "tiny-bpe"
-    assert default_model_id() == "tiny-bpe"
+    result = install_folder(tiny_bpe_model_dir, make_default=True)
+    assert result.make_default  # the caller saves it through the settings (their one writer)
+    assert not settings_path().exists()
 
     removed = remove_model("tiny-bpe")
 
     assert not Path(removed.path).exists()
     assert installed_ids() == ["tiny-wp"]
+    assert not settings_path().exists()
     assert load_settings()[0].model == ""
     assert default_model_id() == "tiny-wp"
     with pytest.raises(ModelError, match="No model 'tiny-bpe'"):
@@ -173,7 +173,7 @@ def test_default_is_saved_in_the_settings_and_reset_when_removed(
 def test_unknown_default_is_refused(tiny_model_dir: Path) -> None:
     install_folder(tiny_model_dir)
     with pytest.raises(ModelError, match="installed: tiny-wp"):
-        set_default_model("nope")
+        check_default_candidate("nope")
 
 
 def test_bundled_models_cannot_be_removed_or_shadowed(_no_bundled_models: Path, tiny_model_dir: Path) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from cloze_app.core import paths
 from cloze_app.core.app.settings import Settings, load_settings, save_settings, settings_path
+from cloze_app.core.learn.checker import default_preset_name
 
 
 def test_no_file_means_defaults_and_no_message() -> None:
@@ -56,18 +57,18 @@ def test_numbers_out_of_range_are_clamped() -> None:
     assert (settings.top_k, settings.font_size, settings.debounce_ms) == (50, 6, 0)
 
 
-def test_the_check_sensitivity_round_trips_and_defaults_to_careful() -> None:
-    assert Settings().check_sensitivity == "Careful"
+def test_the_check_sensitivity_round_trips_and_defaults_to_the_default_preset() -> None:
+    assert Settings().check_sensitivity == default_preset_name()
     chosen = replace(Settings(), check_sensitivity="Eager")
     save_settings(chosen)
     assert load_settings() == (chosen, None)
 
 
-def test_an_unknown_or_mistyped_check_sensitivity_falls_back_to_careful_and_is_named() -> None:
+def test_an_unknown_or_mistyped_check_sensitivity_falls_back_to_the_default_and_is_named() -> None:
     for junk in ("Paranoid", "", 3, None, ["Eager"]):
         settings_path().write_text(json.dumps({"check_sensitivity": junk, "top_k": 7}), encoding="utf-8")
         settings, message = load_settings()
-        assert settings.check_sensitivity == "Careful" and settings.top_k == 7
+        assert settings.check_sensitivity == default_preset_name() and settings.top_k == 7
         assert message is not None and "check_sensitivity" in message
 
 

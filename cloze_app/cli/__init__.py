@@ -1,24 +1,33 @@
 """The command line: ``python -m cloze_app SUBCOMMAND ...``; one module per subcommand.
 
-Each module ``cloze_app/cli/<name>.py`` named in SUBCOMMANDS defines
-``register(subparsers) -> None``, which adds its parser and sets ``func(args) -> int``.
+Each subcommand module defines ``register(subparsers) -> None``, which adds its parser and sets
+``func(args) -> int``; :data:`COMMANDS` lists them all, in the order ``--help`` shows them.
+Options shared by several subcommands live in :mod:`cloze_app.cli._common`; no subcommand
+imports another.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cloze_app import __version__
+from cloze_app.cli import check, exercise, fill, models
 from cloze_app.core.errors import ClozeError
 
-SUBCOMMANDS = ("fill", "models", "exercise", "check")
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+COMMANDS: dict[str, Register] = {
+    "fill": fill.register,
+    "models": models.register,
+    "exercise": exercise.register,
+    "check": check.register,
+}
+SUBCOMMANDS = tuple(COMMANDS)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand that is installed."""
+    """The top-level parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="cloze",
         description="Cloze: offline fill-in-the-blank with a local masked language model. "
@@ -26,14 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cloze {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"cloze_app.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"cloze_app.cli.{name}":
-                continue
-            raise
-        module.register(subparsers)
+    for register in COMMANDS.values():
+        register(subparsers)
     return parser
 
 

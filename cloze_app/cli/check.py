@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict, replace
-from pathlib import Path
-from typing import Any
 
+from cloze_app.cli._common import add_model_arguments, open_engine, read_text_argument
 from cloze_app.core.errors import InputError
 from cloze_app.core.learn.checker import (
     MARGIN_FIELDS,
@@ -19,43 +17,6 @@ from cloze_app.core.learn.checker import (
     default_preset_name,
     find_preset,
 )
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--model`` and ``--provider``, shared by ``check`` and ``exercise``."""
-    parser.add_argument("--model", metavar="ID|PATH", help="model id or folder (default: the bundled model)")
-    parser.add_argument(
-        "--provider", metavar="NAME", help="execution provider, e.g. cpu or cuda (default: cpu)"
-    )
-
-
-def open_engine(args: argparse.Namespace) -> Any:
-    """Load the engine named by ``--model``/``--provider``; a fallback is reported on stderr."""
-    from cloze_app.core.engine.engine import ClozeEngine
-    from cloze_app.core.models.registry import ModelRegistry
-
-    engine = ClozeEngine.load(
-        ModelRegistry().resolve(getattr(args, "model", None)),
-        provider=getattr(args, "provider", None),
-        threads=getattr(args, "threads", 0),
-    )
-    reason = engine.provider_report.fallback_reason
-    if reason:
-        print(f"cloze: {reason}", file=sys.stderr)
-    return engine
-
-
-def read_text_argument(value: str) -> str:
-    """The text of ``value``: ``-`` reads stdin, an existing file is read, anything else is the text."""
-    if value == "-":
-        return sys.stdin.read()
-    path = Path(value)
-    try:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    except OSError:  # a long text is not a valid path on some systems
-        pass
-    return value
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cloze_app.cli.check import add_model_arguments, open_engine, read_text_argument
+from cloze_app.cli._common import add_model_arguments, open_engine, read_text_argument
 from cloze_app.core.errors import InputError
 from cloze_app.core.learn.answers import ExerciseSession, validate_choice
 from cloze_app.core.learn.exercises import (

@@ -1,17 +1,23 @@
-"""``cloze fill``: candidates for every blank of a text, or of every line of a JSONL file."""
+"""``cloze fill``: candidates for every blank of a text, or of every line of a JSONL file.
+
+In a JSONL batch every line stands alone: a line that is not UTF-8, not JSON, nested too deeply,
+holds a lone surrogate or asks the impossible gets its own ``{"error": ...}`` object and the
+next line goes on. The exit status is 1 when any line failed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
+from cloze_app.cli._common import add_model_arguments, open_engine
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import ClozeError, InputError
-from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.text import fill_text
 from cloze_app.core.types import FillResult
 
@@ -33,11 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--top-k", type=int, default=10, metavar="K", help="candidates per blank (default 10)"
     )
-    parser.add_argument(
-        "--model", metavar="ID|PATH", help="installed model id or model folder (default: bundled)"
-    )
-    parser.add_argument("--provider", metavar="NAME", help="execution provider, e.g. CPU, CUDA, DirectML")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: onnxruntime decides)")
+    add_model_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -48,12 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError('Give either a TEXT with blanks or --jsonl FILE (see "cloze fill --help").')
     if args.top_k < 1:
         raise InputError("--top-k must be at least 1.")
-    engine = ClozeEngine.load(
-        ModelRegistry().resolve(args.model), provider=args.provider, threads=args.threads
-    )
-    report = engine.provider_report
-    if report.fallback_reason:
-        print(f"cloze: {report.fallback_reason}", file=sys.stderr)
+    engine = open_engine(args)
     if args.jsonl is not None:
         return _run_jsonl(engine, args)
     result = engine.fill(args.text, top_k=args.top_k)
@@ -98,49 +95,111 @@ def options_json(engine: ClozeEngine, text: str, options: list[str], top_k: int)
     return out
 
 
-def _lines(path: str) -> Iterator[tuple[int, str]]:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _open_jsonl(path: str) -> IO[bytes]:
     if path == "-":
-        yield from _numbered(sys.stdin)
-        return
+        return sys.stdin.buffer
     try:
-        with Path(path).open(encoding="utf-8") as handle:
-            yield from _numbered(handle)
+        return open(path, "rb")  # noqa: SIM115 (closed by _lines)
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _numbered(handle: TextIO) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(handle, 1):
-        if line.strip():
-            yield number, line
+def _lines(path: str) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
+    """Each non-blank line, decoded on its own: a line that is not UTF-8 comes as its error.
+
+    A UTF-8 byte order mark is dropped; a file starting with a UTF-16 byte order mark is read as
+    UTF-16 throughout.
+    """
+    handle = _open_jsonl(path)
+    try:
+        head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\0" in head[2:]:
+            # UTF-16 throughout (a BOM, then ASCII JSON with its zero bytes); what does not decode
+            # becomes U+FFFD, so that line alone fails.
+            lines: Iterator[bytes | str] = iter(codecs.getreader("utf-16")(handle, "replace"))
+        else:
+            lines = iter(handle)
+        for number, raw in enumerate(lines, 1):
+            if isinstance(raw, bytes):
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                try:
+                    line: str | UnicodeDecodeError = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    line = exc
+            else:
+                line = raw.lstrip("\ufeff") if number == 1 else raw
+            if not isinstance(line, str) or line.strip():
+                yield number, line
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
+def _item(line: str | UnicodeDecodeError) -> tuple[str, list[str] | None]:
+    """The text and options of one JSONL line.
+
+    Raises:
+        InputError: saying what is wrong with this line.
+    """
+    if isinstance(line, UnicodeDecodeError):
+        raise InputError(f"the line is not UTF-8 text (byte {line.start}: {line.reason})")
+    try:
+        item = json.loads(line)
+    except RecursionError:
+        raise InputError("the line is not usable JSON: it nests too deeply") from None
+    except ValueError as exc:
+        raise InputError(f"the line is not valid JSON ({str(exc)[:120]})") from None
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise InputError('each line must be a JSON object with a "text" string')
+    text = item["text"]
+    found = _LONE_SURROGATE.search(text)
+    if found:
+        raise InputError(
+            f'"text" holds a lone surrogate (\\u{ord(found.group()):04x}) at character {found.start()}: '
+            "not valid Unicode"
+        )
+    options = item.get("options")
+    if options is not None:
+        if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            raise InputError('"options" must be a list of strings')
+        if not options:
+            raise InputError('"options" is empty: give at least one word, or leave "options" out')
+        if any(_LONE_SURROGATE.search(o) for o in options):
+            raise InputError("an option holds a lone surrogate: not valid Unicode")
+    return text, options
+
+
+def _echo(line: str | UnicodeDecodeError) -> str:
+    """The line's text for an error object, printable whatever it held."""
+    if isinstance(line, UnicodeDecodeError):
+        return ""
+    try:
+        item = json.loads(line)
+    except (ValueError, RecursionError):
+        return ""
+    text = item.get("text", "") if isinstance(item, dict) else ""
+    return _LONE_SURROGATE.sub("\ufffd", text) if isinstance(text, str) else ""
 
 
 def _run_jsonl(engine: ClozeEngine, args: argparse.Namespace) -> int:
     failures = 0
     for number, line in _lines(args.jsonl):
-        item: Any = None
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise InputError('each line must be a JSON object with a "text" string')
-            options = item.get("options")
-            if options is not None and (
-                not isinstance(options, list) or not all(isinstance(o, str) for o in options)
-            ):
-                raise InputError('"options" must be a list of strings')
-            if options:
-                out = options_json(engine, item["text"], options, args.top_k)
+            text, options = _item(line)
+            if options is not None:
+                out = options_json(engine, text, options, args.top_k)
             else:
-                out = result_json(engine.fill(item["text"], top_k=args.top_k))
-        except (ClozeError, json.JSONDecodeError) as exc:
+                out = result_json(engine.fill(text, top_k=args.top_k))
+        except (ClozeError, ValueError, RecursionError) as exc:
             failures += 1
             print(f"cloze: line {number}: {exc}", file=sys.stderr)
-            out = {
-                "text": item.get("text", "") if isinstance(item, dict) else "",
-                "filled": None,
-                "blanks": [],
-                "error": str(exc),
-            }
+            out = {"line": number, "text": _echo(line), "filled": None, "blanks": [], "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 1 if failures else 0
 

@@ -6,21 +6,21 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from cloze_app.core.app.settings import default_model_id, load_settings, save_settings
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.catalog import CATALOG
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.models.speed import measure_speed, read_speed, save_speed
 from cloze_app.core.models.store import (
     InstallResult,
+    check_default_candidate,
     convert_and_install,
-    default_model_id,
     install_folder,
     remove_model,
-    set_default_model,
 )
 from cloze_app.core.types import ModelInfo
 
@@ -166,7 +166,15 @@ def _install_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _make_default(model_id: str) -> None:
+    """Save ``model_id`` as the default in the settings (their one writer)."""
+    settings, _warning = load_settings()
+    save_settings(replace(settings, model=model_id))
+
+
 def _report(args: argparse.Namespace, result: InstallResult) -> int:
+    if result.make_default:
+        _make_default(result.info.id)
     agreement = result.agreement
     data = {
         "installed": model_json(result.info),
@@ -309,6 +317,9 @@ def run_info(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Delete an installed model."""
     info = remove_model(args.model_id)
+    settings, _warning = load_settings()
+    if settings.model == info.id:  # the default goes back to the bundled model
+        save_settings(replace(settings, model=""))
     _print(args, {"removed": info.id, "default": default_model_id()}, f"Removed {info.id}.")
     return 0
 
@@ -316,7 +327,7 @@ def run_remove(args: argparse.Namespace) -> int:
 def run_default(args: argparse.Namespace) -> int:
     """Show the default model, or set it."""
     if args.model_id:
-        set_default_model(args.model_id)
+        _make_default(check_default_candidate(args.model_id).id)
     default = default_model_id()
     _print(args, {"default": default}, f"Default model: {default}")
     return 0

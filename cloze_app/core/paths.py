@@ -10,12 +10,14 @@ checkout's ``models/`` as the models' place when running from the repository.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "cloze"
+log = logging.getLogger(__name__)
 
 
 def _dir(specific: str, sub: str, default: Path) -> Path:
@@ -25,7 +27,12 @@ def _dir(specific: str, sub: str, default: Path) -> Path:
         path = Path(os.environ["CLOZE_HOME"]) / sub
     else:
         path = default
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        # Never a crash at start: whoever writes here reports the failure (settings, autosave,
+        # model installs each say what could not be written and what to do).
+        log.warning("Cannot create %s (%s); writing there will fail", path, exc)
     return path
 
 

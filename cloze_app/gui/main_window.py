@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
             self.document.restore(settings.last_document)
         if settings_warning:
             self.show_message(settings_warning, "warning", "Open settings", "settings", key="settings-file")
+        self.show_broken_models()
         self.editor.setFocus()
         self.load_model()
 
@@ -180,6 +181,20 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(text, level, action, action_key, key)
 
     # ----- model
+    def show_broken_models(self) -> None:
+        """Say which model folders were skipped and why (they never stop the window)."""
+        broken = self.registry.broken()
+        if not broken:
+            self.message_bar.remove("broken-models")
+            return
+        reasons = "; ".join(f"{b.path.name}: {b.reason}" for b in broken[:3])
+        more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
+        self.show_message(
+            f"Skipped {len(broken)} model folder(s) that cannot be used{more}. {reasons}",
+            "warning",
+            key="broken-models",
+        )
+
     def load_model(self) -> None:
         """(Re)load the model the settings name, in the background."""
         try:

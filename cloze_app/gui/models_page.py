@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cloze_app.core.app.settings import default_model_id
 from cloze_app.core.errors import ClozeError
 from cloze_app.core.models import store as install
 from cloze_app.core.models.catalog import CATALOG
@@ -245,7 +246,7 @@ class ModelsPage(QWidget):
     def reload(self, select: str | None = None) -> None:
         """Re-read the installed models; keep (or move to) the selection."""
         current = select or self.selected_id()
-        self.table.reload(self._chosen_default or install.default_model_id())
+        self.table.reload(self._chosen_default or default_model_id())
         row = self.table.row_of(current) if current else -1
         self.view.selectRow(max(row, 0) if self.table.rowCount() else -1)
         self._show_details()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,38 @@ from typing import Any
 from cloze_app.core import paths
 from cloze_app.core.atomic import atomic_write_text
 from cloze_app.core.learn.checker import default_preset_name, find_preset
+from cloze_app.core.models.registry import ModelRegistry
 
 SETTINGS_NAME = "settings.json"
+MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few hundred bytes
+MAX_PATH_CHARS = 4096  # longer "paths" are no paths on any system Cloze runs on
+
+
+def cpu_count() -> int:
+    """The CPUs this process may use: the most threads worth giving onnxruntime."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def clamp_threads(threads: int) -> tuple[int, str | None]:
+    """``threads`` within 0 (onnxruntime decides) and the CPU count, and a message when changed.
+
+    Raises:
+        ValueError: for a negative count (it is no "automatic": that is 0).
+    """
+    if threads < 0:
+        raise ValueError(f"threads must be 0 (automatic) or a positive number, not {threads}")
+    limit = cpu_count()
+    if threads > limit:
+        return limit, f"{threads} threads asked, but this computer has {limit} CPUs; using {limit}."
+    return threads, None
+
+
+def _usable_path(value: str) -> str:
+    """``value`` when it can be a file path here, else "" (a NUL byte, 5,000 characters)."""
+    return value if len(value) <= MAX_PATH_CHARS and "\0" not in value else ""
 
 
 @dataclass(frozen=True)
@@ -33,7 +64,9 @@ class Settings:
         hold anything)."""
         return replace(
             self,
-            threads=min(max(self.threads, 0), 256),
+            model=_usable_path(self.model),
+            last_document=_usable_path(self.last_document),
+            threads=min(max(self.threads, 0), cpu_count()),
             top_k=min(max(self.top_k, 1), 50),
             font_size=min(max(self.font_size, 6), 72),
             debounce_ms=min(max(self.debounce_ms, 0), 5000),
@@ -51,28 +84,45 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
 
     A broken file is kept beside as ``settings.json.broken`` so nothing the user wrote is lost.
     """
-    path = path or settings_path()
-    if not path.exists():
-        return Settings(), None
     try:
+        path = path or settings_path()
+        if not path.exists():
+            return Settings(), None
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            raise ValueError(f"{path.stat().st_size:,} bytes, too big for a settings file")
         data: Any = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+    except RecursionError:
+        assert path is not None  # only parsing recurses
+        return _broken(path, "it nests too deeply")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        backup = path.with_name(path.name + ".broken")
-        try:
-            path.replace(backup)
-            kept = f" The broken file was kept as {backup.name}."
-        except OSError:
-            kept = ""
-        return Settings(), f"Settings file {path} could not be read ({exc}); using defaults.{kept}"
+        if path is None:
+            return Settings(), f"The settings folder cannot be used ({exc}); using defaults."
+        return _broken(path, str(exc)[:200])
+    return _parse(path, data)
+
+
+def _broken(path: Path, reason: str) -> tuple[Settings, str]:
+    """Defaults, with the unreadable file kept beside as ``settings.json.broken``."""
+    backup = path.with_name(path.name + ".broken")
+    try:
+        path.replace(backup)
+        kept = f" The broken file was kept as {backup.name}."
+    except OSError:
+        kept = ""
+    return Settings(), f"Settings file {path} could not be read ({reason}); using defaults.{kept}"
+
+
+def _parse(path: Path, data: dict[str, Any]) -> tuple[Settings, str | None]:
+    """Take every field of the right type; name the ones ignored or changed."""
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, Any] = {}
     ignored = []
     defaults = Settings()
     for key, value in data.items():
         if key not in known:
-            ignored.append(key)
+            ignored.append(str(key)[:40])
             continue
         expected = type(getattr(defaults, key))
         if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
@@ -84,13 +134,34 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
         settings.check_sensitivity.casefold()
     ):
         ignored.append("check_sensitivity")  # not a preset's name
-    message = None
+    for key in ("model", "last_document"):
+        if key in values and getattr(settings, key) != values[key]:
+            ignored.append(key)  # no usable path
+    notes = []
     if ignored:
-        message = f"Some settings in {path} were not understood and use defaults: {', '.join(ignored)}."
-    return settings, message
+        notes.append(f"Some settings in {path} were not understood and use defaults: {', '.join(ignored)}.")
+    if "threads" in values and values["threads"] > settings.threads:
+        notes.append(
+            f"threads: {values['threads']} asked, but this computer has {cpu_count()} CPUs; "
+            f"using {settings.threads}."
+        )
+    return settings, " ".join(notes) or None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write settings atomically."""
+    """Write settings atomically (the one writer of settings.json).
+
+    Raises:
+        OSError: when the file cannot be written (callers say so; the settings apply until quit).
+    """
     path = path or settings_path()
     atomic_write_text(path, json.dumps(asdict(settings), indent=2) + "\n")
+
+
+def default_model_id(settings: Settings | None = None, registry: ModelRegistry | None = None) -> str:
+    """The one rule for the model Cloze uses when none is named (window, ``fill``, ``models``):
+    the user's choice in the settings when it is installed, else the bundled default, else the
+    first model installed."""
+    if settings is None:
+        settings, _warning = load_settings()
+    return (registry or ModelRegistry()).default_id(preferred=settings.model)

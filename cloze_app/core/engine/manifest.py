@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,6 +18,9 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 REQUIRED_FILES = (MODEL_FILE, TOKENIZER_FILE)
 FORMAT_VERSION = 1
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few hundred bytes; anything this big is not one
+MAX_LENGTH_LIMIT = 1 << 20
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 _REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
@@ -113,21 +117,27 @@ def parse_manifest(data: Any, where: str) -> ModelManifest:
             raise ModelError(f"{where} has no {key!r} field.")
         if not isinstance(data[key], kind) or (kind is int and isinstance(data[key], bool)):
             raise ModelError(f"{where}: field {key!r} has the wrong type ({type(data[key]).__name__}).")
-    if data.get("format", FORMAT_VERSION) > FORMAT_VERSION:
+    version = data.get("format", FORMAT_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelError(f"{where}: field 'format' must be a whole number, not {str(version)[:40]!r}.")
+    if version > FORMAT_VERSION:
         raise ModelError(
             f"{where} uses manifest format {data['format']}; this Cloze reads format "
             f"{FORMAT_VERSION}. Update Cloze."
         )
     if not data["id"].strip() or "/" in data["id"] or data["id"] in (".", ".."):
         raise ModelError(f"{where}: 'id' must be a non-empty name without '/'.")
-    if data["max_length"] < 8:
-        raise ModelError(f"{where}: 'max_length' must be at least 8, not {data['max_length']}.")
+    if not 8 <= data["max_length"] <= MAX_LENGTH_LIMIT:
+        shown = str(data["max_length"])[:40]
+        raise ModelError(f"{where}: 'max_length' must be between 8 and {MAX_LENGTH_LIMIT}, not {shown}.")
+    if not all(isinstance(lang, str) for lang in data["languages"]):
+        raise ModelError(f"{where}: 'languages' must be a list of language codes (strings).")
     if not data["mask_token"]:
         raise ModelError(f"{where}: 'mask_token' is empty.")
     files = data["files"]
     for name, digest in files.items():
         safe_relative_path(name)
-        if not isinstance(digest, str) or len(digest) != 64:
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
             raise ModelError(f"{where}: the SHA-256 of {name!r} is not a 64-digit hex string.")
     for name in REQUIRED_FILES:
         if name not in files:
@@ -159,9 +169,13 @@ def read_manifest(folder: Path) -> ModelManifest:
     if not path.is_file():
         raise ModelError(f"Model folder {folder} has no {MANIFEST_NAME}.")
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ModelError(f"{path} is {path.stat().st_size:,} bytes: too big to be a model manifest.")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ModelError(f"{path} is not a model manifest: it nests too deeply.") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: bad JSON, 5,000-digit numbers
+        raise ModelError(f"{path} is not valid JSON: {str(exc)[:200]}") from exc
     return parse_manifest(data, str(path))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.engine.manifest import MANIFEST_NAME, TOKENIZER_FILE
+from cloze_app.core.engine.manifest import MANIFEST_NAME, TOKENIZER_FILE, safe_relative_path
 from cloze_app.core.errors import ModelError
 
 # Where ONNX exports keep the model, best first: int8 before fp32, never fp16 (slow on CPU).
@@ -32,6 +32,8 @@ CHECKPOINT_WEIGHTS = "model.safetensors"
 PICKLE_WEIGHTS = ("pytorch_model.bin", "model.pt", "pytorch_model.pt", "model.bin", "tf_model.h5")
 # Small files copied along with an installed model so its details stay inspectable.
 INFO_FILES = ("config.json", "tokenizer_config.json", "special_tokens_map.json", "README.md")
+SAFETENSORS_INDEX = "model.safetensors.index.json"
+MAX_JSON_BYTES = 64 << 20  # tokenizer.json of a 250k vocabulary is ~17 MB
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xmod"}
 _KNOWN_MASKS = ("[MASK]", "<mask>", "[mask]", "<MASK>")
 
@@ -57,16 +59,93 @@ class ModelFacts:
     name: str
     quantization: str
     info_files: tuple[str, ...]
+    skipped_links: tuple[str, ...] = ()  # info files that are links out of the folder: not copied
+
+
+def links_outside(folder: Path, path: Path) -> bool:
+    """True when ``path`` is (or passes through) a link that leads out of ``folder``."""
+    try:
+        return folder.resolve() not in path.resolve().parents
+    except (OSError, RuntimeError):  # a link loop
+        return True
+
+
+def require_inside(folder: Path, path: Path) -> Path:
+    """``path`` when it really lies in ``folder``; a link leading elsewhere is refused.
+
+    Raises:
+        ModelError: naming the link and what to do, so nothing outside the folder is ever read
+            into the models folder (a README.md linked to /etc/shadow, say).
+    """
+    if links_outside(folder, path):
+        raise ModelError(
+            f"{path.relative_to(folder) if path.is_relative_to(folder) else path.name} in {folder} is a "
+            "link to a file outside the folder; Cloze copies only files that are in the folder. Copy "
+            "the real files into a folder of their own (cp -L) and add that."
+        )
+    return path
+
+
+def check_safetensors_index(checkpoint: Path) -> None:
+    """Refuse a sharded checkpoint whose index names anything but safetensors files beside it.
+
+    Runs before torch or transformers are imported: an index pointing at ``pytorch_model.bin``
+    would otherwise lead transformers to a pickle.
+
+    Raises:
+        ModelError: for an unreadable index, a weight file that is not ``*.safetensors``, a name
+            leading out of the folder, or a shard that is missing.
+    """
+    index = checkpoint / SAFETENSORS_INDEX
+    if not index.exists():
+        return
+    data = _read_json(index)
+    weight_map = data.get("weight_map")
+    if not isinstance(weight_map, dict) or not weight_map:
+        raise ModelError(f"{index} has no 'weight_map' of tensor names to safetensors files.")
+    for shard in sorted({str(name) for name in weight_map.values()}):
+        try:
+            safe_relative_path(shard)
+        except ModelError as exc:
+            raise ModelError(
+                f"{index} names the weight file {shard!r}, outside the checkpoint; refused."
+            ) from exc
+        if not shard.endswith(".safetensors"):
+            raise ModelError(
+                f"{index} points at {shard!r}, which is not a safetensors file (pickle weights can run "
+                "code when loaded; Cloze never opens them). Convert needs safetensors weights."
+            )
+        path = checkpoint / shard
+        if not path.is_file():
+            raise ModelError(f"{index} names {shard}, which is missing from {checkpoint}.")
+        require_inside(checkpoint, path)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
+    if not path.is_file() or (path.is_symlink() and links_outside(path.parent, path)):
+        return {}  # a link out of the model's folder is never read
     try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise ModelError(f"{path} is {path.stat().st_size:,} bytes: too big for a model's JSON file.")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ModelError(f"{path} is not usable: its JSON nests too deeply.") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelError(f"{path} is not valid JSON: {str(exc)[:200]}") from exc
     return data if isinstance(data, dict) else {}
+
+
+def _load_onnx(onnx_file: Path) -> Any:
+    """The graph of ``onnx_file`` without its weights; a damaged file is a clear error."""
+    import onnx
+
+    try:
+        return onnx.load(str(onnx_file), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise ModelError(
+            f"{onnx_file.name} in {onnx_file.parent} is not a readable ONNX model ({type(exc).__name__}: "
+            f"{str(exc)[:200]}). The file is damaged or is something else; download or export it again."
+        ) from exc
 
 
 def card_metadata(readme: Path) -> dict[str, Any]:
@@ -186,11 +265,11 @@ def find_onnx_file(folder: Path) -> Path | None:
 def quantization_of(onnx_file: Path) -> str:
     """``"int8"`` when the graph holds quantized operators, else ``"fp32"`` (by name without onnx)."""
     try:
-        import onnx
+        import onnx  # noqa: F401 (only whether it is installed)
     except ImportError:
         stem = onnx_file.stem.lower()
         return "int8" if any(tag in stem for tag in ("quantized", "int8", "uint8", "q8")) else "fp32"
-    model = onnx.load(str(onnx_file), load_external_data=False)
+    model = _load_onnx(onnx_file)
     quantized = {"DynamicQuantizeLinear", "MatMulInteger", "QLinearMatMul", "DequantizeLinear"}
     return "int8" if any(node.op_type in quantized for node in model.graph.node) else "fp32"
 
@@ -209,7 +288,7 @@ def external_data_of(onnx_file: Path) -> tuple[str, ...] | None:
         return None
     from cloze_app.core.engine.manifest import safe_relative_path
 
-    model = onnx.load(str(onnx_file), load_external_data=False)
+    model = _load_onnx(onnx_file)
     locations: list[str] = []
     for tensor in model.graph.initializer:
         if tensor.data_location != onnx.TensorProto.EXTERNAL:
@@ -261,12 +340,28 @@ def inspect_folder(folder: Path) -> ModelFacts:
             f"{folder} has no tokenizer.json (Cloze reads the fast-tokenizer file; save the tokenizer with "
             "transformers' AutoTokenizer.from_pretrained(...).save_pretrained(folder) to create it)."
         )
+    for required in (tokenizer, onnx_file):
+        if required is not None:
+            require_inside(folder, required)
+    linked = tuple(n for n in INFO_FILES if (folder / n).exists() and links_outside(folder, folder / n))
+    try:
+        return _facts(folder, kind, onnx_file, tokenizer, linked)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ModelError(
+            f"The tokenizer or config files in {folder} do not have the shape Hugging Face writes "
+            f"({type(exc).__name__}: {str(exc)[:200]}); tokenizer.json may be damaged."
+        ) from exc
+
+
+def _facts(
+    folder: Path, kind: str, onnx_file: Path | None, tokenizer: Path, linked: tuple[str, ...]
+) -> ModelFacts:
     tokenizer_json = _read_json(tokenizer)
-    card = card_metadata(folder / "README.md")
+    card = {} if "README.md" in linked else card_metadata(folder / "README.md")
     languages = card.get("language", [])
     if isinstance(languages, str):
         languages = [languages]
-    config = _read_json(folder / "config.json")
+    config = _read_json(folder / "config.json") if "config.json" not in linked else {}
     name = str(config.get("_name_or_path") or folder.name) or folder.name
     return ModelFacts(
         folder=folder,
@@ -282,6 +377,9 @@ def inspect_folder(folder: Path) -> ModelFacts:
         name=name,
         quantization=quantization_of(onnx_file) if onnx_file is not None else "fp32",
         info_files=tuple(
-            n for n in INFO_FILES if (folder / n).is_file() and (folder / n).stat().st_size < 1 << 20
+            n
+            for n in INFO_FILES
+            if n not in linked and (folder / n).is_file() and (folder / n).stat().st_size < 1 << 20
         ),
+        skipped_links=linked,
     )

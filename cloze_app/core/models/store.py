@@ -1,7 +1,11 @@
-"""Installs, removes and chooses models in the user's data dir (``paths.user_models_dir()/<id>``).
+"""Installs and removes models in the user's data dir (``paths.user_models_dir()/<id>``).
 
 An install is built in a staging folder next to the models folder, validated (checksums
 included), then renamed into place: a crash or a cancel never leaves a half-installed model.
+
+The store never touches settings.json: which model is the default is the settings' business
+(:func:`cloze_app.core.app.settings.default_model_id`); an install asked to become the default
+says so in :attr:`InstallResult.make_default`, and the caller saves it through the settings.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
-from cloze_app.core.app.settings import load_settings, save_settings
 from cloze_app.core.engine.manifest import (
     MANIFEST_NAME,
     MODEL_FILE,
@@ -41,7 +44,14 @@ from cloze_app.core.models.convert import (
     measure_agreement,
     quantize_checked,
 )
-from cloze_app.core.models.inspect import ModelFacts, external_data_of, inspect_folder, quantization_of
+from cloze_app.core.models.inspect import (
+    ModelFacts,
+    check_safetensors_index,
+    external_data_of,
+    inspect_folder,
+    quantization_of,
+    require_inside,
+)
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.models.speed import forget_speed
 from cloze_app.core.types import ModelInfo
@@ -54,6 +64,7 @@ class InstallResult:
     info: ModelInfo
     agreement: Agreement | None = None
     warnings: tuple[str, ...] = ()
+    make_default: bool = False  # asked to become the default: the caller saves it in the settings
 
 
 def model_id_for(name: str) -> str:
@@ -118,11 +129,22 @@ def _check_runs(staging: Path, mask_token: str, max_length: int) -> None:
     for name in external_data_of(staging / MODEL_FILE) or ():
         if name not in listed:
             raise ModelError(f"model.onnx keeps weights in {name}, which the manifest does not list.")
-    tokenizer = Tokenizer.from_file(str(staging / TOKENIZER_FILE))
+    try:
+        tokenizer = Tokenizer.from_file(str(staging / TOKENIZER_FILE))
+    except Exception as exc:  # the tokenizers library raises a bare Exception
+        raise ModelError(
+            f"tokenizer.json cannot be read by the tokenizers library ({str(exc)[:200]}); the file is "
+            "damaged or not a fast-tokenizer file."
+        ) from exc
     mask_id = tokenizer.token_to_id(mask_token)
     if mask_id is None:
         raise ModelError(f"The tokenizer has no id for the mask token {mask_token!r}.")
-    session = open_session(staging / MODEL_FILE, threads=1)
+    try:
+        session = open_session(staging / MODEL_FILE, threads=1)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"model.onnx cannot be opened by onnxruntime ({str(exc)[:200]}).") from exc
     try:
         logits = mask_logits(session, tokenizer, f"This is a {mask_token} test.", mask_id, max_length)
     except ModelError:
@@ -147,7 +169,10 @@ def _stage_onnx_folder(
 ) -> tuple[str, Agreement | None, list[str]]:
     """Copy an ONNX export into ``staging``; quantize fp32 to int8 when asked. Returns quantization."""
     assert facts.onnx_file is not None and facts.tokenizer_file is not None
-    notes: list[str] = []
+    notes = [
+        f"{name} was not copied: it is a link to a file outside {facts.folder}."
+        for name in facts.skipped_links
+    ]
     shutil.copy2(facts.tokenizer_file, staging / TOKENIZER_FILE)
     for name in facts.info_files:
         shutil.copy2(facts.folder / name, staging / name)
@@ -164,6 +189,7 @@ def _stage_onnx_folder(
             raise ModelError(
                 f"{facts.onnx_file.name} needs {name}, which is missing from {facts.onnx_file.parent}."
             )
+        require_inside(facts.folder, source)
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, staging / name)
     quantization, agreement = facts.quantization, None
@@ -300,9 +326,7 @@ def install_folder(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     forget_speed(manifest.id)
-    if make_default:
-        set_default_model(manifest.id)
-    return InstallResult(manifest.info(target), agreement, tuple(notes))
+    return InstallResult(manifest.info(target), agreement, tuple(notes), make_default)
 
 
 def convert_and_install(
@@ -317,6 +341,7 @@ def convert_and_install(
 ) -> InstallResult:
     """Convert a Hugging Face checkpoint folder to int8 ONNX and install it (see :func:`install_folder`)."""
     checkpoint = Path(checkpoint).expanduser().resolve()
+    check_safetensors_index(checkpoint)  # before torch or transformers are imported
     work = Path(tempfile.mkdtemp(prefix="convert-", dir=paths.cache_dir()))
     try:
         result = convert_checkpoint(
@@ -343,21 +368,9 @@ def convert_and_install(
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return InstallResult(installed.info, result.agreement, result.warnings + installed.warnings)
-
-
-def list_models() -> tuple[list[ModelInfo], str]:
-    """Every usable installed model and the id of the default one."""
-    return ModelRegistry().models(), default_model_id()
-
-
-def default_model_id() -> str:
-    """The model chosen in the settings when it is installed, else the registry's default."""
-    settings, _warning = load_settings()
-    registry = ModelRegistry()
-    if settings.model and any(model.id == settings.model for model in registry.models()):
-        return settings.model
-    return registry.default_id()
+    return InstallResult(
+        installed.info, result.agreement, result.warnings + installed.warnings, installed.make_default
+    )
 
 
 def _installed(model_id: str) -> ModelInfo:
@@ -369,17 +382,21 @@ def _installed(model_id: str) -> ModelInfo:
     raise ModelError(f"No model {model_id!r} is installed (installed: {names}).")
 
 
-def set_default_model(model_id: str) -> ModelInfo:
-    """Make ``model_id`` the model Cloze opens with (its files are verified first)."""
+def check_default_candidate(model_id: str) -> ModelInfo:
+    """The installed model ``model_id``, its files verified: fit to become the default (which
+    the caller then saves through the settings).
+
+    Raises:
+        ModelError: when it is not installed or its files are damaged.
+    """
     info = _installed(model_id)
     validate_model_folder(Path(info.path), verify_checksums=True)
-    settings, _warning = load_settings()
-    save_settings(replace(settings, model=model_id))
     return info
 
 
 def remove_model(model_id: str) -> ModelInfo:
-    """Delete a user-installed model; if it was the default, the default goes back to the bundled one."""
+    """Delete a user-installed model (a default that names it falls back to the bundled model:
+    :func:`cloze_app.core.app.settings.default_model_id` only picks installed models)."""
     info = _installed(model_id)
     folder = Path(info.path).resolve()
     if info.bundled or folder.parent != paths.user_models_dir().resolve():
@@ -390,9 +407,6 @@ def remove_model(model_id: str) -> ModelInfo:
         shutil.rmtree(trash, ignore_errors=True)
     folder.rename(trash)
     shutil.rmtree(trash, ignore_errors=True)
-    settings, _warning = load_settings()
-    if settings.model == model_id:
-        save_settings(replace(settings, model=""))
     with contextlib.suppress(OSError):
         forget_speed(model_id)
     return info
