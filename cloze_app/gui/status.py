@@ -6,7 +6,7 @@ import html
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
@@ -51,6 +51,7 @@ class MessageBar(QFrame):
         self.close_button.clicked.connect(self.clear)
         self._messages: dict[str, tuple[str, str]] = {}
         self.level = ""
+        self._tinting = False
         self.hide()
 
     def show_message(
@@ -102,8 +103,18 @@ class MessageBar(QFrame):
             (base.blue() * 3 + tint.blue()) // 4,
         )
         palette.setColor(QPalette.ColorRole.Window, mixed)
-        self.setPalette(palette)
+        self._tinting = True
+        try:
+            self.setPalette(palette)
+        finally:
+            self._tinting = False
         self.show()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Re-tint when the theme changes while a message is shown."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._tinting and self._messages:
+            self._refresh()
 
     def text(self) -> str:
         """The messages shown now, one per line ("" when hidden)."""

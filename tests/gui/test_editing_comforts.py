@@ -186,3 +186,43 @@ def test_a_slow_request_shows_what_runs_in_the_status_bar(qtbot, make_window) ->
     qtbot.waitUntil(lambda: window.status.activity.text() == "", timeout=LOAD_TIMEOUT_MS)
     assert not window.status.busy.isVisible()
     QApplication.processEvents()
+
+
+def _luminance(color) -> float:  # type: ignore[no-untyped-def]
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.red()) + 0.7152 * channel(color.green()) + 0.0722 * channel(color.blue())
+
+
+def _contrast(one, two) -> float:  # type: ignore[no-untyped-def]
+    light, dark = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_message_bar_colours_come_from_the_palette_in_light_and_dark_themes(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QPalette
+
+    window = make_window()
+    dark = QPalette()
+    for role, color in (
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.Text, "#e6e6e6"),
+        (QPalette.ColorRole.Highlight, "#3d7bd9"),
+    ):
+        dark.setColor(role, QColor(color))
+    light = QApplication.style().standardPalette()
+    for level in ("info", "warning", "error"):
+        window.show_message(f"A {level} message.", level, key="looks")
+        for palette in (light, dark, light):  # the theme changes while the message is shown
+            window.setPalette(palette)
+            bar = window.message_bar.palette()
+            background = bar.color(QPalette.ColorRole.Window)
+            text = bar.color(QPalette.ColorRole.WindowText)
+            assert _contrast(background, text) >= 4.5, (level, background.name(), text.name())
+            is_dark = _luminance(palette.color(QPalette.ColorRole.Window)) < 0.2
+            assert (_luminance(background) < 0.2) == is_dark  # the bar follows the theme
+    window.message_bar.remove("looks")
