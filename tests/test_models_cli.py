@@ -111,3 +111,21 @@ def test_convert_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert isinstance(result, dict)
     assert result["installed"]["quantization"] == "int8" and result["installed"]["languages"] == ["en"]
     assert result["agreement"]["top5"] == 1.0
+
+
+def test_models_default_changes_what_fill_uses(
+    tiny_model_dir: Path, tiny_bpe_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloze_app.core.app.settings import load_settings
+    from cloze_app.core.models.registry import ModelRegistry
+
+    cli_json(capsys, "add", str(tiny_model_dir))
+    cli_json(capsys, "add", str(tiny_bpe_model_dir))
+    names = {m.id: m.name for m in ModelRegistry().models()}
+    for chosen in ("tiny-bpe", "tiny-wp"):
+        assert cli_json(capsys, "default", chosen) == {"default": chosen}
+        assert load_settings()[0].model == chosen  # saved through the settings, their one writer
+        assert run_cli(["fill", "The ___ sat."]) == 0
+        assert f"({names[chosen]} on" in capsys.readouterr().err
+    assert cli_json(capsys, "remove", "tiny-wp") == {"removed": "tiny-wp", "default": "tiny-bpe"}
+    assert load_settings()[0].model == ""

@@ -23,7 +23,14 @@ import numpy as np
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE
 from cloze_app.core.engine.session import mask_logits, open_session, probe_texts
 from cloze_app.core.errors import ModelError
-from cloze_app.core.models.inspect import CHECKPOINT_WEIGHTS, INFO_FILES, PICKLE_WEIGHTS, inspect_folder
+from cloze_app.core.models.inspect import (
+    CHECKPOINT_WEIGHTS,
+    INFO_FILES,
+    PICKLE_WEIGHTS,
+    check_safetensors_index,
+    inspect_folder,
+    links_outside,
+)
 
 INSTALL_HINT = "pip install 'cloze[convert]'"
 # Mean share of the fp32 top-5 that int8 keeps, over the probe sentences.
@@ -294,13 +301,15 @@ def convert_checkpoint(
     """
     stage = on_stage or (lambda _message: None)
     checkpoint = Path(checkpoint).expanduser()
+    check_safetensors_index(checkpoint)  # before torch or transformers are imported
     work_dir.mkdir(parents=True, exist_ok=True)
     _check(cancel)
     stage("Reading the tokenizer")
     _ensure_tokenizer_json(checkpoint, work_dir)
     for name in INFO_FILES:
-        if (checkpoint / name).is_file() and not (work_dir / name).exists():
-            shutil.copy2(checkpoint / name, work_dir / name)
+        source = checkpoint / name
+        if source.is_file() and not links_outside(checkpoint, source) and not (work_dir / name).exists():
+            shutil.copy2(source, work_dir / name)  # a link out of the checkpoint is never copied
     _check(cancel)
     stage("Exporting to ONNX (fp32)")
     model_file = work_dir / MODEL_FILE
