@@ -34,6 +34,7 @@ from cloze_app.core.learn.answers import check_answers
 from cloze_app.core.learn.exercises import DIFFICULTIES, Exercise, ExerciseOptions, make_exercise
 from cloze_app.core.learn.export import export_exercise
 from cloze_app.gui.exercise_practice import ExercisePractice
+from cloze_app.gui.file_dialogs import start_folder, suggested_path
 
 FORMATS = (("Type the word", 0), ("Choose from 3", 3), ("Choose from 4", 4), ("Choose from 5", 5))
 EXPORT_FILTER = "Anki deck (*.apkg);;Spreadsheet (*.csv);;Printable page (*.html)"
@@ -159,7 +160,9 @@ class ExercisePanel(QWidget):
             self.source.setPlainText(self.editor.text())
 
     def _open_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open a text", "", "Text (*.txt *.md);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open a text", str(start_folder(None)), "Text (*.txt *.md);;All files (*)"
+        )
         if name:
             self.open_path(Path(name))
 
@@ -222,7 +225,8 @@ class ExercisePanel(QWidget):
 
     # ----- export
     def _export_clicked(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export exercise", "exercise.apkg", EXPORT_FILTER)
+        start = str(suggested_path(None, "exercise.apkg"))  # the Documents folder, not the cwd
+        name, _ = QFileDialog.getSaveFileName(self, "Export exercise", start, EXPORT_FILTER)
         if name:
             self.export(Path(name))
 
