@@ -51,6 +51,26 @@ def test_choosing_an_unavailable_provider_says_so_and_runs_on_cpu(qtbot, make_wi
     assert load_settings()[0].provider == MISSING_PROVIDER  # the choice is kept for when it works
 
 
+def test_the_provider_list_offers_only_local_providers_by_readable_name(
+    qtbot, make_window, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import onnxruntime as ort
+
+    monkeypatch.setattr(
+        ort, "get_available_providers", lambda: ["AzureExecutionProvider", "CPUExecutionProvider"]
+    )
+    window = make_window()
+    dialog = window.open_settings()
+    combo = dialog.general.provider
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels[0] == "CPU"
+    assert "CUDA (NVIDIA GPU) (not available)" in labels
+    assert not any("Azure" in label or "ExecutionProvider" in label for label in labels)
+    note = dialog.general.findChild(QLabel, "providersNotOffered")
+    assert note is not None and "Azure" in note.text() and "cloud" in note.text()
+    dialog.reject()
+
+
 def test_a_broken_model_folder_shows_an_error_and_the_app_keeps_running(
     qtbot, make_window, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
