@@ -92,3 +92,49 @@ def test_without_root_it_names_the_packages_and_runs_nothing(tmp_path: Path) -> 
     assert result.returncode == 0
     assert "please install these system packages: libxcb-xinerama0" in result.stderr
     assert apt_calls(tmp_path) == []
+
+
+def fake_venv(tmp_path: Path, pip_rc: int) -> Path:
+    """A venv whose python records each call; ``-m pip`` exits with ``pip_rc`` (100: offline)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    calls = tmp_path / "python-calls"
+    _script(
+        venv / "bin" / "python",
+        f'echo "$@" >> "{calls}"\nif [ "$1 $2" = "-m pip" ]; then exit {pip_rc}; fi\nexit 0\n',
+    )
+    return venv
+
+
+@pytest.mark.slow
+def test_dev_app_starts_offline_when_everything_is_installed(tmp_path: Path) -> None:
+    """pyproject.toml changed since the last install and there is no network: the app still opens."""
+    bin_dir = fake_tools(tmp_path, LIBS)
+    venv = fake_venv(tmp_path, pip_rc=1)
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "CLOZE_VENV": str(venv)}
+    result = subprocess.run(
+        ["bash", str(DEV), "app", "story.txt"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "python-calls").read_text(encoding="utf-8").splitlines()
+    assert calls[-1] == "-m cloze_app story.txt"  # the window was started
+    assert "could not update the installation (offline?)" in result.stderr
+    assert apt_calls(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_dev_app_stops_when_nothing_is_installed_and_pip_fails(tmp_path: Path) -> None:
+    bin_dir = fake_tools(tmp_path, LIBS)
+    venv = fake_venv(tmp_path, pip_rc=1)
+    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")  # imports fail too
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin", "CLOZE_VENV": str(venv)}
+    result = subprocess.run(
+        ["bash", str(DEV), "app"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 1
+    assert "installing Cloze into" in result.stderr
