@@ -11,8 +11,11 @@ from cloze_app.core.learn.answers import (
     ALSO_FITS,
     CORRECT,
     EMPTY,
+    JUDGE,
     WRONG,
+    WRONG_FORM,
     ExerciseSession,
+    JudgeSettings,
     check_answer,
     hint,
     validate_choice,
@@ -49,7 +52,7 @@ def test_a_word_the_model_finds_as_good_also_fits(engine: ClozeEngine, exercise:
     assert verdict.status == ALSO_FITS and verdict.accepted
     assert verdict.given_log_prob is not None and verdict.answer_log_prob is not None
     assert verdict.given_log_prob >= verdict.answer_log_prob - 1.4
-    assert "Also fits: puppy" in verdict.message()
+    assert "Also fits: puppy works here too (the text has dog)" in verdict.message()
 
 
 def test_a_wrong_word_shows_its_rank_and_the_better_words(engine: ClozeEngine, exercise: Exercise) -> None:
@@ -57,7 +60,7 @@ def test_a_wrong_word_shows_its_rank_and_the_better_words(engine: ClozeEngine, e
     assert verdict.status == WRONG and not verdict.accepted
     assert verdict.rank == 3  # behind puppy and dog: "barked" is in the text
     assert verdict.better == ("puppy", "dog")
-    assert "the model ranks 'cat' #3; better: puppy, dog" in verdict.message()
+    assert "the model ranks 'cat' #3 here (<0.1%); it prefers puppy (73%), dog (27%)" in verdict.message()
     far = check_answer(engine, exercise, 2, "mat")
     assert far.status == WRONG and far.rank is not None and far.rank > 3
     assert "home" in far.better
@@ -94,3 +97,32 @@ def test_session_scores_right_answers_half_when_a_hint_was_used(
     score = session.score()
     assert (score.correct, score.wrong, score.unanswered, score.points, score.total) == (2, 0, 0, 1.5, 2)
     assert score.summary() == "Score 1.5/2: 2 right, 0 also fit, 0 wrong (1 hint)"
+
+
+def test_a_word_as_unlikely_as_an_unlikely_answer_does_not_fit(engine: ClozeEngine) -> None:
+    # "hat" is the text's word, but after "barked" the model wants dog or puppy: "bat" scores
+    # about as low as "hat" (the old judge said "also fits"), yet it is no good here at all.
+    # (This model knows 14 words, so "among its best words" means its best two.)
+    text = "the hat barked at home ."
+    exercise = Exercise(text, (ExerciseItem(1, 4, 7, "hat"),))
+    settings = JudgeSettings(top_rank=2, best_margin=JUDGE.best_margin, answer_margin=JUDGE.answer_margin)
+    verdict = check_answer(engine, exercise, 1, "bat", settings)
+    assert verdict.status == WRONG
+    assert verdict.given_log_prob is not None and verdict.answer_log_prob is not None
+    assert abs(verdict.given_log_prob - verdict.answer_log_prob) < 1.0
+    assert verdict.better[:2] == ("puppy", "dog")
+
+
+def test_another_form_of_the_answer_is_right_word_wrong_form_with_partial_credit(
+    engine: ClozeEngine, exercise: Exercise
+) -> None:
+    verdict = check_answer(engine, exercise, 1, "dogs")
+    assert verdict.status == WRONG_FORM and not verdict.accepted
+    assert verdict.message() == "1. Right word, wrong form: 'dogs' should be 'dog' here."
+    half = ExerciseSession(exercise)
+    half.record(verdict)
+    assert half.score().points == 0.5 and half.score().wrong_form == 1
+    assert "1 wrong form" in half.score().summary()
+    strict = ExerciseSession(exercise, form_credit=0.0)
+    strict.record(verdict)
+    assert strict.score().points == 0.0

@@ -46,7 +46,11 @@ def test_exercise_json_with_choices(
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["difficulty"] == "medium" and data["text"] == PASSAGE
-    assert all(len(item["choices"]) == 3 and item["answer"] in item["choices"] for item in data["items"])
+    # This model knows few wrong words of each form: a blank gets two distractors, one, or none
+    # (then the learner types the word).
+    chosen = [item for item in data["items"] if item["choices"]]
+    assert chosen and all(item["answer"] in item["choices"] for item in chosen)
+    assert all(2 <= len(item["choices"]) <= 3 for item in chosen)
 
 
 @pytest.mark.parametrize("suffix", ["apkg", "csv", "html"])
@@ -81,7 +85,8 @@ def test_playing_in_the_terminal_gives_hints_verdicts_and_a_score(passage_dir: P
     out = "\n".join(lines)
     assert f"hint: starts with “{first.answer[0]}”" in out
     assert f"1. Right: {first.answer}" in out
-    assert "Not quite: the model ranks 'quickly'" in out and f"The text has {second.answer}" in out
+    assert "Not quite: 'quickly' hardly fits here for the model" in out
+    assert f"The text has {second.answer}" in out
     assert f"3. No answer; the text has {third.answer}" in out
     assert lines[-1] == "Score 0.5/3: 1 right, 0 also fit, 1 wrong, 1 unanswered (1 hint)"
     assert session.score().points == 0.5

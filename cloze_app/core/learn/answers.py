@@ -1,33 +1,164 @@
-"""Checking a learner's answers: right, "also fits", or wrong with the model's view; hints; a score.
+"""Checking a learner's answers like a teacher: right, also fits, right word in the wrong form, or
+wrong with the model's reasons; hints; a score.
 
-An answer that is not the exact word but that the model finds about as good in the full context
-(within ``ALSO_FITS_MARGIN`` natural-log units of the answer's score) counts as "also fits".
-For any other answer the verdict gives the model's rank of the word given and the words it
-prefers there.
+A word other than the answer "also fits" only when the model finds it good in absolute terms
+(among the slot's best words, or close to the best word of the answer's form) *and* about as
+good as the answer. The margins are calibrated on human judgements (SWORDS dev) by
+``scripts/eval_exercises.py judge``; the README reports the held-out half. Another form of the
+answer's word ("run" for "runs", "went" for "gone") is told apart as a form error and earns
+partial credit (``ExerciseSession.form_credit``: half or none, as the learner chooses).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cloze_app.core.errors import InputError
-from cloze_app.core.learn.exercises import Exercise, ExerciseEngine
+from cloze_app.core.learn import lexicon
+from cloze_app.core.learn.items import Exercise, ExerciseEngine
 from cloze_app.core.text import context_window
 
-ALSO_FITS_MARGIN = math.log(4.0)  # "about as good": at most four times less likely than the answer
-CORRECT, ALSO_FITS, WRONG, EMPTY = "correct", "also_fits", "wrong", "empty"
+CORRECT, ALSO_FITS, WRONG_FORM, WRONG, EMPTY = "correct", "also_fits", "wrong_form", "wrong", "empty"
 HINT_LEVELS = 2  # 1: first letter, 2: first letter and length
+TOP_WORDS = 20  # the slot's best words the model is asked for (ranks are counted among them)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")  # a word, not a piece or special token
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """When a word that is not the answer also fits (natural-log margins).
+
+    ``top_rank``: the word is among the slot's ``top_rank`` best words; or it is at most
+    ``best_margin`` below the best word of the answer's form. And in both cases it is at most
+    ``answer_margin`` below the answer.
+    """
+
+    top_rank: int
+    best_margin: float
+    answer_margin: float
+
+
+# Fit on half of SWORDS dev by `scripts/eval_exercises.py judge` (see docs/exercises.md).
+JUDGE = JudgeSettings(top_rank=5, best_margin=math.log(8.0), answer_margin=math.log(4.0))
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """The model's view of one blank: scores of the answer, the words given and its best words.
+
+    ``scores`` maps casefolded words to log-probabilities in the full context (one
+    ``score_options`` call, so they compare). ``top`` are the slot's best words, best first;
+    ``tag`` the answer's form in this slot (Penn tag, "" if unknown); ``best_log_prob`` the
+    score of the best word of that form (the answer included).
+    """
+
+    answer: str
+    scores: Mapping[str, float]
+    top: tuple[tuple[str, float], ...]
+    tag: str
+    best_log_prob: float
+
+    def log_prob(self, word: str) -> float | None:
+        """The word's score in this slot (None: not scored)."""
+        return self.scores.get(_fold(word))
+
+    def rank(self, word: str) -> int | None:
+        """1 + how many of the slot's best words (the answer included) score above ``word``;
+        None when it is below all of them."""
+        lp = self.log_prob(word)
+        if lp is None:
+            return None
+        above = [w for w, s in self._ranked() if s > lp and _fold(w) != _fold(word)]
+        return 1 + len(above) if len(above) < len(self._ranked()) else None
+
+    def better(self, word: str, limit: int = 5) -> tuple[tuple[str, float], ...]:
+        """Up to ``limit`` words (and their probabilities) the model prefers to ``word``, best first."""
+        lp = self.log_prob(word)
+        floor = -math.inf if lp is None else lp
+        return tuple((w, math.exp(s)) for w, s in self._ranked() if s > floor and _fold(w) != _fold(word))[
+            :limit
+        ]
+
+    def fits(self, word: str, settings: JudgeSettings = JUDGE) -> bool:
+        """Whether ``word`` is a real alternative to the answer here (see :class:`JudgeSettings`)."""
+        lp, answer_lp = self.log_prob(word), self.log_prob(self.answer)
+        if lp is None or answer_lp is None:
+            return False
+        rank = self.rank(word)
+        good = (
+            rank is not None and rank <= settings.top_rank
+        ) or lp >= self.best_log_prob - settings.best_margin
+        return good and lp >= answer_lp - settings.answer_margin
+
+    def _ranked(self) -> list[tuple[str, float]]:
+        words = dict(self.top)
+        answer_lp = self.log_prob(self.answer)
+        if answer_lp is not None:
+            words.setdefault(self.answer, answer_lp)
+        return sorted(words.items(), key=lambda pair: -pair[1])
+
+
+def _fold(word: str) -> str:
+    return " ".join(word.split()).casefold()
+
+
+def _same(a: str, b: str) -> bool:
+    return _fold(a) == _fold(b)
+
+
+def slot_view(
+    engine: ExerciseEngine,
+    text: str,
+    start: int,
+    end: int,
+    givens: Sequence[str] = (),
+    top_k: int = TOP_WORDS,
+) -> SlotView:
+    """Ask the model about the word ``text[start:end]`` and the words ``givens`` in its place.
+
+    Two engine calls: ``check_words`` for the slot's best words, then one ``score_options``
+    for the answer, the givens and those words together (so every score compares).
+    """
+    answer = text[start:end]
+    window, offset = context_window(text, start, end)
+    s, e = start - offset, end - offset
+    checks = engine.check_words(window, spans=[(s, e)], top_k=top_k)
+    alternatives = [a.word for a in checks[0].alternatives if _WORD_RE.fullmatch(a.word)] if checks else []
+    options: dict[str, str] = {}
+    for word in (answer, *givens, *alternatives):
+        if word.strip() and _fold(word) not in options:
+            options[_fold(word)] = " ".join(word.split())
+    probe = window[:s] + "___" + window[e:]
+    scored = engine.score_options(probe, list(options.values()))
+    scores = {_fold(o.option): o.log_prob for o in scored}
+    top = tuple(
+        sorted(((w, scores[_fold(w)]) for w in alternatives if _fold(w) in scores), key=lambda p: -p[1])
+    )
+    tag = lexicon.vote_tag(answer, [(w, math.exp(lp)) for w, lp in top])
+    answer_lp = scores[_fold(answer)]
+    if tag and not lexicon.is_function_word(answer):
+        same_form = [lp for w, lp in top if tag in lexicon.form_tags(w) and not lexicon.is_function_word(w)]
+    else:
+        same_form = [lp for _, lp in top]
+    return SlotView(answer, scores, top, tag, max([answer_lp, *same_form]))
+
+
+def _percent(prob: float) -> str:
+    if prob >= 0.01:
+        return f"{prob:.0%}"
+    return f"{prob:.1%}" if prob >= 0.001 else "<0.1%"
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What became of one answer.
 
-    ``status`` is ``correct``, ``also_fits``, ``wrong`` or ``empty``. ``rank`` is the model's
-    rank of the given word in context (None: not in its top list); ``better`` are words the model
-    ranks above it (only for wrong answers).
+    ``status`` is ``correct``, ``also_fits``, ``wrong_form``, ``wrong`` or ``empty``. ``rank``
+    is the model's rank of the given word among the slot's best words (None: below them);
+    ``preferred`` are words the model prefers to it, with their probabilities (wrong answers).
     """
 
     number: int
@@ -35,7 +166,7 @@ class Verdict:
     answer: str
     status: str
     rank: int | None = None
-    better: tuple[str, ...] = ()
+    preferred: tuple[tuple[str, float], ...] = ()
     given_log_prob: float | None = None
     answer_log_prob: float | None = None
 
@@ -44,34 +175,51 @@ class Verdict:
         """True for the exact answer and for one that also fits."""
         return self.status in (CORRECT, ALSO_FITS)
 
+    @property
+    def better(self) -> tuple[str, ...]:
+        """The words the model prefers to the one given."""
+        return tuple(w for w, _ in self.preferred)
+
     def message(self) -> str:
-        """One line for the learner."""
+        """One line for the learner: which case it is and why."""
+        n = self.number
         if self.status == CORRECT:
-            return f"{self.number}. Right: {self.answer}"
+            return f"{n}. Right: {self.answer}."
         if self.status == ALSO_FITS:
-            return f"{self.number}. Also fits: {self.given} (the text has {self.answer})"
+            return f"{n}. Also fits: {self.given} works here too (the text has {self.answer})."
         if self.status == EMPTY:
-            return f"{self.number}. No answer; the text has {self.answer}."
-        rank = (
-            f"the model ranks {self.given!r} #{self.rank}"
-            if self.rank
-            else f"{self.given!r} is not in the model's top words"
-        )
-        better = f"; better: {', '.join(self.better)}" if self.better else ""
-        return f"{self.number}. Not quite: {rank}{better}. The text has {self.answer}."
+            return f"{n}. No answer; the text has {self.answer}."
+        if self.status == WRONG_FORM:
+            return f"{n}. Right word, wrong form: {self.given!r} should be {self.answer!r} here."
+        if self.given_log_prob is None:
+            why = f"the model cannot place {self.given!r} here"
+        else:
+            chance = _percent(math.exp(self.given_log_prob))
+            if self.rank is not None:
+                why = f"the model ranks {self.given!r} #{self.rank} here ({chance})"
+            else:
+                why = f"{self.given!r} hardly fits here for the model ({chance})"
+        better = ", ".join(f"{w} ({_percent(p)})" for w, p in self.preferred)
+        prefers = f"; it prefers {better}" if better else ""
+        return f"{n}. Not quite: {why}{prefers}. The text has {self.answer}."
 
 
-def _same(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
+def judge(
+    view: SlotView, number: int, given: str, multiple_choice: bool = False, settings: JudgeSettings = JUDGE
+) -> Verdict:
+    """The verdict on ``given`` from the model's view of the slot (no model call)."""
+    answer = view.answer
+    lp, answer_lp = view.log_prob(given), view.log_prob(answer)
+    fits = view.fits(given, settings)
+    if not multiple_choice and lexicon.same_lemma(given, answer) and not fits:
+        return Verdict(number, given, answer, WRONG_FORM, view.rank(given), (), lp, answer_lp)
+    if not multiple_choice and fits:
+        return Verdict(number, given, answer, ALSO_FITS, view.rank(given), (), lp, answer_lp)
+    return Verdict(number, given, answer, WRONG, view.rank(given), view.better(given), lp, answer_lp)
 
 
 def check_answer(
-    engine: ExerciseEngine,
-    exercise: Exercise,
-    number: int,
-    given: str,
-    also_fits_margin: float = ALSO_FITS_MARGIN,
-    top_k: int = 10,
+    engine: ExerciseEngine, exercise: Exercise, number: int, given: str, settings: JudgeSettings = JUDGE
 ) -> Verdict:
     """Judge ``given`` for blank ``number``; asks the model only when it is not the exact answer."""
     item = exercise.item(number)
@@ -80,38 +228,8 @@ def check_answer(
         return Verdict(number, given, item.answer, EMPTY)
     if _same(given, item.answer):
         return Verdict(number, given, item.answer, CORRECT)
-    probe, start, end = exercise.probe_text(number)
-    window, _ = context_window(probe, start, end)
-    scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, given])}
-    given_lp, answer_lp = scores.get(given), scores.get(item.answer)
-    if (
-        not item.is_multiple_choice
-        and given_lp is not None
-        and answer_lp is not None
-        and given_lp >= answer_lp - also_fits_margin
-    ):
-        return Verdict(
-            number, given, item.answer, ALSO_FITS, given_log_prob=given_lp, answer_log_prob=answer_lp
-        )
-    filled, start, end = exercise.probe_text(number, given)
-    window, offset = context_window(filled, start, end)
-    checks = engine.check_words(window, spans=[(start - offset, end - offset)], top_k=top_k)
-    if not checks:  # the model cannot place the word (nothing it can read)
-        return Verdict(number, given, item.answer, WRONG, given_log_prob=given_lp, answer_log_prob=answer_lp)
-    check = checks[0]
-    better = tuple(
-        alt.word for alt in check.alternatives if alt.log_prob > check.log_prob and not _same(alt.word, given)
-    )[:5]
-    return Verdict(
-        number,
-        given,
-        item.answer,
-        WRONG,
-        rank=check.rank,
-        better=better,
-        given_log_prob=given_lp,
-        answer_log_prob=answer_lp,
-    )
+    view = slot_view(engine, exercise.text, item.start, item.end, [given])
+    return judge(view, number, given, item.is_multiple_choice, settings)
 
 
 def check_answers(engine: ExerciseEngine, exercise: Exercise, answers: Mapping[int, str]) -> list[Verdict]:
@@ -131,7 +249,8 @@ def hint(answer: str, level: int) -> str:
 
 @dataclass(frozen=True)
 class Score:
-    """The result at the end: each accepted answer earns 1 point, or 0.5 when a hint was used."""
+    """The result at the end. An accepted answer earns 1 point, a right word in the wrong form
+    ``form_credit`` (0.5 or 0); a hint halves what a blank earns."""
 
     total: int
     correct: int
@@ -140,11 +259,15 @@ class Score:
     unanswered: int
     hints_used: int
     points: float
+    wrong_form: int = 0
 
     def summary(self) -> str:
         """One line, e.g. ``Score 6.5/8: 6 right, 1 also fits, 1 wrong (2 hints)``."""
         pts = f"{self.points:g}"
-        parts = [f"{self.correct} right", f"{self.also_fits} also fit", f"{self.wrong} wrong"]
+        parts = [f"{self.correct} right", f"{self.also_fits} also fit"]
+        if self.wrong_form:
+            parts.append(f"{self.wrong_form} wrong form")
+        parts.append(f"{self.wrong} wrong")
         if self.unanswered:
             parts.append(f"{self.unanswered} unanswered")
         hints = f" ({self.hints_used} hint{'s' if self.hints_used != 1 else ''})" if self.hints_used else ""
@@ -153,11 +276,15 @@ class Score:
 
 @dataclass
 class ExerciseSession:
-    """A learner working through an exercise: answers and hints so far (mutable, one per run)."""
+    """A learner working through an exercise: answers and hints so far (mutable, one per run).
+
+    ``form_credit``: what a right word in the wrong form earns (0.5: half a point, 0: nothing).
+    """
 
     exercise: Exercise
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     hints: dict[int, int] = field(default_factory=dict)
+    form_credit: float = 0.5
 
     def answer(self, engine: ExerciseEngine, number: int, given: str) -> Verdict:
         """Check and record an answer (a later answer to the same blank replaces it)."""
@@ -176,11 +303,14 @@ class ExerciseSession:
         """Keep a verdict judged elsewhere (e.g. on a worker thread)."""
         self.verdicts[verdict.number] = verdict
 
+    def _points(self, verdict: Verdict) -> float:
+        earned = 1.0 if verdict.accepted else self.form_credit if verdict.status == WRONG_FORM else 0.0
+        return earned * (0.5 if self.hints.get(verdict.number) else 1.0)
+
     def score(self) -> Score:
         """The score so far; blanks without an answer count as unanswered."""
         total = len(self.exercise.items)
         statuses = [v.status for v in self.verdicts.values()]
-        points = sum((0.5 if self.hints.get(v.number) else 1.0) for v in self.verdicts.values() if v.accepted)
         answered = sum(1 for s in statuses if s != EMPTY)
         return Score(
             total=total,
@@ -189,7 +319,8 @@ class ExerciseSession:
             wrong=statuses.count(WRONG),
             unanswered=total - answered,
             hints_used=sum(1 for n in self.hints if self.hints[n]),
-            points=points,
+            points=sum(self._points(v) for v in self.verdicts.values()),
+            wrong_form=statuses.count(WRONG_FORM),
         )
 
 

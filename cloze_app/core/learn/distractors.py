@@ -1,185 +1,213 @@
-"""Distractors for multiple-choice exercises: plausible in form, wrong in this context.
+"""Distractors for multiple-choice exercises: the answer's word class and form, wrong in this context.
 
-Candidates are words the model ranks high for the blank when it cannot see the text to the
-right, then words it proposes for the neighbouring positions, then other words of the text.
-Every candidate is scored against the answer in the full context (``engine.score_options``) and
-kept only when it scores at least ``distractor_margin`` (natural log) below the answer, so a
-distractor is never the answer nor an equally good fit.
+For each blank the slot's form comes from the model (``lexicon.vote_tag``: the words it proposes
+there vote for the answer's reading), then candidates of exactly that form are gathered, best
+teaching value first:
+
+1. words the model proposes for the blank without the text to its right (plausible as you read);
+2. the same words' lemmas inflected to the slot's form ("walk" proposed for "went" gives "walked");
+3. common words of that form with a frequency close to the answer's (``lexicon.common_words``).
+
+A content answer never gets a function word, and nothing among the slot's best words (in the
+full context) or another form of the answer is ever offered. In the *grammar* level a function
+word gets other words of its closed class ("in": on, at, of) and a verb form the other forms of
+its verb ("went": go, gone, going). Every candidate shown is scored against the answer in its
+context (``engine.score_options``, one call per blank) and kept only when it scores at least
+``distractor_margin`` below the answer, so a distractor is never a second right answer.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from cloze_app.core.learn.exercises import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions, blankable
-from cloze_app.core.text import WordSpan, context_window, match_case, word_spans
+from cloze_app.core.learn import lexicon
+from cloze_app.core.learn.items import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions
+from cloze_app.core.text import context_window, match_case
+from cloze_app.core.types import WordCheck
 
-POOL_SIZE = 60  # left-context candidates asked for per blank
-NEIGHBOUR_POOL = 12  # candidates per neighbouring word
-MAX_SCORED = 24  # candidates scored against the answer in one score_options call (3 rounds at most)
-_WORD_RE = re.compile(r"[^\W\d_]{2,}")
-_SUFFIXES = ("ing", "ed", "ly", "es", "s", "er", "est")
-
-
-def _usable(candidate: str, answer: str) -> bool:
-    """A whole word, not the answer, not shorter than three letters unless the answer is."""
-    return (
-        _WORD_RE.fullmatch(candidate) is not None
-        and candidate.lower() != answer.lower()
-        and len(candidate) >= min(3, len(answer))
-    )
+LEFT_POOL = 60  # words asked for per blank without the right-hand context
+SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOptions.slot_top)
+FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
+SPARE = 3  # candidates scored beyond the number needed, for those the model refuses
+SCORE_CHARS = 400  # context (characters) around a blank when scoring candidates
+_WORD_RE = re.compile(r"[a-z]{2,}")
+ProgressFn = Callable[[int, int, str], None]
+Span = tuple[int, int]
 
 
-def _suffix(word: str) -> str:
-    low = word.lower()
-    return next((s for s in _SUFFIXES if low.endswith(s) and len(low) > len(s) + 2), "")
+def _fold(word: str) -> str:
+    return word.strip().casefold()
 
 
-def _index(words: Sequence[WordSpan], item: ExerciseItem) -> int:
-    return next(k for k, w in enumerate(words) if w.start == item.start)
+def slot_tag(answer: str, check: WordCheck | None) -> str:
+    """The answer's Penn tag in its slot, voted by the model's best words there ("" if unknown)."""
+    evidence = [(a.word, math.exp(a.log_prob)) for a in check.alternatives] if check else []
+    return lexicon.vote_tag(answer, evidence)
 
 
-def _neighbours(words: Sequence[WordSpan], item: ExerciseItem) -> list[int]:
-    index = _index(words, item)
-    return [k for k in (index - 1, index + 1) if 0 <= k < len(words) and blankable(words[k])]
+def _closed_class(answer: str) -> list[str]:
+    cls = lexicon.function_class(answer)
+    return [w for w in lexicon.closed_class_words(cls) if _WORD_RE.fullmatch(w)] if cls else []
 
 
-def candidate_pool(
-    item: ExerciseItem,
-    left_alternatives: Sequence[str],
-    neighbour_alternatives: Sequence[str],
-    text_words: Sequence[str],
-) -> list[list[str]]:
-    """Distractor candidates for ``item`` in rounds, best first, without repeats or the answer.
+def candidates(
+    answer: str,
+    tag: str,
+    left: Sequence[str],
+    forbidden: set[str],
+    grammar: bool = False,
+    seed: str = "",
+) -> list[str]:
+    """Distractor candidates for ``answer`` with Penn tag ``tag``, best first, lower case.
 
-    Round 1: what the model proposes without the right-hand context, then for the neighbouring
-    positions. Round 2: other words of the text, those sharing the answer's ending (-ing, -ed,
-    -s ...) first: these rescue blanks whose answer the model itself finds unlikely, where every
-    word it proposes scores above the answer. Round 3: the rest of the left-context list.
+    Args:
+        left: what the model proposes for the blank without the right-hand context, best first.
+        forbidden: casefolded words never offered (the slot's best words, the answer).
+        grammar: a function word gets its closed class, a verb form its verb's other forms.
+        seed: makes the choice among equally common words repeatable.
     """
-    suffix = _suffix(item.answer)
-    same_form = [w for w in text_words if _suffix(w) == suffix]
-    other = [w for w in text_words if _suffix(w) != suffix]
-    seen = {item.answer.lower()}
+    answer_key = _fold(answer)
+    forms = lexicon.inflections(answer_key)
+    out: list[str] = []
+    seen = set(forbidden) | {answer_key}
 
-    def fresh(words: Sequence[str], limit: int) -> list[str]:
-        out: list[str] = []
-        for word in words:
-            if len(out) >= limit:
-                break
-            if _usable(word, item.answer) and word.lower() not in seen:
-                seen.add(word.lower())
-                out.append(word.lower())
+    def take(word: str, same_word_ok: bool = False) -> None:
+        key = _fold(word)
+        if key in seen or not _WORD_RE.fullmatch(key):
+            return
+        if not same_word_ok and key in forms:
+            return
+        seen.add(key)
+        out.append(key)
+
+    if lexicon.is_function_word(answer_key):
+        pool = _closed_class(answer_key)
+        for word in left:
+            if _fold(word) in pool:
+                take(word)
+        for word in pool:
+            take(word)
         return out
+    if grammar and tag.startswith("VB"):
+        for form in sorted(forms):
+            if tag not in lexicon.form_tags(form) and not lexicon.is_function_word(form):
+                take(form, same_word_ok=True)
+        return out
+    if not tag:
+        return out
+    target = lexicon.zipf(answer_key)
 
-    first = fresh(left_alternatives, MAX_SCORED * 2 // 3)
-    first += fresh(neighbour_alternatives, MAX_SCORED - len(first))
-    second = fresh([*same_form, *other], MAX_SCORED)
-    third = fresh(left_alternatives, MAX_SCORED)
-    return [r for r in (first, second, third) if r]
+    def fits(word: str) -> bool:
+        return (
+            not lexicon.is_function_word(word)
+            and tag in lexicon.form_tags(word)
+            and abs(lexicon.zipf(word) - target) <= FREQ_SPAN + 0.5
+        )
+
+    for word in left:
+        if _WORD_RE.fullmatch(_fold(word)) and fits(word):
+            take(word)
+    for word in left:
+        for lem in sorted(lexicon.lemmas(word)) if _WORD_RE.fullmatch(_fold(word)) else ():
+            for form in lexicon.inflect(lem, tag):
+                if fits(form):
+                    take(form)
+    near = [(w, abs(z - target)) for w, z in lexicon.common_words(tag) if abs(z - target) <= FREQ_SPAN]
+    near.sort(key=lambda pair: pair[1])
+    nearest = [w for w, _ in near[:120]]
+    random.Random(f"{seed}:{answer_key}").shuffle(nearest)
+    for word in nearest:
+        take(word)
+    return out
 
 
-def _choose(scored: list[tuple[str, float]], needed: int, difficulty: str) -> list[tuple[str, float]]:
-    if difficulty == "hard":  # closest to the answer while still clearly wrong
-        return sorted(scored, key=lambda pair: -pair[1])[:needed]
-    return scored[:needed]  # the model's left-context preference: plausible in form
+def _score(
+    engine: ExerciseEngine, window: str, answer: str, words: Sequence[str]
+) -> tuple[float, dict[str, float]]:
+    scores = {s.option: s.log_prob for s in engine.score_options(window, [answer, *words])}
+    return scores[answer], {w: scores[w] for w in words if w in scores}
 
 
-def _verified(
-    engine: ExerciseEngine, window: str, answer: str, ordered: Sequence[str], needed: int, margin: float
+def choose_distractors(
+    engine: ExerciseEngine,
+    exercise: Exercise,
+    item: ExerciseItem,
+    pool: Sequence[str],
+    options: ExerciseOptions,
 ) -> tuple[list[tuple[str, float]], float]:
-    """The first ``needed`` candidates that stay ``margin`` below the answer when scored together,
-    exactly as shown. (An int8 model quantizes each batch on its own, so a score depends a little
-    on which options share the call; the final set is scored as one call and kept only if all pass.)
+    """Up to ``options.choices - 1`` words of ``pool`` the model finds clearly wrong here, with
+    their scores, and the answer's score (one ``score_options`` call per try, two tries at most)."""
+    needed = options.choices - 1
+    probe, start, end = exercise.probe_text(item.number)
+    window, _ = context_window(probe, start, end, max_chars=SCORE_CHARS)
+    shown = [match_case(word, item.answer) for word in pool]
+    passing: list[tuple[str, float]] = []
+    answer_lp = item.answer_log_prob
+    at = 0
+    for _ in range(2):
+        batch = shown[at : at + needed + SPARE - len(passing)]
+        at += len(batch)
+        if not batch:
+            break
+        answer_lp, scores = _score(engine, window, item.answer, batch)
+        limit = answer_lp - options.distractor_margin
+        passing += [(w, scores[w]) for w in batch if w in scores and scores[w] <= limit]
+        if len(passing) >= needed:
+            break
+    if options.difficulty == "hard":  # the closest to the answer while still clearly wrong
+        passing.sort(key=lambda pair: -pair[1])
+    return passing[:needed], answer_lp
+
+
+def add_distractors(
+    engine: ExerciseEngine,
+    exercise: Exercise,
+    options: ExerciseOptions,
+    full: Mapping[Span, WordCheck] | None = None,
+    progress: ProgressFn | None = None,
+) -> Exercise:
+    """The exercise with ``options.choices`` choices per item (fewer only when too few words of
+    the answer's form are clearly wrong).
+
+    ``full``: the model's check of each answer in full context (its best words), if the caller
+    has it already; otherwise one batched ``check_words`` call gets it.
     """
-    shown: list[str] = []
-    rest = list(ordered)
-    answer_lp = 0.0
-    for _ in range(8):
-        trial = shown + rest[: max(0, needed - len(shown))]
-        rest = rest[max(0, needed - len(shown)) :]
-        if not trial:
-            return [], answer_lp
-        scores = {s.option: s.log_prob for s in engine.score_options(window, [answer, *trial])}
-        answer_lp = scores[answer]
-        passing = [w for w in trial if scores[w] <= answer_lp - margin]
-        if len(passing) == len(trial) and (len(trial) >= needed or not rest):
-            return [(w, scores[w]) for w in trial], answer_lp
-        shown = passing
-    return [], answer_lp  # could not settle on a set that passes as a whole: no choices
-
-
-def add_distractors(engine: ExerciseEngine, exercise: Exercise, options: ExerciseOptions) -> Exercise:
-    """The exercise with ``options.choices`` choices per item (fewer only when the model and
-    the text offer too few words that are clearly wrong)."""
     if not exercise.items:
         return exercise
     text = exercise.text
-    words = word_spans(text)
     spans = [(item.start, item.end) for item in exercise.items]
-    left = engine.check_words(text, spans=spans, top_k=POOL_SIZE, right_context=False)
-
-    neighbour_index = sorted({k for item in exercise.items for k in _neighbours(words, item)})
-    neighbour_checks = (
-        engine.check_words(
-            text, spans=[(words[k].start, words[k].end) for k in neighbour_index], top_k=NEIGHBOUR_POOL
-        )
-        if neighbour_index
-        else []
-    )
-    check_at = {(c.start, c.end): c for c in neighbour_checks}
-    by_word = {
-        k: check_at[(words[k].start, words[k].end)]
-        for k in neighbour_index
-        if (words[k].start, words[k].end) in check_at
+    if full is None or any(span not in full for span in spans):
+        top = max(SLOT_TOP, options.slot_top)
+        full = {(c.start, c.end): c for c in engine.check_words(text, spans=spans, top_k=top)}
+    left = {
+        (c.start, c.end): c
+        for c in engine.check_words(text, spans=spans, top_k=LEFT_POOL, right_context=False)
     }
-    left_at = {(c.start, c.end): c for c in left}
-    text_words = list(dict.fromkeys(w.word.lower() for w in words if blankable(w) and not w.is_function_word))
-
-    needed = options.choices - 1
+    grammar = options.difficulty == "grammar"
     items = []
-    for item in exercise.items:
-        # The engine writes names with a capital (its truecase list); a name is no distractor.
-        near = [
-            alt.word
-            for k in _neighbours(words, item)
-            if k in by_word
-            for alt in by_word[k].alternatives
-            if not (alt.word[:1].isupper() and not words[k].sentence_start)
-        ]
-        left_check = left_at.get((item.start, item.end))
-        opens = words[_index(words, item)].sentence_start
-        left_words = [
-            alt.word
-            for alt in (left_check.alternatives if left_check else ())
-            if opens or not alt.word[:1].isupper()
-        ]
-        probe, start, end = exercise.probe_text(item.number)
-        window, _ = context_window(probe, start, end)
-        clear: list[tuple[str, float]] = []
-        answer_lp = item.answer_log_prob
-        for rnd in candidate_pool(item, left_words, near, text_words):
-            shown = [match_case(word, item.answer) for word in rnd]
-            scores = {s.option: s.log_prob for s in engine.score_options(window, [item.answer, *shown])}
-            answer_lp = scores[item.answer]
-            limit = answer_lp - options.distractor_margin
-            clear += [(word, scores[word]) for word in shown if scores[word] <= limit]
-            if len(clear) >= needed * 2:  # enough to choose from
-                break
-        ordered = [word for word, _ in _choose(clear, len(clear), options.difficulty)]
-        picked, answer_lp = _verified(engine, window, item.answer, ordered, needed, options.distractor_margin)
+    for k, item in enumerate(exercise.items):
+        span = (item.start, item.end)
+        check = full.get(span)
+        forbidden = {_fold(a.word) for a in (check.alternatives[: options.slot_top] if check else ())}
+        left_words = [a.word for a in left[span].alternatives] if span in left else []
+        tag = slot_tag(item.answer, check)
+        pool = candidates(item.answer, tag, left_words, forbidden, grammar, seed=str(options.seed))
+        picked, answer_lp = choose_distractors(engine, exercise, item, pool, options)
         choices = [item.answer, *(word for word, _ in picked)]
         random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)
         lp_of = dict(picked)
         items.append(
             replace(
                 item,
-                choices=tuple(choices),
+                choices=tuple(choices) if picked else (),  # none found: an open answer
                 answer_log_prob=answer_lp,
                 distractor_log_probs=tuple(lp_of[c] for c in choices if c != item.answer),
             )
         )
+        if progress is not None:
+            progress(k + 1, len(exercise.items), "Choosing distractors…")
     return replace(exercise, items=tuple(items))

@@ -90,6 +90,11 @@ def function_class(word: str) -> str:
     return "PART" if key in FUNCTION_WORDS else ""
 
 
+def closed_class_words(cls: str) -> tuple[str, ...]:
+    """The words of closed class ``cls`` (DET, PRON, ADP, AUX, CONJ, PART), in table order."""
+    return tuple(w for w, c in _CLOSED_CLASS.items() if c == cls)
+
+
 def is_function_word(word: str) -> bool:
     """An article, pronoun, preposition, auxiliary, conjunction or particle ("and", "while", "like").
 
