@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import agreement, coldstart, quality, speed, throughput
+from bench import threads as thread_settings
 from bench.heldout import load_heldout
 from bench.machine import describe_machine
 from bench.memory import memory_table
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--threads", type=int, default=0, help="threads for every system (0: physical cores)")
     parser.add_argument("--reps", type=int, default=20, help="timed requests per workload and system")
+    parser.add_argument(
+        "--thread-reps", type=int, default=10, help="timed requests per workload and thread setting (0: skip)"
+    )
     parser.add_argument("--starts", type=int, default=3, help="cold starts per process")
     parser.add_argument("--items", type=int, default=throughput.ITEMS, help="items in the fill --jsonl file")
     parser.add_argument(
@@ -101,7 +105,12 @@ METHOD = [
     "Cold start: a fresh `python` process per start, timed from launch to the first line that shows a "
     "prediction (`python -m cloze_app fill TEXT`; the window via `cloze_app.gui.app.run_app` offscreen, "
     "quitting when the first suggestions are shown; the pipeline importing transformers, loading and "
-    "predicting once). The operating system's file cache is warm.",
+    "predicting once). The first start of each kind, with an empty Cloze home, is shown apart; the timed "
+    "starts reuse that home, so the operating system's file cache and Cloze's cache (the checked "
+    "position-gathering graph) are warm, as for a user who has opened Cloze before.",
+    "Floor: one `session.run` of the one-mask row of the 16-token sentence on Cloze's own session "
+    "(the head gathered at the blank), the least work any answer needs; the profile counts one "
+    "request's calls, rows and time inside onnxruntime through the engine's runner.",
     "Peak memory: the high-water mark of resident memory (`VmHWM`) of each child process.",
     "Throughput: `python -m cloze_app fill --jsonl FILE --top-k 11` over the held-out sentences, the "
     "SWORDS contexts and BLiMP sentences (one blank each), one process, model load included "
@@ -131,6 +140,47 @@ QUALITY_NOTES = [
 ]
 
 
+def targets_table(speeds: dict[str, dict], starts: dict[str, dict], run: throughput.FillRun) -> list[str]:
+    """Markdown: each speed target, the figure measured in this run, and whether it holds."""
+
+    def med(system: str, key: str) -> float | None:
+        times = speeds.get(system, {}).get("latency_ms", {}).get(key)
+        return statistics.median(times) if times else None
+
+    def start(key: str) -> float | None:
+        return statistics.median(starts[key]["seconds"]) if key in starts else None
+
+    rows: list[tuple[str, float | None, str, bool | None]] = []
+    short, para = med("cloze-int8", "short"), med("cloze-int8", "paragraph")
+    pipe_short, pipe_para = med("transformers", "short"), med("transformers", "paragraph")
+    floor, joint = med("cloze-int8", speed.FLOOR), med("cloze-int8", "joint")
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    r = ratio(pipe_short, short)
+    rows.append(("one blank, 16-token sentence: pipeline ÷ Cloze ≥ 3", r, "×", None if r is None else r >= 3))
+    r = ratio(short, floor)
+    rows.append(("one blank, 16-token sentence: Cloze ÷ floor ≤ 2", r, "×", None if r is None else r <= 2))
+    r = ratio(pipe_para, para)
+    rows.append(
+        ("one blank, 128-token paragraph: pipeline ÷ Cloze ≥ 2", r, "×", None if r is None else r >= 2)
+    )
+    rows.append(
+        ("three blanks decoded jointly ≤ 50 ms", joint, " ms", None if joint is None else joint <= 50)
+    )
+    rate = run.items_per_s
+    rows.append(("`fill --jsonl` ≥ 100 items/s (whole run)", rate, " items/s", rate >= 100))
+    cli, window = start("cli-int8"), start("window-int8")
+    rows.append(("cold start, command line ≤ 0.5 s", cli, " s", None if cli is None else cli <= 0.5))
+    rows.append(("cold start, window ≤ 0.8 s", window, " s", None if window is None else window <= 0.8))
+    lines = ["| target | measured | holds |", "| --- | ---: | :---: |"]
+    for label, value, unit, ok in rows:
+        shown = "n/a" if value is None else f"{value:,.2f}{unit}"
+        lines.append(f"| {label} | {shown} | {'n/a' if ok is None else ('yes' if ok else 'no')} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
@@ -145,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     systems = {"cloze-int8": m.int8, "cloze-fp32": m.fp32, "transformers": m.reference}
 
     speeds = speed.run_speed(systems, threads, args.reps)
+    settings = thread_settings.run_threads(m.int8, args.thread_reps) if args.thread_reps else {}
     starts = coldstart.run_coldstart(m.int8, m.fp32, m.reference, threads, args.starts)
     items = throughput.mixed_items(args.eval_dir, args.items)
     runs = throughput.run_throughput({"cloze-int8": m.int8}, items, threads)
@@ -194,11 +245,35 @@ def main(argv: list[str] | None = None) -> int:
             speed.speed_table(speeds),
         ),
         Section(
+            "Where the time goes",
+            "One request of each workload by Cloze int8 after the timed ones: `session.run` calls, rows, "
+            "batch cells (rows × padded length, the work onnxruntime does) and wall time inside and "
+            "outside onnxruntime (tokenizing, decoding, numpy).",
+            speed.profile_table(speeds),
+        ),
+        *(
+            [
+                Section(
+                    "Threads and spinning",
+                    f"Cloze int8 median over {args.thread_reps} requests per setting, each setting in its "
+                    "own process in this run; the fastest setting of each request in bold.",
+                    thread_settings.threads_table(settings),
+                )
+            ]
+            if settings
+            else []
+        ),
+        Section(
             "Cold start",
             f"Seconds from starting the process to the first prediction on screen ({args.starts} starts).",
             coldstart.coldstart_table(starts),
         ),
         Section("Peak memory", "Peak resident set size of each process.", memory_table(memory_rows)),
+        Section(
+            "Targets",
+            "Issue 14's targets, from the figures above (same run).",
+            targets_table(speeds, starts, runs["cloze-int8"]),
+        ),
         Section(
             "Throughput",
             f"`fill --jsonl` over a {len(items):,}-item file (Cloze fp32: its first {len(heldout)} held-out "

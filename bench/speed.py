@@ -74,18 +74,54 @@ def _time(fn: Callable[[], object], reps: int, warmup: int) -> list[float]:
     return times
 
 
-def cloze_requests(folder: Path, threads: int) -> dict[str, Callable[[], object]]:
-    """A call per workload on a loaded ClozeEngine (what the window and ``fill`` do)."""
+FLOOR = "floor"  # one forward pass of the short sentence's one-mask row (the pipeline's work)
+
+
+def cloze_requests(
+    folder: Path, threads: int, spinning: bool | None = None
+) -> dict[str, Callable[[], object]]:
+    """A call per workload on a loaded ClozeEngine (what the window and ``fill`` do), plus the floor:
+    one ``session.run`` of the one-mask row of the short sentence."""
     from cloze_app.core.engine.engine import ClozeEngine
 
-    engine = ClozeEngine.load(folder, threads=threads)
+    engine = ClozeEngine.load(folder, threads=threads, spinning=spinning)
     calls: dict[str, Callable[[], object]] = {}
     for w in WORKLOADS:
         if w.options:
             calls[w.key] = lambda w=w: engine.score_options(w.text, list(w.options))  # type: ignore[misc]
         else:
             calls[w.key] = lambda w=w: engine.fill(w.text, top_k=10)  # type: ignore[misc]
+    info = engine.token_info
+    _, doc = engine._blanks_doc(SENTENCE)
+    row = doc.row(info, [[info.mask_id]], 0, [0], engine.decoder.window)
+    calls[FLOOR] = lambda: engine.decoder.runner.log_probs([row])
+    calls["_engine"] = lambda: engine  # for the profile, not timed
     return calls
+
+
+def profile(engine: object, calls: dict[str, Callable[[], object]]) -> dict[str, dict[str, float]]:
+    """Per workload, one request's ``session.run`` calls, rows, batch cells and time in onnxruntime."""
+    runner = engine.decoder.runner  # type: ignore[attr-defined]
+    out: dict[str, dict[str, float]] = {}
+    for key, fn in calls.items():
+        before = (runner.runs, runner.rows_run, runner.tokens_run, runner.run_seconds)
+        started = time.perf_counter()
+        fn()
+        total = time.perf_counter() - started
+        runs, rows, tokens, seconds = (
+            a - b
+            for a, b in zip(
+                (runner.runs, runner.rows_run, runner.tokens_run, runner.run_seconds), before, strict=True
+            )
+        )
+        out[key] = {
+            "runs": runs,
+            "rows": rows,
+            "cells": tokens,
+            "ort_ms": 1000 * seconds,
+            "total_ms": 1000 * total,
+        }
+    return out
 
 
 def pipeline_requests(reference: Path, threads: int) -> dict[str, Callable[[], object]]:
@@ -114,11 +150,19 @@ def pipeline_requests(reference: Path, threads: int) -> dict[str, Callable[[], o
     return calls
 
 
-def child(system: str, model: Path, threads: int, reps: int, warmup: int) -> dict[str, list[float]]:
-    """Load one system and time every workload it can do (milliseconds per request)."""
-    load = pipeline_requests if system == "transformers" else cloze_requests
-    calls = load(model, threads)
-    return {key: _time(fn, reps, warmup) for key, fn in calls.items()}
+def child(
+    system: str, model: Path, threads: int, reps: int, warmup: int, spinning: bool | None = None
+) -> dict[str, dict]:
+    """Load one system and time every workload it can do (milliseconds per request); for Cloze,
+    also the floor row and a profile of one request per workload."""
+    if system == "transformers":
+        calls = pipeline_requests(model, threads)
+    else:
+        calls = cloze_requests(model, threads, spinning)
+    engine = calls.pop("_engine", None)
+    latency = {key: _time(fn, reps, warmup) for key, fn in calls.items()}
+    prof = profile(engine(), calls) if engine is not None else {}
+    return {"latency_ms": latency, "profile": prof}
 
 
 def summary(times: list[float]) -> tuple[float, float]:
@@ -126,35 +170,47 @@ def summary(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), float(np.percentile(times, 95))
 
 
-def run_speed(models: dict[str, Path], threads: int, reps: int, warmup: int = 3) -> dict[str, dict]:
+def run_speed(
+    models: dict[str, Path], threads: int, reps: int, warmup: int = 3, spinning: bool | None = None
+) -> dict[str, dict]:
     """Time every system in its own process; ``models`` maps system -> folder.
 
-    Returns ``{system: {"latency_ms": {workload: [ms, ...]}, "peak_rss_bytes": int}}``.
+    Returns ``{system: {"latency_ms": {workload: [ms, ...]}, "profile": {workload: {...}},
+    "peak_rss_bytes": int}}``.
     """
     results: dict[str, dict] = {}
+    spin = "default" if spinning is None else ("on" if spinning else "off")
     for system, folder in models.items():
         command = python_command(
             "-m", "bench.speed", "--child", system, "--model", str(folder),
-            "--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup),
+            "--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup), "--spinning", spin,
         )  # fmt: skip
         run = run_measured(command, env=child_env())
-        latencies = json.loads(run.stdout.strip().splitlines()[-1])
-        results[system] = {"latency_ms": latencies, "peak_rss_bytes": run.peak_rss_bytes}
+        answer = json.loads(run.stdout.strip().splitlines()[-1])
+        results[system] = {**answer, "peak_rss_bytes": run.peak_rss_bytes}
         print(f"bench: timed {LABELS[system]}", flush=True)
     return results
 
 
+def _median(results: dict[str, dict], system: str, key: str) -> float | None:
+    times = results.get(system, {}).get("latency_ms", {}).get(key)
+    return statistics.median(times) if times else None
+
+
 def speed_table(results: dict[str, dict]) -> list[str]:
-    """Markdown: one row per workload, median / p95 per system, and the speed-up of Cloze int8."""
+    """Markdown: one row per workload, median / p95 per system, and the speed-up of Cloze int8;
+    the last row is the floor: one ``session.run`` of the short sentence's one-mask row."""
     systems = [s for s in SYSTEMS if s in results]
     head = "| request | " + " | ".join(f"{LABELS[s]} median / p95" for s in systems) + " |"
     ratio_heads = [f"{LABELS[s]} ÷ Cloze int8" for s in systems if s != "cloze-int8"]
     lines = [head[:-1] + "".join(f"| {h} " for h in ratio_heads) + "|"]
     lines.append("| --- " + "| ---: " * (len(systems) + len(ratio_heads)) + "|")
-    for w in WORKLOADS:
+    rows = [(w.key, w.label) for w in WORKLOADS]
+    rows.append((FLOOR, "floor: one forward pass of the 16-token sentence's row (one `session.run`)"))
+    for key, label in rows:
         cells, medians = [], {}
         for s in systems:
-            times = results[s]["latency_ms"].get(w.key)
+            times = results[s]["latency_ms"].get(key)
             if times:
                 med, p95 = summary(times)
                 medians[s] = med
@@ -166,7 +222,28 @@ def speed_table(results: dict[str, dict]) -> list[str]:
             if s == "cloze-int8":
                 continue
             cells.append(f"{medians[s] / base:.2f}×" if base and s in medians else "n/a")
-        lines.append(f"| {w.label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def profile_table(results: dict[str, dict], system: str = "cloze-int8") -> list[str]:
+    """Markdown: what one request of each workload costs Cloze (after warm-up)."""
+    prof = results.get(system, {}).get("profile", {})
+    lines = [
+        "| request | `session.run` calls | rows | batch cells (rows × padded tokens) "
+        "| in onnxruntime | total | outside onnxruntime |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    labels = {w.key: w.label for w in WORKLOADS} | {FLOOR: "floor (one row)"}
+    for key, label in labels.items():
+        p = prof.get(key)
+        if not p:
+            continue
+        outside = max(0.0, p["total_ms"] - p["ort_ms"])
+        lines.append(
+            f"| {label} | {p['runs']:.0f} | {p['rows']:.0f} | {p['cells']:,.0f} | {p['ort_ms']:.1f} ms "
+            f"| {p['total_ms']:.1f} ms | {outside:.1f} ms ({100 * outside / max(p['total_ms'], 1e-9):.0f}%) |"
+        )
     return lines
 
 
@@ -181,10 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=0, help="threads for every system (0: all cores)")
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--spinning", choices=("default", "on", "off"), default="default", help="onnxruntime thread spinning"
+    )
     args = parser.parse_args(argv)
     threads = args.threads or _cores()
+    spinning = None if args.spinning == "default" else args.spinning == "on"
     if args.child:
-        print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup)))
+        print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup, spinning)))
         return 0
     from bench.models import DEFAULT_MODEL, prepare
 
@@ -194,8 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         threads,
         args.reps,
         args.warmup,
+        spinning,
     )
     print("\n".join(speed_table(results)))
+    print()
+    print("\n".join(profile_table(results)))
     return 0
 
 

@@ -157,14 +157,25 @@ def test_python_m_bench_runs_everything_on_a_tiny_model(
     docs = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--int8", str(int8), "--reference", str(reference),
-        "--reps", "2", "--starts", "1", "--items", "4", "--limit", "2", "--agreement-items", "2",
+        "--reps", "2", "--thread-reps", "1", "--starts", "1", "--items", "4", "--limit", "2",
+        "--agreement-items", "2",
         "--eval-dir", str(_eval_dir(tmp_path / "eval")), "--docs", str(docs),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     report = docs.read_text(encoding="utf-8")
     assert report in done.stdout.replace("\r", "")  # the terminal shows what the docs hold
-    for heading in ("Latency per request", "Cold start", "Peak memory", "Throughput", "Agreement", "Quality"):
+    for heading in (
+        "Latency per request",
+        "Where the time goes",
+        "Threads and spinning",
+        "Cold start",
+        "Peak memory",
+        "Targets",
+        "Throughput",
+        "Agreement",
+        "Quality",
+    ):
         assert f"## {heading}" in report
     assert "CPU: " in report and "Instruction sets: " in report
     for row in (
@@ -176,6 +187,8 @@ def test_python_m_bench_runs_everything_on_a_tiny_model(
         "| Gaokao cloze | accuracy | 1 |",
         "| SWORDS | R@10 | 1 |",
         "| held-out text | masked-word top-5 | 2 |",
+        "| floor: one forward pass of the 16-token sentence's row (one `session.run`) |",
+        "| cold start, command line ≤ 0.5 s |",
     ):
         assert row in report, row
     speed_row = next(line for line in report.splitlines() if line.startswith("| one blank, 16-token"))

@@ -67,11 +67,18 @@ class Decoder:
         *,
         english: bool = False,
         beam: BeamWidths | None = None,
+        multi_window: int | None = None,
+        next_window: int | None = None,
     ) -> None:
         self.tok = tok
         self.info = info
         self.runner = runner
         self.window = window
+        # Tokens per row for the first piece of 2- and 3-piece words, and for the pieces after the
+        # first (None: ``window``). A word's later pieces depend mostly on its first piece and the
+        # words next to it, so they can be read from a short window around the blank.
+        self.multi_window = min(multi_window or window, window)
+        self.next_window = min(next_window or window, window)
         self.beam = beam or BeamWidths()
         self.english = english
         self.multi_piece = bool(info.continuation.any())
@@ -127,7 +134,9 @@ class Decoder:
 
         # Step 1: 1, 2 and 3 masks in each target.
         rows = [
-            doc.row(info, with_slot(t, [mask] * n), t, [0], self.window) for t in targets for n in lengths
+            doc.row(info, with_slot(t, [mask] * n), t, [0], self.window if n == 1 else self.multi_window)
+            for t in targets
+            for n in lengths
         ]
         results = self.runner.log_probs(rows)
         step2: list[tuple[int, int, tuple[int, ...], float]] = []  # target, length, prefix, score
@@ -151,7 +160,7 @@ class Decoder:
             rows = []
             for t, n, prefix, _ in pending:
                 pieces = [*prefix, *[mask] * (n - len(prefix))]
-                rows.append(doc.row(info, with_slot(t, pieces), t, [len(prefix)], self.window))
+                rows.append(doc.row(info, with_slot(t, pieces), t, [len(prefix)], self.next_window))
             results = self.runner.log_probs(rows)
             following: list[tuple[int, int, tuple[int, ...], float]] = []
             multi: list[tuple[int, tuple[int, ...], float]] = []

@@ -41,6 +41,8 @@ def _byte_decoder() -> dict[str, int]:
 
 def is_wordlike(surface: str) -> bool:
     """A word's text: letters (any script), with ' or - only between letters."""
+    if surface.isalpha():  # most tokens: the fast path gives the same answer
+        return True
     if not surface or not any(ch.isalpha() for ch in surface):
         return False
     if surface[0] in _WORD_JOINERS or surface[-1] in _WORD_JOINERS:
@@ -115,9 +117,9 @@ def analyse_tokenizer(tok: Tokenizer, mask_token: str) -> TokenInfo:
     marker = np.zeros(size, dtype=bool)
     wordlike = np.zeros(size, dtype=bool)
     partial = np.zeros(size, dtype=bool)  # byte pieces of a character split across tokens
+    prefix = spec["model"].get("continuing_subword_prefix") or "##"
     for idx, text in enumerate(tokens):
         if family == WORDPIECE:
-            prefix = spec["model"].get("continuing_subword_prefix", "##")
             marker[idx] = not text.startswith(prefix)
             surface = text if marker[idx] else text[len(prefix) :]
             raw = surface.encode("utf-8")
