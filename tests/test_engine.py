@@ -250,3 +250,25 @@ def test_one_megabyte_input(tiny_model_dir: Path) -> None:
     result = engine.fill(text)
     assert result.blanks[0].best == "dog"
     assert result.filled.endswith("the dog barked .")
+
+
+@pytest.mark.parametrize("folder", ["tiny_model_dir", "tiny_sp_model_dir", "tiny_bpe_model_dir"])
+def test_a_second_load_reads_the_saved_vocabulary_analysis(
+    folder: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokenizer is analysed once per file; later starts read the same facts from the cache."""
+    from cloze_app.core.engine import engine as engine_module
+
+    path = request.getfixturevalue(folder)
+    first = ClozeEngine.load(path)
+    monkeypatch.setattr(engine_module, "analyse_tokenizer", lambda *a: pytest.fail("analysed again"))
+    second = ClozeEngine.load(path)
+    a, b = first.token_info, second.token_info
+    assert (a.family, a.size, a.pieces, a.mask_id, a.pad_id, a.prefix, a.suffix) == (
+        b.family, b.size, b.pieces, b.mask_id, b.pad_id, b.prefix, b.suffix,
+    )  # fmt: skip
+    for name in ("has_marker", "first_spaced", "first_glued", "continuation", "special"):
+        assert (getattr(a, name) == getattr(b, name)).all(), name
+    assert [c.word for c in second.fill("i saw the ___ there").blanks[0].candidates] == [
+        c.word for c in first.fill("i saw the ___ there").blanks[0].candidates
+    ]

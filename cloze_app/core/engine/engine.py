@@ -24,7 +24,13 @@ from cloze_app.core.engine.document import Document, encode_with_blanks, encode_
 from cloze_app.core.engine.head_gather import GATHER_VERSION, load_gathered
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, ModelManifest, validate_model_folder
 from cloze_app.core.engine.session import ModelRunner, Row, create_session
-from cloze_app.core.engine.vocab import TokenInfo, analyse_tokenizer
+from cloze_app.core.engine.vocab import (
+    VOCAB_VERSION,
+    TokenInfo,
+    analyse_tokenizer,
+    load_token_info,
+    save_token_info,
+)
 from cloze_app.core.errors import (
     ClozeError,
     EmptyTextError,
@@ -112,7 +118,7 @@ class ClozeEngine:
             raise ModelError(f"{folder / TOKENIZER_FILE} cannot be read: {exc}") from exc
         tok.no_truncation()
         tok.no_padding()
-        token_info = analyse_tokenizer(tok, manifest.mask_token)
+        token_info = _token_info(folder / TOKENIZER_FILE, tok, manifest)
         model = folder / MODEL_FILE
         runner: ModelRunner | None = None
         report: ProviderReport | None = None
@@ -388,6 +394,28 @@ class ClozeEngine:
         return WordCheck(start, end, word, log_prob, rank, tuple(alternatives), pieces)
 
 
+def _cache_key(path: Path, manifest: ModelManifest, *parts: str) -> str:
+    """A short digest of a model file (manifest checksum, size, modification time) and ``parts``."""
+    stat = path.stat()
+    key = "|".join((manifest.files.get(path.name, ""), str(stat.st_size), str(stat.st_mtime_ns), *parts))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def _token_info(path: Path, tok: Tokenizer, manifest: ModelManifest) -> TokenInfo:
+    """The tokenizer's analysis, read from the cache when this exact file was analysed before."""
+    cache = (
+        paths.cache_dir()
+        / "vocab"
+        / f"{manifest.id}-{_cache_key(path, manifest, manifest.mask_token, VOCAB_VERSION)}.npz"
+    )
+    info = load_token_info(cache) if cache.is_file() else None
+    if info is None:
+        info = analyse_tokenizer(tok, manifest.mask_token)
+        with contextlib.suppress(OSError):  # a read-only cache only costs the analysis next time
+            save_token_info(info, cache)
+    return info
+
+
 def _gathered_cache(model: Path, manifest: ModelManifest) -> Path:
     """Where the checked position-gathering graph of this model file is kept between starts.
 
@@ -396,17 +424,7 @@ def _gathered_cache(model: Path, manifest: ModelManifest) -> Path:
     """
     import onnxruntime as ort
 
-    stat = model.stat()
-    key = "|".join(
-        (
-            manifest.files.get(MODEL_FILE, ""),
-            str(stat.st_size),
-            str(stat.st_mtime_ns),
-            ort.__version__,
-            GATHER_VERSION,
-        )
-    )
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    digest = _cache_key(model, manifest, ort.__version__, GATHER_VERSION)
     return paths.cache_dir() / "gathered" / f"{manifest.id}-{digest}.onnx"
 
 

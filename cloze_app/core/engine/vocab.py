@@ -9,9 +9,11 @@ so candidate filtering is one numpy operation.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -184,3 +186,53 @@ def _pad_id(spec: dict, vocab: dict[str, int]) -> int:
         if name in vocab:
             return vocab[name]
     return 0
+
+
+# Bump when analyse_tokenizer changes what it finds: cached analyses carry it in their key.
+VOCAB_VERSION = "1"
+_ARRAYS = ("has_marker", "first_spaced", "first_glued", "continuation", "special")
+
+
+def save_token_info(info: TokenInfo, path: Path) -> None:
+    """Write an analysis to ``path`` (an ``.npz``), so the next start reads it instead of redoing it."""
+    lengths = np.array([len(p) for p in info.pieces], dtype=np.int64)
+    arrays = {name: np.packbits(getattr(info, name)) for name in _ARRAYS}
+    scalars = np.array([info.size, info.mask_id, info.pad_id], dtype=np.int64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(
+        tmp,
+        family=np.array(info.family),
+        scalars=scalars,
+        prefix=np.array(info.prefix, dtype=np.int64),
+        suffix=np.array(info.suffix, dtype=np.int64),
+        lengths=lengths,
+        blob=np.frombuffer(b"".join(info.pieces), dtype=np.uint8),
+        **arrays,
+    )
+    os.replace(tmp, path)
+
+
+def load_token_info(path: Path) -> TokenInfo | None:
+    """A saved analysis, or None when there is none or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            size, mask_id, pad_id = (int(v) for v in data["scalars"])
+            blob = data["blob"].tobytes()
+            ends = np.cumsum(data["lengths"]).tolist()
+            starts = [0, *ends[:-1]]
+            pieces = tuple(blob[a:b] for a, b in zip(starts, ends, strict=True))
+            flags = {name: np.unpackbits(data[name], count=size).astype(bool) for name in _ARRAYS}
+            info = TokenInfo(
+                family=str(data["family"]),
+                size=size,
+                pieces=pieces,
+                mask_id=mask_id,
+                pad_id=pad_id,
+                prefix=tuple(int(i) for i in data["prefix"]),
+                suffix=tuple(int(i) for i in data["suffix"]),
+                **flags,
+            )
+    except (OSError, ValueError, KeyError):
+        return None
+    return info if len(info.pieces) == info.size else None
