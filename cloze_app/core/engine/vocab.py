@@ -196,20 +196,19 @@ _ARRAYS = ("has_marker", "first_spaced", "first_glued", "continuation", "special
 def save_token_info(info: TokenInfo, path: Path) -> None:
     """Write an analysis to ``path`` (an ``.npz``), so the next start reads it instead of redoing it."""
     lengths = np.array([len(p) for p in info.pieces], dtype=np.int64)
-    arrays = {name: np.packbits(getattr(info, name)) for name in _ARRAYS}
+    arrays: dict[str, np.ndarray] = {name: np.packbits(getattr(info, name)) for name in _ARRAYS}
     scalars = np.array([info.size, info.mask_id, info.pad_id], dtype=np.int64)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(
-        tmp,
-        family=np.array(info.family),
-        scalars=scalars,
-        prefix=np.array(info.prefix, dtype=np.int64),
-        suffix=np.array(info.suffix, dtype=np.int64),
-        lengths=lengths,
-        blob=np.frombuffer(b"".join(info.pieces), dtype=np.uint8),
-        **arrays,
-    )
+    arrays |= {
+        "family": np.array(info.family),
+        "scalars": scalars,
+        "prefix": np.array(info.prefix, dtype=np.int64),
+        "suffix": np.array(info.suffix, dtype=np.int64),
+        "lengths": lengths,
+        "blob": np.frombuffer(b"".join(info.pieces), dtype=np.uint8),
+    }
+    np.savez(tmp, allow_pickle=False, **arrays)
     os.replace(tmp, path)
 
 
