@@ -90,7 +90,8 @@ def build_menus(window: MainWindow) -> None:
     act(file_menu, "&Save", window.save_document, key.Save)
     act(file_menu, "Save &As…", window.save_document_as, key.SaveAs)
     file_menu.addSeparator()
-    act(file_menu, "&Quit", window.close, key.Quit)
+    quit_keys = QKeySequence.keyBindings(key.Quit)  # none on some platforms: then Ctrl+Q
+    act(file_menu, "&Quit", window.close, quit_keys[0] if quit_keys else "Ctrl+Q", "quit")
 
     edit = bar.addMenu("&Edit")
     target = _TextTarget(window)

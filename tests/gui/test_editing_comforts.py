@@ -142,6 +142,7 @@ def test_keyboard_shortcuts_list_the_tabs_and_the_new_commands(qtbot, make_windo
     for wanted in ("Ctrl+F: Edit ▸ Find", "Ctrl+H: Edit ▸ Replace", "Ctrl+0: View ▸ Actual size", "F6:"):
         assert wanted in described
     assert "Alt+1 … Alt+9" in rows
+    assert "File ▸ Quit" in rows.values()  # Ctrl+Q even where the platform names no Quit key
 
 
 def test_file_dialogs_start_in_the_documents_folder(tmp_path: Path) -> None:
