@@ -116,3 +116,31 @@ def test_a_lone_surrogate_on_stdin_does_not_stop_the_batch(tiny_model_dir: Path)
     )
     out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert done.returncode == 1 and len(out) == 3 and out[1]["error"]
+
+
+def test_a_text_of_many_blanks_is_filled_a_few_at_a_time_with_a_message(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloze_app.cli.fill import JOINT_BLANKS, fill_bounded
+    from cloze_app.core.engine.engine import ClozeEngine
+    from cloze_app.core.text import MAX_BLANKS_PER_REQUEST
+
+    engine = ClozeEngine.load(tiny_model_dir)
+    asked: list[int] = []
+    fill = engine.fill
+
+    def counting(text: str, top_k: int = 10, n_fillings: int = 3):  # type: ignore[no-untyped-def]
+        asked.append(len(engine.find_blanks(text)))
+        return fill(text, top_k=top_k, n_fillings=n_fillings)
+
+    engine.fill = counting  # type: ignore[method-assign]
+    text = " ".join(["the ___ sat on the mat ."] * 13)
+    result = fill_bounded(engine, text, 3)
+    assert JOINT_BLANKS < 13 and max(asked) <= MAX_BLANKS_PER_REQUEST and sum(asked) == 13
+    assert [b.blank.index for b in result.blanks] == list(range(13))
+    assert all(text[b.blank.start : b.blank.end] == "___" for b in result.blanks)
+    assert result.filled == " ".join(["the cat sat on the mat ."] * 13)
+    assert "13 blanks" in capsys.readouterr().err
+    asked.clear()
+    fill_bounded(engine, "the ___ sat on the ___ .", 3)
+    assert asked == [2]  # a few blanks: filled jointly, as before

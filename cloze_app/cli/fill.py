@@ -18,8 +18,13 @@ from typing import IO, Any
 from cloze_app.cli._common import add_model_arguments, open_engine
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import ClozeError, InputError
-from cloze_app.core.text import fill_text
-from cloze_app.core.types import FillResult
+from cloze_app.core.text import MAX_BLANKS_PER_REQUEST, fill_text, sentence_bounds
+from cloze_app.core.types import Blank, BlankResult, Filling, FillResult
+
+# Filling blanks jointly costs more than linearly in their number (a 32-blank text took minutes
+# and 800 MB): beyond JOINT_BLANKS a text is filled a few blanks at a time, cut at sentences,
+# like the window's requests (MAX_BLANKS_PER_REQUEST).
+JOINT_BLANKS = 8
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,12 +58,49 @@ def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     if args.jsonl is not None:
         return _run_jsonl(engine, args)
-    result = engine.fill(args.text, top_k=args.top_k)
+    result = fill_bounded(engine, args.text, args.top_k)
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False))
     else:
         _print_human(result, engine)
     return 0
+
+
+def _groups(text: str, blanks: list[Blank], size: int) -> list[tuple[int, int]]:
+    """``(lo, hi)`` pieces of ``text`` holding ``size`` blanks each, cut where a sentence starts."""
+    cuts = [0]
+    for first in range(size, len(blanks), size):
+        before, blank = blanks[first - 1], blanks[first]
+        start = sentence_bounds(text, blank.start, blank.end)[0]
+        cuts.append(min(max(start, before.end), blank.start))
+    return list(zip(cuts, [*cuts[1:], len(text)], strict=True))
+
+
+def fill_bounded(engine: ClozeEngine, text: str, top_k: int, quiet: bool = False) -> FillResult:
+    """``engine.fill``, with a text of more than :data:`JOINT_BLANKS` blanks filled a few blanks
+    at a time (time and memory stay bounded; blanks of different pieces do not see each other's
+    words, which the message on stderr says)."""
+    blanks = engine.find_blanks(text)
+    if len(blanks) <= JOINT_BLANKS or len(blanks) > engine.max_blanks:
+        return engine.fill(text, top_k=top_k)  # (over the limit: the engine's own clear error)
+    if not quiet:
+        print(
+            f"cloze: {len(blanks)} blanks: filled {MAX_BLANKS_PER_REQUEST} at a time, sentence by sentence, "
+            "so blanks far apart do not influence each other.",
+            file=sys.stderr,
+        )
+    results: list[BlankResult] = []
+    elapsed, runs, log_prob = 0.0, 0, 0.0
+    for lo, hi in _groups(text, blanks, MAX_BLANKS_PER_REQUEST):
+        part = engine.fill(text[lo:hi], top_k=top_k, n_fillings=1)
+        for found in part.blanks:
+            blank = Blank(len(results), found.blank.start + lo, found.blank.end + lo)
+            results.append(BlankResult(blank, found.candidates))
+        elapsed, runs = elapsed + part.elapsed_ms, runs + part.session_runs
+        log_prob += part.fillings[0].log_prob if part.fillings else 0.0
+    words = tuple(r.best for r in results)
+    filled = fill_text(text, [(r.blank.start, r.blank.end) for r in results], words)
+    return FillResult(text, tuple(results), (Filling(words, filled, log_prob),), elapsed, runs)
 
 
 def result_json(result: FillResult) -> dict[str, Any]:
@@ -195,7 +237,7 @@ def _run_jsonl(engine: ClozeEngine, args: argparse.Namespace) -> int:
             if options is not None:
                 out = options_json(engine, text, options, args.top_k)
             else:
-                out = result_json(engine.fill(text, top_k=args.top_k))
+                out = result_json(fill_bounded(engine, text, args.top_k, quiet=True))
         except (ClozeError, ValueError, RecursionError) as exc:
             failures += 1
             print(f"cloze: line {number}: {exc}", file=sys.stderr)
