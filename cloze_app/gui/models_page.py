@@ -14,20 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QEvent,
     QObject,
     QRunnable,
     Qt,
     QThreadPool,
-    QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -36,10 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QTableView,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -47,10 +40,10 @@ from PySide6.QtWidgets import (
 from cloze_app.core.app.settings import default_model_id
 from cloze_app.core.errors import ClozeError
 from cloze_app.core.models import store as install
-from cloze_app.core.models.catalog import CATALOG
 from cloze_app.core.models.speed import SpeedMeasurement, measure_speed, save_speed
 from cloze_app.core.types import ModelInfo
-from cloze_app.gui.models_table import InstalledModels, human_size, speed_text
+from cloze_app.gui.fit_scroll import FitScrollArea
+from cloze_app.gui.models_table import InstalledModels, catalog_tree, human_size, speed_text
 
 Work = Callable[["_JobSignals", threading.Event], Any]
 
@@ -80,43 +73,6 @@ class _Job(QRunnable):
             self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.signals.finished.emit(result)
-
-
-class _PageScroll(QScrollArea):
-    """Fits the page to the visible area; scrolls only below the page's minimum size.
-
-    A long error under the list once drew the repo box over the catalogue: the layout got less
-    height than its widgets need. (``widgetResizable`` would size the page to its preferred
-    height instead, and scroll in a dialog of any size.)
-    """
-
-    def __init__(self, page: QWidget) -> None:
-        super().__init__()
-        self.setObjectName("modelsPageScroll")
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setWidget(page)
-        page.installEventFilter(self)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self.fit()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self, self.fit)  # once the layout has placed the labels at their width
-        return False
-
-    def fit(self) -> None:
-        page, area = self.widget(), self.viewport().size()
-        if page is None:
-            return
-        minimum = page.minimumSizeHint().expandedTo(page.minimumSize())
-        width = max(area.width(), minimum.width())
-        layout = page.layout()
-        height = minimum.height()
-        if layout is not None and layout.hasHeightForWidth():  # wrapped labels: taller when narrow
-            height = max(height, layout.minimumHeightForWidth(width))
-        page.resize(width, max(area.height(), height))
 
 
 class ModelsPage(QWidget):
@@ -174,27 +130,7 @@ class ModelsPage(QWidget):
             actions.addWidget(button)
         actions.addStretch(1)
 
-        self.catalog = QTreeWidget()
-        self.catalog.setObjectName("catalog")
-        self.catalog.setAccessibleName("Models to download")
-        self.catalog.setRootIsDecorated(False)
-        self.catalog.setHeaderLabels(["Model", "Languages", "Download", "License", "How"])
-        for entry in CATALOG:
-            how = "ready, int8" if entry.ready_onnx else "converted here"
-            langs = "about 100 languages" if "mul" in entry.languages else ", ".join(entry.languages)
-            item = QTreeWidgetItem([entry.name, langs, f"~{entry.download_mb} MB", entry.license, how])
-            item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
-            item.setToolTip(0, f"{entry.repo}\n{entry.description}")
-            item.setToolTip(1, ", ".join(entry.languages))
-            item.setToolTip(
-                4,
-                "The repo holds an int8 ONNX model: nothing to convert."
-                if entry.ready_onnx
-                else "Downloaded as a checkpoint and converted to int8 here (pip install 'cloze[convert]').",
-            )
-            self.catalog.addTopLevelItem(item)
-        for column in range(5):
-            self.catalog.resizeColumnToContents(column)
+        self.catalog = catalog_tree()
         self.catalog.setMinimumHeight(120)
         self.repo = QLineEdit()
         self.repo.setObjectName("repoId")
@@ -224,7 +160,9 @@ class ModelsPage(QWidget):
         content.setObjectName("modelsPageContent")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(_PageScroll(content))
+        scroll = FitScrollArea(content)
+        scroll.setObjectName("modelsPageScroll")
+        outer.addWidget(scroll)
         self.view.setMinimumHeight(90)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(content)

@@ -1,4 +1,4 @@
-"""The installed models as a Qt table model (used by the Models settings page)."""
+"""The installed models as a Qt table model, and the catalogue of models to download (Models page)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
+from cloze_app.core.models.catalog import CATALOG
 from cloze_app.core.models.quality import quality_line
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.core.models.speed import SpeedMeasurement, read_speed
@@ -96,3 +98,29 @@ class InstalledModels(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return info.id
         return None
+
+
+def catalog_tree() -> QTreeWidget:
+    """The models one can download (``core.models.catalog``), one row each; the id is UserRole."""
+    tree = QTreeWidget()
+    tree.setObjectName("catalog")
+    tree.setAccessibleName("Models to download")
+    tree.setRootIsDecorated(False)
+    tree.setHeaderLabels(["Model", "Languages", "Download", "License", "How"])
+    for entry in CATALOG:
+        how = "ready, int8" if entry.ready_onnx else "converted here"
+        langs = "about 100 languages" if "mul" in entry.languages else ", ".join(entry.languages)
+        item = QTreeWidgetItem([entry.name, langs, f"~{entry.download_mb} MB", entry.license, how])
+        item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
+        item.setToolTip(0, f"{entry.repo}\n{entry.description}")
+        item.setToolTip(1, ", ".join(entry.languages))
+        item.setToolTip(
+            4,
+            "The repo holds an int8 ONNX model: nothing to convert."
+            if entry.ready_onnx
+            else "Downloaded as a checkpoint and converted to int8 here (pip install 'cloze[convert]').",
+        )
+        tree.addTopLevelItem(item)
+    for column in range(5):
+        tree.resizeColumnToContents(column)
+    return tree
