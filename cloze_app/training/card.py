@@ -222,7 +222,14 @@ def render(results: dict, training: dict) -> str:
     return "\n".join(out)
 
 
-def write_card(model_dir: Path, results: dict) -> None:
+def write_card(model_dir: Path, results: dict, compare: dict | None = None) -> None:
+    """Write MODEL_CARD.md; an MPNet model gets its own card (``compare``: the MiniLM's results)."""
     training_path = model_dir / "training.json"
     training = json.loads(training_path.read_text()) if training_path.exists() else {}
-    (model_dir / "MODEL_CARD.md").write_text(render(results, training), encoding="utf-8")
+    if (training.get("export_check") or {}).get("arch") == "mpnet":
+        from .card_mpnet import render as render_mpnet  # noqa: PLC0415
+
+        text = render_mpnet(results, training, compare)
+    else:
+        text = render(results, training)
+    (model_dir / "MODEL_CARD.md").write_text(text, encoding="utf-8")

