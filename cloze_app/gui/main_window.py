@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from cloze_app.core import paths
 from cloze_app.core.app.autosave import AutosaveStore
-from cloze_app.core.app.settings import Settings, load_settings, save_settings
+from cloze_app.core.app.settings import Settings, default_model_id, load_settings, save_settings
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.gui.document import FILE_FILTER, DocumentController
@@ -196,9 +196,19 @@ class MainWindow(QMainWindow):
         )
 
     def load_model(self) -> None:
-        """(Re)load the model the settings name, in the background."""
+        """(Re)load the model the settings name, in the background (the default model, with a
+        message, when the one named was removed)."""
+        wanted = self.settings.model
+        if wanted and "/" not in wanted and all(m.id != wanted for m in self.registry.models()):
+            fallback = default_model_id(self.settings, self.registry)
+            self.show_message(
+                f"The model {wanted!r} is no longer installed; using {fallback!r}.",
+                "warning",
+                key="model-gone",
+            )
+            wanted = fallback
         try:
-            folder = self.registry.resolve(self.settings.model or None)
+            folder = self.registry.resolve(wanted or None)
         except ModelError as exc:
             self._model_failed(f"{exc}")
             return

@@ -15,9 +15,7 @@ from cloze_app.gui.document import EXAMPLE_TEXT
 
 
 def shown(window, words: str) -> bool:  # type: ignore[no-untyped-def]
-    from PySide6.QtWidgets import QLabel
-
-    return any(words in label.text() for label in window.message_bar.findChildren(QLabel))
+    return words in window.message_bar.accessibleDescription()  # the plain text of every message
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
 
 from cloze_app.core import paths
 from cloze_app.core.app.settings import settings_path
@@ -17,7 +16,7 @@ from cloze_app.gui.main_window import MainWindow
 
 
 def shown(window: MainWindow, words: str) -> bool:
-    return any(words in label.text() for label in window.message_bar.findChildren(QLabel))
+    return words in window.message_bar.accessibleDescription()  # the plain text of every message
 
 
 def start(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -62,3 +61,15 @@ def test_a_broken_model_folder_is_named_and_skipped(qtbot, tiny_model_dir: Path)
     (folder / MANIFEST_NAME).write_text('{"format": "one", "id": "broken"}')
     window = start(qtbot)
     assert shown(window, "Skipped 1 model folder") and shown(window, "broken")
+
+
+def test_a_default_model_removed_since_falls_back_with_a_message(  # type: ignore[no-untyped-def]
+    qtbot, tiny_model_dir: Path
+) -> None:
+    from cloze_app.core.app.settings import Settings, save_settings
+
+    shutil.copytree(tiny_model_dir, paths.user_models_dir() / "tiny-wp")
+    save_settings(Settings(model="removed-model"))
+    window = start(qtbot)
+    assert shown(window, "'removed-model' is no longer installed")
+    qtbot.waitUntil(lambda: window.service.status is not None, timeout=60_000)
