@@ -12,7 +12,7 @@ Balanced's, Eager's at most (and ``rare_zipf`` the other way round), so whatever
 the others flag too. Writes ``cloze_app/core/learn/checker_presets.json`` and
 ``docs/checker-tuning.md``.
 
-    python scripts/tune_checker.py --cache /tmp/checker-scores.json [--blimp 600]
+    python scripts/tune_checker.py --cache /tmp/checker-scores.json [--dev 300] [--blimp 300]
 """
 
 from __future__ import annotations
@@ -108,25 +108,29 @@ def write_doc(
         "every number below is from the **test half** unless it says tune.",
         "",
         "How it checks (`cloze_app/core/learn/checker.py`): each word is compared with its confusion set",
-        "(its other forms, spelling neighbours, commonly confused words, the other members of its closed class)",
+        "(its other forms, spelling neighbours, commonly confused words, the other members of its closed",
+        "class)",
         "and each gap before a content word with an inserted article, preposition or auxiliary; a written",
-        "article, preposition or auxiliary the model finds unlikely is also tried deleted. A candidate is a fix",
+        "article, preposition or auxiliary the model finds unlikely is also tried deleted. A candidate is a",
+        "fix",
         "when it beats the written text by the margin of its kind (natural log, PLL over all pieces in the",
         "sentence); a word not in the dictionary and rarer than `rare_zipf` is a misspelling in any case.",
         "",
         "## Presets (test half)",
         "",
-        "| preset | precision | recall | F0.5 | right fix first | false alarms per 100 clean words | BLiMP bad flagged | BLiMP good flagged |",
+        "| preset | precision | recall | F0.5 | right fix first | false alarms per 100 clean words "
+        "| BLiMP bad flagged | BLiMP good flagged |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, _ in BUDGETS:
         m = test[name]
         default = " (default)" if name == DEFAULT else ""
         lines.append(
-            f"| {name}{default} | {_pct(m['precision'])} | {_pct(m['recall'])} | {m['f05']:.2f} | {_pct(m['fix_first'])} "
+            f"| {name}{default} | {_pct(m['precision'])} | {_pct(m['recall'])} | {m['f05']:.2f} "
+            f"| {_pct(m['fix_first'])} "
             f"| {m['false_alarms_per_100']:.2f} | {_pct(m['blimp_bad'])} | {_pct(m['blimp_good'])} |"
         )
-    lines += ["", f"Tune half, for comparison (the budget each preset was held to):", ""]
+    lines += ["", "Tune half, for comparison (the budget each preset was held to):", ""]
     lines += ["| preset | budget | F0.5 | false alarms per 100 clean words |", "|---|---|---|---|"]
     for name, budget in BUDGETS:
         m = tune_m[name]
@@ -141,7 +145,8 @@ def write_doc(
     lines += ["| kind | errors | recall | flags | precision | F0.5 |", "|---|---|---|---|---|---|"]
     for kind, k in test[DEFAULT]["by_kind"].items():
         lines.append(
-            f"| {kind} | {k['errors']} | {_pct(k['recall'])} | {k['flags']} | {_pct(k['precision'])} | {k['f05']:.2f} |"
+            f"| {kind} | {k['errors']} | {_pct(k['recall'])} | {k['flags']} | {_pct(k['precision'])} "
+            f"| {k['f05']:.2f} |"
         )
     lines += [
         "",
@@ -169,9 +174,11 @@ def write_doc(
         "## Caveats",
         "",
         "- The errors are injected by a script (`scripts/make_error_set.py`) into Wikipedia and Jane Austen",
-        "  sentences, from the same kinds of confusion the checker knows; real learners make errors it has no",
+        "  sentences, from the same kinds of confusion the checker knows; real learners make errors it has",
+        "  no",
         "  candidate for (word order, several words at once), so real recall is lower.",
-        "- The clean text is edited prose; a learner's correct sentences are simpler, and false alarms on them",
+        "- The clean text is edited prose; a learner's correct sentences are simpler, and false alarms on",
+        "  them",
         "  may differ.",
         "- Rates are from a few hundred sentences: a difference of a few points is within noise.",
     ]
@@ -182,7 +189,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model id or folder (default: the bundled model)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/checker-scores.json"))
-    parser.add_argument("--blimp", type=int, default=600, help="BLiMP pairs to score")
+    parser.add_argument("--dev", type=int, default=300, help="sentences of the error set to score")
+    parser.add_argument("--blimp", type=int, default=300, help="BLiMP pairs to score")
     parser.add_argument("--no-write", action="store_true", help="print the result only")
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
@@ -190,7 +198,7 @@ def main() -> int:
 
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
     model = f"{engine.info.name} ({engine.info.id})"
-    data = checker_eval.load(checker_eval.collect(engine, args.cache, args.blimp))
+    data = checker_eval.load(checker_eval.collect(engine, args.cache, args.blimp, args.dev))
     dev, clean, pairs = data
     presets: dict[str, CheckerThresholds] = {}
     start = CheckerThresholds()
@@ -205,8 +213,10 @@ def main() -> int:
     for name, _ in BUDGETS:
         m = test[name]
         print(
-            f"{name}: P {m['precision']:.2f} R {m['recall']:.2f} F0.5 {m['f05']:.2f} fix-first {m['fix_first']:.2f} "
-            f"FA/100 {m['false_alarms_per_100']:.2f} BLiMP bad {m['blimp_bad']:.2f} good {m['blimp_good']:.2f}"
+            f"{name}: P {m['precision']:.2f} R {m['recall']:.2f} F0.5 {m['f05']:.2f} "
+            f"fix-first {m['fix_first']:.2f} "
+            f"FA/100 {m['false_alarms_per_100']:.2f} BLiMP bad {m['blimp_bad']:.2f}"
+            f" good {m['blimp_good']:.2f}"
         )
     if args.no_write:
         return 0

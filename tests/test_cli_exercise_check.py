@@ -14,8 +14,9 @@ from cloze_app.cli.exercise import play
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
 from cloze_app.entry import main
+from tests.checker_models import CLEAN, ERRORS, learner_model
 from tests.conftest import REPO
-from tests.learner_models import PASSAGE, dog_model, passage_model
+from tests.learner_models import PASSAGE, passage_model
 
 
 @pytest.fixture
@@ -104,26 +105,52 @@ def test_playing_multiple_choice_accepts_a_letter(passage_dir: Path) -> None:
     assert lines[-1].startswith("Score 1/1: 1 right")
 
 
-def test_check_flags_with_suggestions_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    model = str(dog_model(tmp_path / "dog"))
-    strict = ["--keep-rank", "2", "--margin", "3", "--min-alt", "-6", "--model", model]
-    assert main(["check", "the cat barked at home .", *strict]) == 0
+def test_check_flags_each_kind_with_ranked_fixes_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = str(learner_model(tmp_path / "learner"))
+    eager = ["--sensitivity", "eager", "--margin", "unknown=4", "--model", model]
+    low = [
+        f"--margin={kind}=4"
+        for kind in ("spelling", "inflection", "confusable", "closed", "missing", "extra")
+    ]
+    assert main(["check", "she go to school every day .", *eager, *low]) == 0
     out = capsys.readouterr().out
-    assert "text:1:5: “cat” (ranked #3): try puppy, dog" in out
-    assert "5 words checked, 1 flagged." in out
+    assert "text:1:5: grammar: “go”: try goes (100%)" in out
+    assert "6 words checked, 1 flagged." in out
     path = tmp_path / "mine.txt"
-    path.write_text("My draft:\nthe cat barked at home .\n", encoding="utf-8")
-    assert main(["check", str(path), "--json", *strict]) == 0
+    path.write_text("My draft:\n" + "\n".join(ERRORS) + "\n", encoding="utf-8")
+    assert main(["check", str(path), "--json", *eager, *low]) == 0
     data = json.loads(capsys.readouterr().out)
-    (flag,) = [f for f in data["flags"] if f["word"] == "cat"]  # the tiny model knows no "draft"
-    assert (flag["word"], flag["line"], flag["column"], flag["start"]) == ("cat", 2, 5, 14)
-    assert [s["word"] for s in flag["suggestions"]] == ["puppy", "dog"]
-    assert main(["check", "the dog barked at home .", *strict]) == 0
+    assert data["sensitivity"] == "Eager"
+    got = [(f["word"], f["kind"], f["suggestions"][0]["word"]) for f in data["flags"] if f["line"] > 1]
+    assert got == list(ERRORS.values())
+    first = next(f for f in data["flags"] if f["word"] == "go")
+    assert (first["line"], first["column"], first["start"]) == (2, 5, 14)
+    assert 0.9 < first["suggestions"][0]["probability"] <= 1.0
+    assert main(["check", CLEAN, *eager, *low]) == 0
     assert "nothing flagged" in capsys.readouterr().out
 
 
+def test_check_sensitivity_presets_are_nested(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = str(learner_model(tmp_path / "learner"))
+    text = " ".join(ERRORS)
+    flagged = {}
+    for name in ("careful", "balanced", "eager"):
+        assert main(["check", text, "--json", "--sensitivity", name, "--model", model]) == 0
+        flagged[name] = {(f["start"], f["end"]) for f in json.loads(capsys.readouterr().out)["flags"]}
+    assert flagged["careful"] <= flagged["balanced"] <= flagged["eager"]
+    assert flagged["eager"]  # the tiny model is sure of its fixes: even careful finds some
+
+
+def test_check_refuses_a_bad_margin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = str(learner_model(tmp_path / "learner"))
+    assert main(["check", "she go .", "--margin", "colour=2", "--model", model]) == 2
+    assert "--margin takes KIND=X" in capsys.readouterr().err
+
+
 def test_python_m_cloze_app_check_runs(tmp_path: Path) -> None:
-    model = str(dog_model(tmp_path / "dog"))
+    model = str(learner_model(tmp_path / "learner"))
     done = subprocess.run(
         [
             sys.executable,
@@ -132,14 +159,12 @@ def test_python_m_cloze_app_check_runs(tmp_path: Path) -> None:
             "check",
             "-",
             "--json",
-            "--keep-rank",
-            "2",
-            "--margin",
-            "3",
+            "--sensitivity",
+            "eager",
             "--model",
             model,
         ],
-        input="the cat barked at home .",
+        input="i recieve letters .",
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -147,4 +172,5 @@ def test_python_m_cloze_app_check_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["flags"][0]["word"] == "cat"
+    (flag,) = json.loads(done.stdout)["flags"]
+    assert (flag["word"], flag["kind"], flag["suggestions"][0]["word"]) == ("recieve", "spelling", "receive")

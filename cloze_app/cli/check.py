@@ -69,9 +69,10 @@ def _thresholds(args: argparse.Namespace) -> CheckerThresholds:
                 f"--margin takes KIND=X with KIND one of {', '.join(MARGIN_FIELDS)} (got {item!r})."
             )
         try:
-            thresholds = replace(thresholds, **{kind: float(value)})
+            number = float(value)
         except ValueError as exc:
             raise InputError(f"--margin {item!r}: {value!r} is not a number.") from exc
+        thresholds = replace(thresholds, **{kind: number})  # type: ignore[arg-type]
     return thresholds
 
 

@@ -1,14 +1,18 @@
-"""Check mode: flag unlikely words of the document, underlined; hover for suggestions, click to apply.
+"""Check mode: flag likely errors of the document, underlined; hover for the fixes, click to apply one.
 
 ``CheckPanel(service, editor)`` plugs into the main window with ``window.add_mode(panel,
 "&Check")``. Its text view shows the Write tab's own document (one text, one undo history), so
 the text stays editable while a check runs; flags computed on an older text are moved with the
 edits made meanwhile, and a flag whose word was edited disappears. The check runs on the worker
-(channel ``"check"``) in chunks, with a progress bar and a Cancel button.
+(channel ``"check"``, ``EngineService.run_job``) in chunks, with a progress bar and a Cancel
+button that keeps the flags found so far. A new check clears the old flags first. Each flag says
+its kind (spelling, grammar, word choice, missing word, extra word); applying a fix is one undo
+step, and "Ignore" drops a flag and never flags that word again in this document.
 
-The Sensitivity box beside the button picks a preset tuned on BLiMP (``checker_presets()``:
-Careful, Balanced, Eager); changing it re-checks the text and emits ``sensitivity_changed``, which
-the window saves (``Settings.check_sensitivity``, wired in ``exercise_modes``).
+The Sensitivity box beside the button picks a preset (``checker_presets()``: Careful, Balanced,
+Eager, nested: what Careful flags the others flag too); changing it re-judges the last check's
+scores at once (or re-checks an edited text) and emits ``sensitivity_changed``, which the window
+saves (``Settings.check_sensitivity``, wired in ``exercise_modes``).
 
 Signals:
     check_finished(CheckReport): a check ended (``report.cancelled`` when stopped early).
@@ -48,6 +52,7 @@ from cloze_app.core.learn.checker import (
     checker_presets,
     default_preset_name,
     find_preset,
+    rejudge,
 )
 from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
@@ -55,18 +60,6 @@ from cloze_app.gui.offsets import TextOffsets
 
 UNDERLINE_KEY = "check"
 FLAG_COLOUR = "#d93025"  # the red of a spelling/grammar underline
-
-
-class _Progress(QObject):
-    """Carries progress from the worker thread to the UI thread (queued by Qt)."""
-
-    advanced = Signal(int, int)
-
-
-def _run_check(
-    engine: Any, text: str, thresholds: CheckerThresholds | None, progress: _Progress, stop: threading.Event
-) -> CheckReport:
-    return check_text(engine, text, thresholds, progress=progress.advanced.emit, should_stop=stop.is_set)
 
 
 class CheckPanel(QWidget):
@@ -97,17 +90,20 @@ class CheckPanel(QWidget):
         self._edits: list[Edit] | None = None  # edits made while a check runs
         self._sent = TextOffsets("")
         self._stop = threading.Event()
-        self._progress = _Progress(self)
-        self._progress.advanced.connect(self._advanced)
+        self.report: CheckReport | None = None  # the last finished check (its scores re-judge)
+        self.ignored: set[str] = set()  # words the user chose to ignore in this document
+        self._words_note = ""
 
         self.check_button = QPushButton("Check text")
         self.check_button.setObjectName("checkText")
-        self.check_button.setToolTip("Flag words the model finds much less likely than another word")
+        self.check_button.setToolTip(
+            "Flag spelling, grammar and word-choice errors and missing or extra words, with fixes"
+        )
         self.check_button.clicked.connect(self.start_check)
         self.sensitivity = QComboBox()
         self.sensitivity.setObjectName("checkSensitivity")
         self.sensitivity.setAccessibleName("Sensitivity")
-        lines = ["How eager the checker is (measured on BLiMP minimal pairs):"]
+        lines = ["How eager the checker is (measured on held-out text with made errors):"]
         for preset in checker_presets():
             self.sensitivity.addItem(preset.name, preset.name)
             self.sensitivity.setItemData(
@@ -143,7 +139,7 @@ class CheckPanel(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("Flagged words (click one to see it, double-click to apply the best):"))
+        side_layout.addWidget(QLabel("Flags (click one to see it, double-click to apply the best fix):"))
         side_layout.addWidget(self.flag_list, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.view)
@@ -181,6 +177,8 @@ class CheckPanel(QWidget):
                 self._syncing = False
 
     def _editor_changed(self) -> None:
+        if self.editor is not None and self.editor.document().isEmpty():
+            self.ignored.clear()  # a new document: nothing is ignored in it yet
         if self.isVisible() or self.running:
             self._pull()
 
@@ -212,6 +210,9 @@ class CheckPanel(QWidget):
         finally:
             self.sensitivity.blockSignals(blocked)
 
+    def _thresholds(self) -> CheckerThresholds:
+        return self.thresholds or CheckerThresholds.preset(self.sensitivity_name)
+
     @Slot(int)
     def _sensitivity_chosen(self, _index: int) -> None:
         name = self.sensitivity_name
@@ -219,20 +220,27 @@ class CheckPanel(QWidget):
         if self.running:
             self._stop.set()  # its result would be dropped anyway: free the worker
         self._pull()
-        if self.view.toPlainText().strip():
+        report = self.report
+        if report is not None and not report.cancelled and report.text == self.view.toPlainText():
+            self._show(rejudge(report, self._thresholds(), self.ignored), [])  # same scores, no model run
+        elif self.view.toPlainText().strip():
             self.start_check()
 
     # ----- running a check
     @Slot()
     def start_check(self) -> None:
-        """Check the whole text on the worker with the chosen sensitivity; the text stays editable
-        meanwhile."""
+        """Check the whole text on the worker with the chosen sensitivity; the old flags go at
+        once, and the text stays editable meanwhile."""
         self._pull()
         text = self.view.toPlainText()
+        self.marks = []
+        self.report = None
+        self.refresh()
         if not text.strip():
             self.summary.setText("Nothing to check: the text is empty.")
             return
-        self._stop = threading.Event()
+        self._stop.set()  # a check still running stops at its next chunk
+        stop = self._stop = threading.Event()
         self._edits = []
         self._sent = TextOffsets(text)  # the flags' code point spans, as Qt positions of this text
         self.check_button.setEnabled(False)
@@ -240,15 +248,20 @@ class CheckPanel(QWidget):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.summary.setText("Checking…")
-        self.service.submit(
-            "check",
-            _run_check,
-            text,
-            self.thresholds or CheckerThresholds.preset(self.sensitivity_name),
-            self._progress,
-            self._stop,
-            on_result=self._finished,
-            on_error=self._failed,
+        thresholds, ignored = self._thresholds(), frozenset(self.ignored)
+
+        def job(engine: Any, control: Any) -> CheckReport:
+            return check_text(
+                engine,
+                text,
+                thresholds,
+                progress=lambda done, total: control.progress(done, total),
+                should_stop=lambda: stop.is_set() or control.cancelled,
+                ignored=ignored,
+            )
+
+        self.service.run_job(
+            "check", job, on_result=self._finished, on_progress=self._advanced, on_error=self._failed
         )
 
     @Slot()
@@ -257,8 +270,7 @@ class CheckPanel(QWidget):
         self._stop.set()
         self.summary.setText("Stopping…")
 
-    @Slot(int, int)
-    def _advanced(self, done: int, total: int) -> None:
+    def _advanced(self, done: int, total: int, _message: str = "") -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
@@ -276,9 +288,17 @@ class CheckPanel(QWidget):
 
     def _finished(self, report: CheckReport) -> None:
         edits = self._end_run()
+        self.report = report
+        self._show(report, edits)
+        self.check_finished.emit(report)
+
+    def _show(self, report: CheckReport, edits: list[Edit]) -> None:
+        """Mark ``report``'s flags (moved past ``edits`` made meanwhile) and say how many."""
         self.marks = []
         document = self.view.document()
         for flag in report.flags:
+            if flag.word.casefold() in self.ignored:
+                continue
             span = shift_span(*self._sent.span_to_qt(flag.start, flag.end), edits)
             if span is None:
                 continue
@@ -288,22 +308,16 @@ class CheckPanel(QWidget):
             mark = Mark(cursor, flag)
             if mark.valid:
                 self.marks.append(mark)
-        done = (
-            f"{report.words_checked} of {report.words_total} words"
+        self._words_note = (
+            f"Stopped after {report.words_checked} of {report.words_total} words"
             if report.cancelled
-            else f"{report.words_checked} words"
-        )
-        count = len(self.marks)
-        self.summary.setText(
-            f"Stopped after {done}: {count} flagged."
-            if report.cancelled
-            else f"{done} checked, {count} flagged."
+            else f"{report.words_checked} words checked"
         )
         self.refresh()
-        self.check_finished.emit(report)
 
     def _failed(self, error: BaseException) -> None:
         self._end_run()
+        self._words_note = ""
         self.summary.setText(
             str(error) if isinstance(error, ClozeError) else f"{type(error).__name__}: {error}"
         )
@@ -317,15 +331,30 @@ class CheckPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        """Drop flags whose word was edited; redraw the underlines and the list."""
+        """Drop flags whose word was edited; redraw the underlines, the list and the count."""
         self.marks = [m for m in self.marks if m.valid]
         spans = [self.view.span_of(m.cursor) for m in self.marks]
         self.view.set_underlines(UNDERLINE_KEY, spans, self._underline)
         self.flag_list.clear()
         for mark in self.marks:
-            item = QListWidgetItem(f"{mark.flag.word} → {', '.join(s.word for s in mark.flag.suggestions)}")
+            item = QListWidgetItem(self.list_text(mark.flag))
             item.setToolTip(mark.flag.message())
             self.flag_list.addItem(item)
+        if self._words_note and not self.running:
+            count = len(self.marks)
+            self.summary.setText(
+                f"{self._words_note}, {count or 'nothing'} flagged."
+                if count
+                else f"{self._words_note}, nothing flagged."
+            )
+
+    @staticmethod
+    def list_text(flag: Flag) -> str:
+        """A flag's line in the list, e.g. ``grammar: go → goes (71%), went (20%)``."""
+        fixes = (
+            ", ".join(f"{s.word} ({s.probability:.0%})" for s in flag.suggestions) or "not in the dictionary"
+        )
+        return f"{flag.kind}: {flag.word} → {fixes}"
 
     def mark_at(self, position: int) -> Mark | None:
         """The flag under a text position, if any."""
@@ -345,24 +374,30 @@ class CheckPanel(QWidget):
         menu = QMenu(self)
         menu.setObjectName("suggestionMenu")
         for suggestion in mark.flag.suggestions:
-            action = menu.addAction(suggestion.word)
+            action = menu.addAction(f"{suggestion.word}  ({suggestion.probability:.0%})")
             action.triggered.connect(lambda _checked=False, w=suggestion.word: self.apply(mark, w))
         menu.addSeparator()
-        ignore = menu.addAction("Ignore")
-        ignore.triggered.connect(lambda _checked=False: self._ignore(mark))
+        ignore = menu.addAction(f"Ignore “{mark.flag.word}”")
+        ignore.triggered.connect(lambda _checked=False: self.ignore(mark))
         return menu
 
-    def _ignore(self, mark: Mark) -> None:
-        self.marks = [m for m in self.marks if m is not mark]
+    def ignore(self, mark: Mark) -> None:
+        """Drop a flag and never flag its word again in this document."""
+        self.ignored.add(mark.flag.word.casefold())
+        self.marks = [m for m in self.marks if m.flag.word.casefold() not in self.ignored]
         self.refresh()
 
     @staticmethod
     def tooltip_html(flag: Flag) -> str:
-        """What hovering a flagged word shows."""
-        rank = f"ranked #{flag.rank}" if flag.rank else "not among the model's top words"
-        items = "".join(f"<li>{html.escape(s.word)}</li>" for s in flag.suggestions)
+        """What hovering a flagged word shows: its kind and the fixes, best first."""
         word = html.escape(flag.word)
-        return f"<b>{word}</b> is unlikely here ({rank}). Click to replace it with:<ol>{items}</ol>"
+        if not flag.suggestions:
+            return f"<b>{word}</b>: {html.escape(flag.kind)} (not in the dictionary)"
+        items = "".join(
+            f"<li>{html.escape(s.word)} ({s.probability:.0%}, {html.escape(s.kind)})</li>"
+            for s in flag.suggestions
+        )
+        return f"<b>{word}</b>: {html.escape(flag.kind)}. Click to replace it with:<ol>{items}</ol>"
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.view.viewport() and self.marks:

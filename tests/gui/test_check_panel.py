@@ -1,5 +1,7 @@
-"""Check mode in the window (offscreen): underlines, hover, click to apply, progress, cancel,
-the text staying editable while a check runs, and the Sensitivity presets."""
+"""Check mode in the window (offscreen): each kind of flag underlined and listed, hover, click to
+apply (one undo step), Ignore remembered for the document, old flags cleared when a re-check
+starts, the count kept current, progress, cancel, the text staying editable while a check runs,
+and the nested Sensitivity presets."""
 
 from __future__ import annotations
 
@@ -12,30 +14,33 @@ from PySide6.QtGui import QHelpEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QToolTip
 
 from cloze_app.core.app.settings import Settings, load_settings
-from cloze_app.core.learn.checker import CheckerThresholds, check_text, checker_presets
+from cloze_app.core.learn.checker import CheckerThresholds, check_text, checker_presets, default_preset_name
 from cloze_app.gui import check_panel
 from cloze_app.gui.check_marks import Edit, shift_span, sync_text
 from cloze_app.gui.check_panel import UNDERLINE_KEY, CheckPanel
 from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
+from tests.checker_models import CLEAN, ERRORS, learner_model
 from tests.gui.conftest import LOAD_TIMEOUT_MS
-from tests.learner_models import PASSAGE, dog_model, passage_model
 
-BAD = "the cat barked at home ."
-STRICT = CheckerThresholds(keep_rank=2, margin=3.0, min_alternative_log_prob=-6.0)
+TEXT = " ".join(ERRORS)  # one error of each kind per sentence (two of grammar)
+BAD = "she go to school every day ."
+RULES = CheckerThresholds(
+    spelling=4.0, inflection=4.0, confusable=4.0, closed=4.0, missing=4.0, extra=4.0, unknown=4.0
+)
 
 
 def _panel(qtbot, make_window, folder: Path):  # type: ignore[no-untyped-def]
     window = make_window(Settings(model=str(folder), debounce_ms=20))
     _, panel = add_exercise_and_check_modes(window)  # as the app does
     assert window.modes.tabText(window.modes.indexOf(panel)) == "&Check"
-    panel.thresholds = STRICT
+    panel.thresholds = RULES
     window.modes.setCurrentWidget(panel)
     return window, panel
 
 
 @pytest.fixture
-def dog_window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return _panel(qtbot, make_window, dog_model(tmp_path / "dog"))
+def learner_window(qtbot, make_window, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return _panel(qtbot, make_window, learner_model(tmp_path / "learner"))
 
 
 def _check(qtbot, panel: CheckPanel):  # type: ignore[no-untyped-def]
@@ -53,48 +58,96 @@ def _word_center(panel: CheckPanel, start: int, end: int) -> QPoint:
     return QPoint((left.left() + right.left()) // 2, left.center().y())
 
 
-def test_the_flagged_word_is_underlined_in_the_shared_document(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
-    window.editor.setPlainText(BAD)
-    assert panel.view.toPlainText() == BAD  # the Write text, mirrored
+def test_each_kind_of_flag_is_underlined_and_listed_with_its_fixes(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    window.editor.setPlainText(TEXT)
+    assert panel.view.toPlainText() == TEXT  # the Write text, mirrored
     report = _check(qtbot, panel)
-    assert [f.word for f in report.flags] == ["cat"]
-    assert [m.span for m in panel.marks] == [(4, 7)]
+    want = [(span, kind, fix) for span, kind, fix in ERRORS.values()]
+    assert [(f.word, f.kind, f.best) for f in report.flags] == want
     underlined = [s.cursor.selectedText() for s in panel.view.extraSelections()]
-    assert underlined == ["cat"] and UNDERLINE_KEY in panel.view._selections
-    assert panel.flag_list.count() == 1 and panel.flag_list.item(0).text() == "cat → puppy, dog"
-    assert "1 flagged" in panel.summary.text()
+    assert underlined == [span for span, _, _ in want] and UNDERLINE_KEY in panel.view._selections
+    lines = [panel.flag_list.item(i).text() for i in range(panel.flag_list.count())]
+    assert lines[0] == "grammar: go → goes (100%)"
+    assert [line.split(":")[0] for line in lines] == [kind for _, kind, _ in want]
+    assert lines[3].startswith("spelling: recieve → receive (100%), ")
+    assert panel.summary.text() == "28 words checked, 6 flagged."
 
 
-def test_hovering_shows_suggestions_and_a_click_applies_one(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
+def test_hovering_shows_the_kind_and_fixes_and_a_click_applies_one_as_one_undo_step(
+    qtbot, learner_window
+) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
     window.editor.setPlainText(BAD)
     _check(qtbot, panel)
-    where = _word_center(panel, 4, 7)
+    where = _word_center(panel, 4, 6)
     event = QHelpEvent(QEvent.Type.ToolTip, where, panel.view.viewport().mapToGlobal(where))
     assert panel.eventFilter(panel.view.viewport(), event)
-    assert "puppy" in QToolTip.text() and "<b>cat</b>" in QToolTip.text()
+    assert "<b>go</b>: grammar" in QToolTip.text() and "goes (100%, grammar)" in QToolTip.text()
     qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert panel.menu is not None
-    assert [a.text() for a in panel.menu.actions() if a.text()] == ["puppy", "dog", "Ignore"]
+    assert [a.text() for a in panel.menu.actions() if a.text()] == ["goes  (100%)", "Ignore “go”"]
     with qtbot.waitSignal(panel.suggestion_applied) as blocker:
-        panel.menu.actions()[1].trigger()
-    assert blocker.args == ["cat", "dog"]
-    assert window.editor.text() == "the dog barked at home ."
+        panel.menu.actions()[0].trigger()
+    assert blocker.args == ["go", "goes"]
+    assert window.editor.text() == "she goes to school every day ."
     assert panel.marks == [] and panel.view.extraSelections() == []
-    window.editor.undo()
+    assert panel.summary.text() == "6 words checked, nothing flagged."  # the count follows the fix
+    window.editor.undo()  # one step takes the fix back
     assert window.editor.text() == BAD
 
 
-def test_a_click_outside_a_flag_opens_nothing(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
+def test_a_missing_word_fix_inserts_it_and_an_extra_word_fix_removes_it(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    window.editor.setPlainText("she is in house . she is a the cat .")
+    _check(qtbot, panel)
+    assert [m.flag.kind for m in panel.marks] == ["missing word", "extra word"]
+    panel.apply(panel.marks[0], panel.marks[0].flag.best)
+    assert window.editor.text() == "she is in the house . she is a the cat ."
+    assert panel.summary.text().endswith("1 flagged.")
+    panel._list_activated(panel.flag_list.item(0))  # double-click applies the best fix
+    assert window.editor.text() == "she is in the house . she is a cat ."
+    window.editor.undo()
+    assert window.editor.text() == "she is in the house . she is a the cat ."
+
+
+def test_ignore_drops_the_flag_and_the_word_stays_ignored_in_this_document(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    window.editor.setPlainText(TEXT)
+    _check(qtbot, panel)
+    mark = next(m for m in panel.marks if m.flag.word == "recieve")
+    menu = panel.suggestion_menu(mark)
+    next(a for a in menu.actions() if a.text().startswith("Ignore")).trigger()
+    assert "recieve" not in [m.flag.word for m in panel.marks] and panel.summary.text().endswith("5 flagged.")
+    report = _check(qtbot, panel)  # checked again: still ignored
+    assert "recieve" not in [f.word for f in report.flags] and len(panel.marks) == 5
+    window.editor.setPlainText("")  # a new document forgets what was ignored
+    window.editor.setPlainText("i recieve letters .")
+    _check(qtbot, panel)
+    assert [m.flag.word for m in panel.marks] == ["recieve"]
+
+
+def test_a_new_check_clears_the_old_flags_when_it_starts(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    window.editor.setPlainText(TEXT)
+    _check(qtbot, panel)
+    assert len(panel.marks) == 6
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
+        panel.start_check()
+        assert panel.marks == [] and panel.flag_list.count() == 0 and panel.view.extraSelections() == []
+        assert panel.summary.text() == "Checking…"
+    assert len(panel.marks) == 6
+
+
+def test_a_click_outside_a_flag_opens_nothing(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
     window.editor.setPlainText(BAD)
     _check(qtbot, panel)
-    assert panel.open_menu_at(_word_center(panel, 15, 17)) is None  # "at"
+    assert panel.open_menu_at(_word_center(panel, 7, 9)) is None  # "to"
 
 
-def test_the_text_stays_editable_and_flags_follow_the_edits(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
+def test_the_text_stays_editable_and_flags_follow_the_edits(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
     window.editor.setPlainText(BAD)
     with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
         panel.start_check()
@@ -103,23 +156,24 @@ def test_the_text_stays_editable_and_flags_follow_the_edits(qtbot, dog_window) -
         cursor = panel.view.textCursor()
         cursor.setPosition(0)
         cursor.insertText("Look: ")  # typed while the check runs
-    assert [m.span for m in panel.marks] == [(10, 13)]
-    assert panel.view.extraSelections()[0].cursor.selectedText() == "cat"
-    # editing the flagged word removes its flag
+    assert [m.span for m in panel.marks] == [(10, 12)]
+    assert panel.view.extraSelections()[0].cursor.selectedText() == "go"
+    # editing the flagged word removes its flag, and the count says so
     cursor = panel.view.textCursor()
     cursor.setPosition(11)
     cursor.insertText("o")
     assert panel.marks == [] and panel.flag_list.count() == 0
+    assert panel.summary.text().endswith("nothing flagged.")
 
 
-def test_a_long_check_shows_progress_and_can_be_cancelled(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    window, panel = _panel(qtbot, make_window, passage_model(tmp_path / "passage"))
-    window.editor.setPlainText(" ".join([PASSAGE] * 7))
-    seen: list[tuple[int, int]] = []
-    panel._progress.advanced.connect(lambda done, total: seen.append((done, total)))
+def test_a_long_check_shows_progress_and_can_be_cancelled(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    window.editor.setPlainText(" ".join([CLEAN] * 20))
+    seen: list[int] = []
+    panel.progress.valueChanged.connect(seen.append)
     report = _check(qtbot, panel)
-    assert not report.cancelled and report.words_checked == report.words_total > 300
-    assert seen[-1] == (report.words_total, report.words_total) and len(seen) == report.calls
+    assert not report.cancelled and report.words_checked == report.words_total == 300
+    assert seen[-1] == 300 and report.calls >= 3
     with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS) as blocker:
         panel.start_check()
         panel.cancel_button.click()
@@ -136,8 +190,8 @@ def test_shift_span_moves_past_earlier_edits_and_drops_touched_words() -> None:
     assert shift_span(10, 13, [Edit(10, 0, 2)]) is None  # typed right at the word's start
 
 
-def test_the_check_view_and_the_write_editor_show_the_same_text(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
+def test_the_check_view_and_the_write_editor_show_the_same_text(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
     window.editor.setPlainText(BAD)
     assert panel.view.toPlainText() == BAD
     cursor = panel.view.textCursor()
@@ -145,9 +199,9 @@ def test_the_check_view_and_the_write_editor_show_the_same_text(qtbot, dog_windo
     cursor.insertText("Look: ")
     assert window.editor.text() == "Look: " + BAD
     window.modes.setCurrentIndex(0)  # back to Write, edit there, then Check again
-    window.editor.setPlainText("the dog barked .")
+    window.editor.setPlainText("she goes .")
     window.modes.setCurrentWidget(panel)
-    assert panel.view.toPlainText() == "the dog barked ."
+    assert panel.view.toPlainText() == "she goes ."
 
 
 def test_sync_text_replaces_only_what_differs(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +214,7 @@ def test_sync_text_replaces_only_what_differs(qtbot) -> None:  # type: ignore[no
     assert not sync_text(source, target)
 
 
-def test_choosing_eager_rechecks_with_its_thresholds_and_survives_a_settings_reload(  # type: ignore[no-untyped-def]
+def test_a_stricter_preset_flags_a_subset_and_a_new_choice_rejudges_without_the_model(  # type: ignore[no-untyped-def]
     qtbot, make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     used: list[CheckerThresholds | None] = []
@@ -170,20 +224,21 @@ def test_choosing_eager_rechecks_with_its_thresholds_and_survives_a_settings_rel
         return check_text(engine, text, thresholds, **kwargs)
 
     monkeypatch.setattr(check_panel, "check_text", spy)
-    folder = dog_model(tmp_path / "dog")
-    window, panel = _panel(qtbot, make_window, folder)
+    window, panel = _panel(qtbot, make_window, learner_model(tmp_path / "learner"))
     panel.thresholds = None  # the Sensitivity preset decides
-    assert panel.sensitivity_name == "Careful" and panel.sensitivity.currentText() == "Careful"
+    assert panel.sensitivity_name == default_preset_name() == "Balanced"
     tip = panel.sensitivity.toolTip()
     for preset in checker_presets():
-        assert f"{preset.name}: flags about {preset.hit_rate:.0%} of errors" in tip
-    window.editor.setPlainText(BAD)
+        assert f"{preset.name}: {preset.describe()}" in tip
+    window.editor.setPlainText(TEXT)
     _check(qtbot, panel)
-    assert used == [CheckerThresholds.preset("Careful")]
-
-    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
-        panel.sensitivity.setCurrentIndex(panel.sensitivity.findText("Eager"))  # as the user would
-    assert used[-1] == CheckerThresholds.preset("Eager") != used[0]
+    assert used == [CheckerThresholds.preset("Balanced")]
+    flagged = {}
+    for name in ("Careful", "Balanced", "Eager"):
+        panel.sensitivity.setCurrentIndex(panel.sensitivity.findText(name))  # as the user would
+        assert not panel.running and len(used) == 1  # same text: the scores are re-judged, no model run
+        flagged[name] = {m.flag.word for m in panel.marks}
+    assert flagged["Careful"] <= flagged["Balanced"] <= flagged["Eager"]
     assert window.settings.check_sensitivity == "Eager"
     assert load_settings()[0].check_sensitivity == "Eager"  # saved at once
 
@@ -196,17 +251,30 @@ def test_choosing_eager_rechecks_with_its_thresholds_and_survives_a_settings_rel
     assert used[-1] == CheckerThresholds.preset("Eager")
 
 
-def test_a_saved_unknown_sensitivity_shows_careful(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(model=str(dog_model(tmp_path / "dog")), debounce_ms=20, check_sensitivity="Paranoid")
+def test_an_edited_text_is_checked_again_when_the_sensitivity_changes(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
+    panel.thresholds = None
+    window.editor.setPlainText(BAD)
+    _check(qtbot, panel)
+    window.editor.setPlainText(TEXT)
+    with qtbot.waitSignal(panel.check_finished, timeout=LOAD_TIMEOUT_MS):
+        panel.set_sensitivity("eager")
+    assert len(panel.marks) >= 1 and panel.report is not None and panel.report.text == TEXT
+
+
+def test_a_saved_unknown_sensitivity_shows_the_default(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        model=str(learner_model(tmp_path / "l")), debounce_ms=20, check_sensitivity="Paranoid"
+    )
     window = make_window(settings)
     _, panel = add_exercise_and_check_modes(window)
-    assert panel.sensitivity_name == "Careful"
+    assert panel.sensitivity_name == default_preset_name()
 
 
 def test_changing_the_sensitivity_during_a_check_restarts_it(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    window, panel = _panel(qtbot, make_window, passage_model(tmp_path / "passage"))
+    window, panel = _panel(qtbot, make_window, learner_model(tmp_path / "learner"))
     panel.thresholds = None
-    window.editor.setPlainText(" ".join([PASSAGE] * 7))
+    window.editor.setPlainText(" ".join([CLEAN] * 20))
     reports: list[object] = []
     panel.check_finished.connect(reports.append)
     panel.start_check()
@@ -219,8 +287,8 @@ def test_changing_the_sensitivity_during_a_check_restarts_it(qtbot, make_window,
     assert panel.sensitivity_name == "Eager" and window.settings.check_sensitivity == "Eager"
 
 
-def test_settings_applied_elsewhere_show_their_sensitivity_without_a_check(qtbot, dog_window) -> None:  # type: ignore[no-untyped-def]
-    window, panel = dog_window
+def test_settings_applied_elsewhere_show_their_sensitivity_without_a_check(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    window, panel = learner_window
     window.editor.setPlainText(BAD)
-    window.apply_settings(replace(window.settings, check_sensitivity="Balanced"))
-    assert panel.sensitivity_name == "Balanced" and not panel.running
+    window.apply_settings(replace(window.settings, check_sensitivity="Careful"))
+    assert panel.sensitivity_name == "Careful" and not panel.running

@@ -1,32 +1,61 @@
-"""Check my text: flag words the model finds much less likely than an alternative, with suggestions.
+"""Check my text: flag words a writer probably did not mean, with the likely fix first.
 
-For every word the model gives its log-probability in context, its rank among the model's own
-candidates and the top alternatives (``engine.check_words``, batched by the engine). A word is
-flagged when an alternative is at least ``margin`` (natural log) more likely, plus
-``margin_per_piece`` for each tokenizer piece of the word beyond the first (a word of several
-pieces is scored piece by piece, so its log-probability runs lower than a one-piece
-alternative's), and the word itself is not among the model's top ``keep_rank`` candidates.
-Names and numbers are never checked. The thresholds were tuned on BLiMP
-(``scripts/tune_checker.py``, ``docs/checker-tuning.md``) and live in ``checker_tuned.py``.
+Each word is compared with its confusion set (``confusion``: its other forms, spelling
+neighbours, commonly confused words, other members of its closed class), and the gaps and
+function words with a missing or an extra word (``proofread`` scores them all with the model,
+PLL over all pieces, in the word's sentence). A word is flagged when a candidate is more likely
+than the written word by the margin of that candidate's kind; a word that is not in the
+dictionary and rarer than ``rare_zipf`` is a spelling error whatever the model says. This is
+Bryant & Briscoe's (2018) method with a masked language model in place of their n-gram model.
+
+The margins are tuned by ``scripts/tune_checker.py`` on a generated error set and BLiMP
+(``docs/checker-tuning.md``) and live in ``checker_presets.json``: three Sensitivity presets,
+nested (every margin of Careful is at least Balanced's, which is at least Eager's), so what
+Careful flags the others flag too.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
 from typing import Protocol
 
 from cloze_app.core.errors import EmptyTextError
+from cloze_app.core.learn import confusion
+from cloze_app.core.learn.proofread import WordScores, score_text_words
 from cloze_app.core.text import WordSpan, match_case, word_spans
-from cloze_app.core.types import Candidate, WordCheck
+from cloze_app.core.types import WordCheck
 
-CHUNK_WORDS = 100  # words per check_words call: batched runs, with progress between calls
+CHUNK_WORDS = 100  # words per batch of sentences: batched runs, with progress between them
+PRESETS_FILE = "checker_presets.json"
+EDIT_COST = 1.0  # a misspelt word's suggestions: log-probability given up per edit
 _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+# What each kind of candidate is called in a flag.
+SPELLING, GRAMMAR, WORD_CHOICE, MISSING_WORD, EXTRA_WORD = (
+    "spelling",
+    "grammar",
+    "word choice",
+    "missing word",
+    "extra word",
+)
+LABELS = {
+    confusion.SPELLING: SPELLING,
+    confusion.INFLECTION: GRAMMAR,
+    confusion.CONFUSABLE: WORD_CHOICE,
+    confusion.CLOSED: WORD_CHOICE,
+    confusion.MISSING: MISSING_WORD,
+    confusion.EXTRA: EXTRA_WORD,
+}
 
 
 class CheckEngine(Protocol):
-    """The engine primitive the checker uses (``ClozeEngine.check_words``)."""
+    """The engine primitive exercises use to judge words in place (``ClozeEngine.check_words``)."""
 
     def check_words(
         self,
@@ -39,84 +68,98 @@ class CheckEngine(Protocol):
 
 @dataclass(frozen=True)
 class CheckerThresholds:
-    """When a word is flagged.
+    """When a word is flagged: one margin (natural log) per kind of candidate.
 
-    ``keep_rank``: a word the model ranks this high or higher is never flagged.
-    ``margin``: an alternative must be at least this much more likely (natural log).
-    ``min_alternative_log_prob``: and at least this likely itself (the model must mean it).
-    ``margin_per_piece``: added to ``margin`` for each piece of the word beyond the first.
+    A candidate of kind K is a fix when its log-probability beats the written word's by at
+    least ``K`` plus ``per_piece`` for each tokenizer piece the written word has beyond the
+    candidate's (a word's PLL sums over its pieces, so more pieces score lower). ``missing``:
+    an inserted word's log-probability plus what it adds to the next word's; ``extra``: what
+    deleting a word adds to the next word's, less the word's own. ``unknown``: the margin for a
+    word not in the dictionary but at least ``rare_zipf`` common (a new word: "blockchain"); a
+    rarer one is flagged as spelling whatever the model says.
     """
 
-    keep_rank: int = 3
-    margin: float = 3.0
-    min_alternative_log_prob: float = -6.0
-    top_k: int = 10
+    spelling: float = 4.0
+    inflection: float = 3.0
+    confusable: float = 3.0
+    closed: float = 4.0
+    missing: float = 3.0
+    extra: float = 3.0
+    unknown: float = 2.0
+    rare_zipf: float = 3.0
+    per_piece: float = 1.0
     max_suggestions: int = 5
-    margin_per_piece: float = 0.0
+
+    def margin(self, kind: str) -> float:
+        """The margin of a candidate kind (``confusion.KINDS``)."""
+        return float(getattr(self, kind))
 
     @classmethod
     def tuned(cls) -> CheckerThresholds:
-        """The thresholds chosen on BLiMP by ``scripts/tune_checker.py``: the default preset's."""
+        """The default preset's thresholds."""
         return find_preset(default_preset_name()).thresholds
 
     @classmethod
     def preset(cls, name: str) -> CheckerThresholds:
-        """The thresholds of a Sensitivity preset ("Careful", "Balanced", "Eager"; any case).
-
-        An unknown name gives the default preset (the tuned thresholds).
-        """
+        """The thresholds of a Sensitivity preset ("Careful", "Balanced", "Eager"; any case);
+        an unknown name gives the default preset."""
         return find_preset(name).thresholds
+
+
+MARGIN_FIELDS = ("spelling", "inflection", "confusable", "closed", "missing", "extra", "unknown")
 
 
 @dataclass(frozen=True)
 class CheckerPreset:
-    """A named sensitivity and what it did on BLiMP (tune split, ``docs/checker-tuning.md``).
+    """A named sensitivity and what it did on the held-out half of the generated error set.
 
-    ``hit_rate``: share of errors (the bad word of a pair) flagged; ``false_alarms_per_word``:
-    share of the words of correct sentences flagged; ``max_false_alarms``: the budget it was
-    tuned for.
+    ``precision``, ``recall`` and ``false_alarms_per_100`` (flags per 100 words of clean text)
+    come from ``scripts/tune_checker.py``.
     """
 
     name: str
     thresholds: CheckerThresholds
-    max_false_alarms: float
-    hit_rate: float
-    false_alarms_per_word: float
+    precision: float
+    recall: float
+    false_alarms_per_100: float
 
     def describe(self) -> str:
-        """One line for a tooltip, e.g. ``flags about 6% of errors, about 4% false alarms per word``."""
+        """One line for a tooltip, e.g. ``finds about 40% of errors, 0.8 false alarms per 100 words``."""
         return (
-            f"flags about {self.hit_rate:.0%} of errors, "
-            f"about {self.false_alarms_per_word:.0%} false alarms per word"
+            f"finds about {self.recall:.0%} of errors ({self.precision:.0%} of its flags right), "
+            f"{self.false_alarms_per_100:.1f} false alarms per 100 words of correct text"
         )
+
+
+@lru_cache(maxsize=1)
+def _preset_data() -> dict:  # type: ignore[type-arg]
+    text = resources.files("cloze_app.core.learn").joinpath(PRESETS_FILE).read_text(encoding="utf-8")
+    data: dict = json.loads(text)  # type: ignore[type-arg]
+    return data
 
 
 def checker_presets() -> tuple[CheckerPreset, ...]:
-    """The Sensitivity presets from ``checker_tuned.py``, quietest first (the first is the default)."""
-    from cloze_app.core.learn import checker_tuned
-
-    return tuple(
-        CheckerPreset(
-            name=str(p["name"]),
-            thresholds=CheckerThresholds(
-                keep_rank=int(p["keep_rank"]),
-                margin=float(p["margin"]),
-                min_alternative_log_prob=float(p["min_alternative_log_prob"]),
-                margin_per_piece=float(p.get("margin_per_piece", 0.0)),
-            ),
-            max_false_alarms=float(p["max_false_alarms"]),
-            hit_rate=float(p["hit_rate"]),
-            false_alarms_per_word=float(p["false_alarms_per_word"]),
+    """The Sensitivity presets from ``checker_presets.json``, quietest first."""
+    names = {f.name for f in fields(CheckerThresholds)}
+    presets = []
+    for p in _preset_data()["presets"]:
+        values = {k: v for k, v in p["thresholds"].items() if k in names}
+        measured = p.get("measured", {})
+        presets.append(
+            CheckerPreset(
+                name=str(p["name"]),
+                thresholds=CheckerThresholds(**values),
+                precision=float(measured.get("precision", 0.0)),
+                recall=float(measured.get("recall", 0.0)),
+                false_alarms_per_100=float(measured.get("false_alarms_per_100", 0.0)),
+            )
         )
-        for p in checker_tuned.PRESETS
-    )
+    return tuple(presets)
 
 
 def default_preset_name() -> str:
-    """The preset a first start uses ("Careful": the tuned thresholds)."""
-    from cloze_app.core.learn import checker_tuned
-
-    return checker_tuned.DEFAULT_PRESET
+    """The preset a first start uses."""
+    return str(_preset_data()["default"])
 
 
 def find_preset(name: str) -> CheckerPreset:
@@ -132,39 +175,47 @@ def find_preset(name: str) -> CheckerPreset:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A word the model would rather see; ``gain`` is how much more likely (natural log)."""
+    """A fix: ``word`` replaces the flag's span. ``probability`` is its share against the
+    written text and the other fixes; ``gain`` how much more likely than the written text
+    (natural log); ``kind`` what it fixes (``LABELS``)."""
 
     word: str
-    log_prob: float
+    probability: float
     gain: float
+    kind: str
 
 
 @dataclass(frozen=True)
 class Flag:
-    """A flagged word ``text[start:end]`` with ranked suggestions (best first)."""
+    """A flagged span ``text[start:end]`` (a word, or a word and its neighbour for a missing or
+    extra word) with ranked fixes, best first; ``kind`` is the best fix's, or spelling."""
 
     start: int
     end: int
     word: str
-    log_prob: float
-    rank: int | None
+    kind: str
     suggestions: tuple[Suggestion, ...]
 
     @property
     def best(self) -> str:
-        """The top suggestion."""
-        return self.suggestions[0].word
+        """The top suggestion ("" when there is none: a misspelling nothing explains)."""
+        return self.suggestions[0].word if self.suggestions else ""
 
     def message(self) -> str:
-        """One line, e.g. ``"itself": try herself, himself``."""
-        words = ", ".join(s.word for s in self.suggestions)
-        rank = f"ranked #{self.rank}" if self.rank else "not in the model's top words"
-        return f"“{self.word}” ({rank}): try {words}"
+        """One line, e.g. ``grammar: “go”: try goes (71%), went (20%)``."""
+        if not self.suggestions:
+            return f"{self.kind}: “{self.word}” is not in the dictionary"
+        words = ", ".join(f"{s.word} ({s.probability:.0%})" for s in self.suggestions)
+        return f"{self.kind}: “{self.word}”: try {words}"
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The result of checking a text: flags in text order; ``cancelled`` when stopped early."""
+    """The result of checking a text: flags in text order; ``cancelled`` when stopped early.
+
+    ``scores`` are the model's numbers behind the flags: ``rejudge`` applies other thresholds
+    to them without running the model again.
+    """
 
     text: str
     flags: tuple[Flag, ...]
@@ -172,9 +223,10 @@ class CheckReport:
     words_total: int
     calls: int
     cancelled: bool = False
+    scores: tuple[WordScores, ...] = ()
 
     def apply(self, flag: Flag, suggestion: str) -> str:
-        """The text with ``flag``'s word replaced by ``suggestion``."""
+        """The text with ``flag``'s span replaced by ``suggestion``."""
         return self.text[: flag.start] + suggestion + self.text[flag.end :]
 
 
@@ -183,54 +235,141 @@ def checkable(word: WordSpan) -> bool:
     return _PLAIN_WORD_RE.fullmatch(word.word) is not None and not word.is_name and not word.is_number
 
 
-def suggestible(check: WordCheck) -> list[Candidate]:
-    """The alternatives that could be suggested for a word: other plain words, best first.
+@dataclass(frozen=True)
+class _Fix:
+    start: int
+    end: int
+    replacement: str
+    gain: float
+    excess: float  # gain beyond the margin: how fixes of different kinds are ranked
+    kind: str
 
-    A word is flagged exactly when the first of these clears the thresholds (so the tuning
-    script only needs the best one).
-    """
-    own = check.word.casefold()
-    usable = [a for a in check.alternatives if a.word.casefold() != own and _PLAIN_WORD_RE.fullmatch(a.word)]
-    return sorted(usable, key=lambda a: -a.log_prob)
+
+def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_Fix], bool]:
+    """A word's fixes that clear their margins, and whether it is a misspelling in any case."""
+    fixes: list[_Fix] = []
+    misspelt = not s.known and s.zipf < t.rare_zipf
+    written = text[s.start : s.end]
+    for a in s.alternatives:
+        if not math.isfinite(a.log_prob) or not math.isfinite(s.log_prob):
+            continue
+        gain = a.log_prob - s.log_prob
+        kind = confusion.SPELLING if a.kind != confusion.INFLECTION and not s.known else a.kind
+        if misspelt:
+            fixes.append(_Fix(s.start, s.end, a.word, gain, a.log_prob - EDIT_COST * a.cost, kind))
+            continue
+        needed = (t.unknown if not s.known else t.margin(a.kind)) + t.per_piece * (s.pieces - a.pieces)
+        if gain >= needed:
+            fixes.append(_Fix(s.start, s.end, a.word, gain, gain - needed, kind))
+    fixes = [replace_case(f, written) for f in fixes]
+    if s.next_log_prob is not None and math.isfinite(s.next_log_prob):
+        next_word = text[s.end : s.next_end].lstrip()
+        if s.deleted_next is not None:
+            gain = s.deleted_next - s.next_log_prob - s.log_prob
+            if gain >= t.extra:
+                fix = _Fix(
+                    s.start, s.next_end, match_case(next_word, written), gain, gain - t.extra, confusion.EXTRA
+                )
+                fixes.append(fix)
+    return fixes, misspelt
 
 
-def judge(check: WordCheck, thresholds: CheckerThresholds) -> Flag | None:
-    """The flag for one word's check, or None when the word is fine."""
-    if check.rank is not None and check.rank <= thresholds.keep_rank:
-        return None
-    suggestions = []
-    margin = thresholds.margin + thresholds.margin_per_piece * max(0, check.pieces - 1)
-    for alt in suggestible(check):
-        gain = alt.log_prob - check.log_prob
-        if gain < margin or alt.log_prob < thresholds.min_alternative_log_prob:
-            break  # the rest are less likely still
-        suggestions.append(Suggestion(match_case(alt.word, check.word), alt.log_prob, gain))
-    if not suggestions:
-        return None
-    return Flag(
-        check.start,
-        check.end,
-        check.word,
-        check.log_prob,
-        check.rank,
-        tuple(suggestions[: thresholds.max_suggestions]),
-    )
+def replace_case(fix: _Fix, written: str) -> _Fix:
+    """The fix written with the case of the word it replaces ("She"/"he" -> "He")."""
+    return _Fix(fix.start, fix.end, match_case(fix.replacement, written), fix.gain, fix.excess, fix.kind)
+
+
+def _insert_fixes(text: str, s: WordScores, t: CheckerThresholds) -> list[_Fix]:
+    fixes: list[_Fix] = []
+    if not math.isfinite(s.log_prob):
+        return fixes
+    written = text[s.start : s.end]
+    for ins in s.insertions:
+        gain = ins.log_prob + ins.next_log_prob - s.log_prob
+        if gain >= t.missing:
+            word = (
+                match_case(ins.word, written)
+                + " "
+                + (written.lower() if written[:1].isupper() and _lower_ok(written) else written)
+            )
+            fixes.append(_Fix(s.start, s.end, word, gain, gain - t.missing, confusion.MISSING))
+    return fixes
+
+
+def _lower_ok(word: str) -> bool:
+    return word[1:] == word[1:].lower()
+
+
+def judge(
+    text: str,
+    scores: Iterable[WordScores],
+    thresholds: CheckerThresholds,
+    ignored: Iterable[str] = (),
+) -> tuple[Flag, ...]:
+    """The flags for scored words under ``thresholds``; words in ``ignored`` (any case) are never
+    flagged. Overlapping fixes (an extra "have" and "went" -> "gone") become one flag over both."""
+    skip = {w.casefold() for w in ignored}
+    spans: list[tuple[int, int, str, list[_Fix], bool]] = []
+    for s in scores:
+        if s.word.casefold() in skip:
+            continue
+        fixes, misspelt = _word_fixes(text, s, thresholds)
+        fixes += _insert_fixes(text, s, thresholds)
+        if fixes or misspelt:
+            spans.append((s.start, s.end, s.word, fixes, misspelt))
+    return tuple(_merge(text, spans, thresholds.max_suggestions))
+
+
+def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit: int) -> list[Flag]:
+    spans.sort(key=lambda x: x[0])
+    groups: list[list[tuple[int, int, str, list[_Fix], bool]]] = []
+    end = -1
+    for item in spans:
+        lo = min([item[0], *(f.start for f in item[3])])
+        if groups and lo < end:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        end = max(end, item[1], *(f.end for f in item[3]))
+    flags = []
+    for group in groups:
+        fixes = [f for item in group for f in item[3]]
+        start = min([g[0] for g in group] + [f.start for f in fixes])
+        stop = max([g[1] for g in group] + [f.end for f in fixes])
+        best: dict[str, _Fix] = {}
+        for f in fixes:
+            word = text[start : f.start] + f.replacement + text[f.end : stop]
+            if word != text[start:stop] and (word not in best or f.excess > best[word].excess):
+                best[word] = f
+        ranked = sorted(best.items(), key=lambda kv: -kv[1].excess)[: max(1, limit)]
+        total = 1.0 + sum(math.exp(min(50.0, f.gain)) for _, f in ranked)
+        suggestions = tuple(
+            Suggestion(word, math.exp(min(50.0, f.gain)) / total, f.gain, LABELS[f.kind])
+            for word, f in ranked
+        )
+        misspelt = any(g[4] for g in group)
+        kind = suggestions[0].kind if suggestions else SPELLING
+        if misspelt and kind not in (SPELLING, GRAMMAR):
+            kind = SPELLING
+        flags.append(Flag(start, stop, text[start:stop], kind, suggestions))
+    return flags
 
 
 def check_text(
-    engine: CheckEngine,
+    engine: object,
     text: str,
     thresholds: CheckerThresholds | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     chunk_words: int = CHUNK_WORDS,
+    ignored: Iterable[str] = (),
 ) -> CheckReport:
     """Check every word of ``text``.
 
-    The words go to ``engine.check_words`` ``chunk_words`` at a time (the engine batches each
-    call), so a 300-word text takes three calls; ``progress(done, total)`` is called after each
-    and ``should_stop()`` before each, which ends the check early with what is done.
+    Sentences go to the model about ``chunk_words`` words at a time (each batch in two batched
+    runs); ``progress(done, total)`` is called after each and ``should_stop()`` before each,
+    which ends the check early with what is done.
 
     Raises:
         EmptyTextError: the text is empty.
@@ -239,16 +378,28 @@ def check_text(
         raise EmptyTextError()
     thresholds = thresholds or CheckerThresholds.tuned()
     words = [w for w in word_spans(text) if checkable(w)]
-    flags: list[Flag] = []
-    done = calls = 0
-    for lo in range(0, len(words), max(1, chunk_words)):
-        if should_stop is not None and should_stop():
-            return CheckReport(text, tuple(flags), done, len(words), calls, cancelled=True)
-        chunk = words[lo : lo + chunk_words]
-        checks = engine.check_words(text, spans=[(w.start, w.end) for w in chunk], top_k=thresholds.top_k)
-        calls += 1
-        flags.extend(f for f in (judge(c, thresholds) for c in checks) if f is not None)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(words))
-    return CheckReport(text, tuple(flags), done, len(words), calls)
+    scores, cancelled = score_text_words(
+        engine,  # type: ignore[arg-type]
+        text,
+        words,
+        chunk_words=chunk_words,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    calls = math.ceil(len(scores) / max(1, chunk_words)) if scores else 0
+    flags = judge(text, scores, thresholds, ignored)
+    return CheckReport(text, flags, len(scores), len(words), calls, cancelled, tuple(scores))
+
+
+def rejudge(report: CheckReport, thresholds: CheckerThresholds, ignored: Iterable[str] = ()) -> CheckReport:
+    """The same check under other thresholds (or more ignored words), without the model."""
+    flags = judge(report.text, report.scores, thresholds, ignored)
+    return CheckReport(
+        report.text,
+        flags,
+        report.words_checked,
+        report.words_total,
+        report.calls,
+        report.cancelled,
+        report.scores,
+    )

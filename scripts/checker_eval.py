@@ -1,0 +1,252 @@
+"""Score the checker's dev sets with a model (cached) and measure thresholds on them.
+
+Used by ``scripts/tune_checker.py``. The model's numbers (``proofread.WordScores``) for every
+sentence of the generated error set (``bench/checker_dev.jsonl``, ``scripts/make_error_set.py``),
+for its clean originals, and for BLiMP dev pairs (the differing word and the word after it) are
+computed once and cached as JSON; measuring a threshold setting then only re-runs
+``checker.judge``.
+
+Measures (``evaluate``):
+
+* on the error set: a flag is right when it overlaps an injected error; precision, recall and
+  F0.5 overall and by kind (recall by the error's kind, precision by the flag's kind); the
+  right fix first: the flag's top suggestion turns the text into the gold correction;
+* false alarms per 100 words of the clean originals (every flag there is a false alarm);
+* BLiMP: the bad word flagged in the bad sentence, the good word flagged in the good one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
+from cloze_app.core.learn.proofread import AltScore, Insertion, WordScores, score_words  # noqa: E402
+from cloze_app.core.text import word_spans  # noqa: E402
+
+DEV_SET = REPO / "bench" / "checker_dev.jsonl"
+BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
+ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
+
+
+def _to_json(s: WordScores) -> dict:
+    data = asdict(s)
+    for key in ("log_prob", "next_log_prob", "deleted_next"):
+        if isinstance(data[key], float) and not math.isfinite(data[key]):
+            data[key] = None if key != "log_prob" else -1e9
+    for a in data["alternatives"]:
+        if not math.isfinite(a["log_prob"]):
+            a["log_prob"] = -1e9
+    return data
+
+
+def _from_json(d: dict) -> WordScores:
+    return WordScores(
+        **{
+            **d,
+            "alternatives": tuple(AltScore(**a) for a in d["alternatives"]),
+            "insertions": tuple(Insertion(**i) for i in d["insertions"]),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One scored sentence: its text, gold errors (empty for clean text) and scores."""
+
+    text: str
+    errors: tuple[dict, ...]
+    scores: tuple[WordScores, ...]
+    split: str
+    words: int
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A BLiMP pair: the target word's span in each sentence and the scores around it."""
+
+    id: str
+    phenomenon: str
+    split: str
+    bad: Sentence
+    bad_span: tuple[int, int]
+    good: Sentence
+    good_span: tuple[int, int]
+
+
+def _score(engine: object, text: str, words: Sequence | None = None) -> list[dict]:
+    chosen = [w for w in word_spans(text) if checkable(w)] if words is None else list(words)
+    return [_to_json(s) for s in score_words(engine, text, chosen)]  # type: ignore[arg-type]
+
+
+def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500) -> dict:
+    """Score the first ``dev_items`` dev sentences, their clean originals and ``blimp_items``
+    BLiMP pairs, whatever is not yet in ``cache``; save it."""
+    data = json.loads(cache.read_text()) if cache.exists() else {"dev": {}, "clean": {}, "blimp": {}}
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+    started, done = time.perf_counter(), 0
+    for row in rows[:dev_items]:
+        key = str(row["id"])
+        if key not in data["dev"]:
+            data["dev"][key] = _score(engine, row["text"])
+            done += 1
+        if key not in data["clean"] and row["clean"] != row["text"]:
+            data["clean"][key] = _score(engine, row["clean"])
+        if done and done % 50 == 0:
+            cache.write_text(json.dumps(data))
+            print(f"  dev {done} sentences, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    cache.write_text(json.dumps(data))
+    blimp = [json.loads(line) for line in BLIMP.read_text(encoding="utf-8").splitlines()]
+    step = max(1, len(blimp) // max(1, blimp_items))
+    for n, row in enumerate(blimp[::step][:blimp_items]):
+        if row["id"] in data["blimp"]:
+            continue
+        entry = {}
+        for side in ("bad", "good"):
+            start = row["text"].index("___")
+            text = row["text"].replace("___", row[side], 1)
+            spans = word_spans(text)
+            at = [i for i, w in enumerate(spans) if w.start == start]
+            if not at:
+                break
+            chosen = [w for w in spans[at[0] : at[0] + 2] if checkable(w) or w.start == start]
+            entry[side] = {
+                "text": text,
+                "span": [start, start + len(row[side])],
+                "scores": _score(engine, text, chosen),
+            }
+        else:
+            data["blimp"][row["id"]] = {"phenomenon": row["phenomenon"], **entry}
+        if n % 100 == 99:
+            cache.write_text(json.dumps(data))
+            print(f"  blimp {n + 1} pairs, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    cache.write_text(json.dumps(data))
+    return data
+
+
+def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
+    """The cached scores as sentences with errors, clean sentences and BLiMP pairs."""
+    rows = {str(r["id"]): r for r in map(json.loads, DEV_SET.read_text(encoding="utf-8").splitlines())}
+    dev, clean = [], []
+    for key, row in rows.items():
+        if key not in data["dev"]:
+            continue
+        scores = tuple(_from_json(d) for d in data["dev"][key])
+        n = len(word_spans(row["text"]))
+        dev.append(Sentence(row["text"], tuple(row["errors"]), scores, row["split"], n))
+        if row["clean"] == row["text"]:
+            clean.append(Sentence(row["text"], (), scores, row["split"], n))
+        elif key in data["clean"]:
+            scores = tuple(_from_json(d) for d in data["clean"][key])
+            clean.append(Sentence(row["clean"], (), scores, row["split"], len(word_spans(row["clean"]))))
+    pairs = []
+    for key, item in data["blimp"].items():
+        split = "test" if sum(map(ord, key)) % 2 else "tune"
+        sides = []
+        for side in ("bad", "good"):
+            s = item[side]
+            sides.append(Sentence(s["text"], (), tuple(_from_json(d) for d in s["scores"]), split, 1))
+        pairs.append(
+            Pair(
+                key,
+                item["phenomenon"],
+                split,
+                sides[0],
+                tuple(item["bad"]["span"]),
+                sides[1],
+                tuple(item["good"]["span"]),
+            )
+        )
+    return dev, clean, pairs
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def f_beta(precision: float, recall: float, beta: float = 0.5) -> float:
+    """F-beta (0.5: precision weighs twice as much as recall)."""
+    if precision <= 0 or recall <= 0:
+        return 0.0
+    return (1 + beta * beta) * precision * recall / (beta * beta * precision + recall)
+
+
+def evaluate(
+    t: CheckerThresholds,
+    dev: Sequence[Sentence],
+    clean: Sequence[Sentence],
+    pairs: Sequence[Pair],
+    split: str,
+) -> dict:
+    """Every measure for thresholds ``t`` on one split ("tune" or "test")."""
+    found = {k: 0 for k in ERROR_KINDS}
+    gold = {k: 0 for k in ERROR_KINDS}
+    flagged = {k: 0 for k in ERROR_KINDS}
+    right_flags = {k: 0 for k in ERROR_KINDS}
+    fixed_first = hits = flags_total = flags_right = 0
+    for s in dev:
+        if s.split != split:
+            continue
+        flags = judge(s.text, s.scores, t)
+        flags_total += len(flags)
+        for f in flags:
+            flagged[f.kind] = flagged.get(f.kind, 0) + 1
+            if any(_overlaps((f.start, f.end), (e["start"], e["end"])) for e in s.errors):
+                flags_right += 1
+                right_flags[f.kind] = right_flags.get(f.kind, 0) + 1
+        for e in s.errors:
+            gold[e["kind"]] += 1
+            over = [f for f in flags if _overlaps((f.start, f.end), (e["start"], e["end"]))]
+            if not over:
+                continue
+            found[e["kind"]] += 1
+            hits += 1
+            want = (s.text[: e["start"]] + e["correction"] + s.text[e["end"] :]).lower()
+            f = over[0]
+            if f.suggestions and (s.text[: f.start] + f.best + s.text[f.end :]).lower() == want:
+                fixed_first += 1
+    total_gold = sum(gold.values())
+    precision = flags_right / flags_total if flags_total else 0.0
+    recall = hits / total_gold if total_gold else 0.0
+    words = sum(s.words for s in clean if s.split == split)
+    false_alarms = sum(len(judge(s.text, s.scores, t)) for s in clean if s.split == split)
+    bad = good = n_pairs = 0
+    for p in pairs:
+        if p.split != split:
+            continue
+        n_pairs += 1
+        bad += any(_overlaps((f.start, f.end), p.bad_span) for f in judge(p.bad.text, p.bad.scores, t))
+        good += any(_overlaps((f.start, f.end), p.good_span) for f in judge(p.good.text, p.good.scores, t))
+    by_kind = {}
+    for k in ERROR_KINDS:
+        kp = right_flags.get(k, 0) / flagged[k] if flagged.get(k) else 0.0
+        kr = found[k] / gold[k] if gold[k] else 0.0
+        by_kind[k] = {
+            "precision": kp,
+            "recall": kr,
+            "f05": f_beta(kp, kr),
+            "errors": gold[k],
+            "flags": flagged.get(k, 0),
+        }
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f05": f_beta(precision, recall),
+        "errors": total_gold,
+        "flags": flags_total,
+        "fix_first": fixed_first / hits if hits else 0.0,
+        "false_alarms_per_100": 100.0 * false_alarms / words if words else 0.0,
+        "clean_words": words,
+        "blimp_bad": bad / n_pairs if n_pairs else 0.0,
+        "blimp_good": good / n_pairs if n_pairs else 0.0,
+        "blimp_pairs": n_pairs,
+        "by_kind": by_kind,
+    }

@@ -1,0 +1,89 @@
+"""A tiny model that knows a learner's errors, for the checker tests (logits chosen in code).
+
+At a masked position the model prefers a word by the word before it (``AFTER``):
+
+* "she go to school every days ." -> "she" wants goes (grammar), "every" wants day (grammar);
+* "their is a cat ." -> a sentence starts with there, she or i (word choice: their/there);
+* "i recieve letters ." -> "i" wants receive; recieve is not an English word (spelling);
+* "she is in house ." -> "in" wants the, and "the" wants house (missing word);
+* "she is a the cat ." -> "a" wants cat, not the (extra word).
+
+Every word of ``CLEAN`` is the one the model wants after the word before it, so nothing in it
+is flagged. ``SURE`` is how strongly the model prefers a word (natural log).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tinymodels import WORDPIECE, wordpiece_tokenizer, write_model_folder
+
+SURE = 12.0
+WORDS = [
+    "she",
+    "he",
+    "i",
+    "go",
+    "goes",
+    "went",
+    "gone",
+    "going",
+    "to",
+    "school",
+    "every",
+    "day",
+    "days",
+    "their",
+    "there",
+    "is",
+    "are",
+    "a",
+    "an",
+    "the",
+    "cat",
+    "house",
+    "in",
+    "on",
+    "at",
+    "receive",
+    "letters",
+]
+AFTER = {
+    "[CLS]": {"she": SURE, "there": SURE, "i": SURE},
+    "she": {"goes": SURE, "is": SURE},
+    "goes": {"to": SURE},
+    "go": {"to": SURE},
+    "to": {"school": SURE},
+    "school": {"every": SURE},
+    "every": {"day": SURE},
+    "day": {".": SURE},
+    "days": {".": SURE},
+    "there": {"is": SURE},
+    "their": {"is": SURE},
+    "is": {"a": SURE, "in": SURE},
+    "a": {"cat": SURE},
+    "the": {"house": SURE, "cat": SURE},
+    "cat": {".": SURE},
+    "house": {".": SURE},
+    "in": {"the": SURE},
+    "i": {"receive": SURE},
+    "receive": {"letters": SURE},
+    "[UNK]": {"letters": SURE},
+    "letters": {".": SURE},
+}
+ERRORS = {
+    # text: (flagged span, kind, best fix)
+    "she go to school every day .": ("go", "grammar", "goes"),
+    "she goes to school every days .": ("days", "grammar", "day"),
+    "their is a cat .": ("their", "word choice", "there"),
+    "i recieve letters .": ("recieve", "spelling", "receive"),
+    "she is in house .": ("house", "missing word", "the house"),
+    "she is a the cat .": ("the cat", "extra word", "cat"),
+}
+CLEAN = "she goes to school every day . there is a cat . she is in the house ."
+
+
+def learner_model(folder: Path) -> Path:
+    """The model described in the module docstring."""
+    tok = wordpiece_tokenizer(WORDS)
+    return write_model_folder(folder, tok, WORDPIECE, model_id="tiny-learner", max_length=128, after=AFTER)
