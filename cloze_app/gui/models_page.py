@@ -1,7 +1,7 @@
 """The Models page of the settings dialog: installed models, add / convert / download, remove, default.
 
-Installing, converting, downloading and measuring run on a background thread (one job at a
-time); progress and results come back by signal. Register the page with
+Installing, converting, downloading and measuring run on the window's job runner
+(``gui/jobs.py``, one job at a time); progress and results come back on the UI thread. Register the page with
 ``install_models_page(window)``, or add ``ModelsPage()`` to a dialog with ``add_page``.
 """
 
@@ -11,13 +11,10 @@ import html
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QObject,
-    QRunnable,
     Qt,
-    QThreadPool,
     Signal,
     Slot,
 )
@@ -43,36 +40,38 @@ from cloze_app.core.models import store as install
 from cloze_app.core.models.speed import SpeedMeasurement, measure_speed, save_speed
 from cloze_app.core.types import ModelInfo
 from cloze_app.gui.fit_scroll import FitScrollArea
+from cloze_app.gui.jobs import JobControl, JobRunner
 from cloze_app.gui.models_table import InstalledModels, catalog_tree, human_size, speed_text
 
-Work = Callable[["_JobSignals", threading.Event], Any]
+if TYPE_CHECKING:
+    from cloze_app.core.models.hub import DownloadProgress
+
+CHANNEL = "models"
 
 
-class _JobSignals(QObject):
-    stage = Signal(str)
-    progress = Signal(object)  # DownloadProgress
-    finished = Signal(object)  # the job's result
-    failed = Signal(str)
+class JobReport:
+    """What a model job reports from its thread: stages in words, download bytes.
+
+    Both travel through the window's one job runner (``gui/jobs.py``) as progress; bytes as KiB,
+    since Qt's signal carries C ints and a model may be larger than 2 GiB.
+    """
+
+    def __init__(self, control: JobControl) -> None:
+        self._control = control
+
+    def stage(self, text: str) -> None:
+        self._control.progress(0, 0, text)
+
+    def download(self, progress: DownloadProgress) -> None:
+        self._control.progress(progress.done // 1024, max(progress.total // 1024, 1), "")
 
 
-class _Job(QRunnable):
-    """Runs ``work(signals, cancel)`` on a pool thread and reports by signal."""
+Work = Callable[[JobReport, threading.Event], Any]
 
-    def __init__(self, work: Work, cancel: threading.Event) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # Python owns the job: Qt must not delete it under our feet
-        self.signals = _JobSignals()
-        self._work, self._cancel = work, cancel
 
-    def run(self) -> None:
-        try:
-            result = self._work(self.signals, self._cancel)
-        except ClozeError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - the page shows every failure
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.finished.emit(result)
+def error_text(exc: BaseException) -> str:
+    """A job's failure in words: Cloze's own errors say what to do; others name their type."""
+    return str(exc) if isinstance(exc, ClozeError) else f"{type(exc).__name__}: {exc}"
 
 
 class ModelsPage(QWidget):
@@ -85,7 +84,7 @@ class ModelsPage(QWidget):
         models_changed(): a model was installed or removed (the list was reloaded).
         model_chosen(str): "Use as default" was pressed for this model id.
         job_finished(bool, str): a background job ended: success and the message shown.
-        progress_changed(object): download progress (a ``DownloadProgress``).
+        progress_changed(object): download progress, ``(done, total)`` in KiB.
     """
 
     models_changed = Signal()
@@ -96,11 +95,9 @@ class ModelsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelsPage")
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._jobs = JobRunner(threads=1, parent=self)
         self._cancel: threading.Event | None = None
-        self._job: _Job | None = None
-        self._jobs: list[_Job] = []
+        self._job: int | None = None  # the running job's id
         self._chosen_default: str | None = None
         self.confirm: Callable[[str], bool] = self._ask  # tests replace this
         self.table = InstalledModels(self)
@@ -227,14 +224,7 @@ class ModelsPage(QWidget):
         if self._job is not None:
             self.status.setText("Another model job is still running; wait for it or cancel it.")
             return False
-        self._cancel = threading.Event()
-        job = _Job(work, self._cancel)
-        job.signals.stage.connect(self.status.setText)
-        job.signals.progress.connect(self._on_progress)
-        job.signals.finished.connect(lambda result: self._finish(True, done(result)))
-        job.signals.failed.connect(lambda message: self._finish(False, message))
-        self._job = job
-        self._jobs.append(job)  # kept until the page goes: run() may still be returning after "finished"
+        cancel = self._cancel = threading.Event()
         self.status.setText(label)
         self.progress.setRange(0, 0 if not downloading else 1000)
         self.progress.setValue(0)
@@ -243,17 +233,24 @@ class ModelsPage(QWidget):
         self.cancel_button.setEnabled(True)
         for button in (self.add_button, self.convert_button, self.download_button):
             button.setEnabled(False)
+        self._job = self._jobs.start(
+            CHANNEL,
+            lambda control: work(JobReport(control), cancel),
+            on_result=lambda result: self._finish(True, done(result)),
+            on_progress=self._on_progress,
+            on_error=lambda exc: self._finish(False, error_text(exc)),
+        )
         self._show_details()
-        self._pool.start(job)
         return True
 
-    @Slot(object)
-    def _on_progress(self, progress: Any) -> None:
-        if progress.total:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(1000 * progress.done / progress.total))
-            self.progress.setFormat(f"{progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB")
-        self.progress_changed.emit(progress)
+    def _on_progress(self, done_kib: int, total_kib: int, stage: str) -> None:
+        if stage:
+            self.status.setText(stage)
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done_kib / total_kib))
+        self.progress.setFormat(f"{done_kib * 1024 / 1e6:.1f} of {total_kib * 1024 / 1e6:.1f} MB")
+        self.progress_changed.emit((done_kib, total_kib))
 
     def _finish(self, ok: bool, message: str) -> None:
         self._job, self._cancel = None, None
@@ -287,7 +284,7 @@ class ModelsPage(QWidget):
         """Install an ONNX model folder in the background."""
         return self._start(
             f"Installing {folder}…",
-            lambda sig, cancel: install.install_folder(folder, on_stage=sig.stage.emit, cancel=cancel),
+            lambda report, cancel: install.install_folder(folder, on_stage=report.stage, cancel=cancel),
             self._installed_message,
         )
 
@@ -295,7 +292,7 @@ class ModelsPage(QWidget):
         """Convert a Hugging Face checkpoint to int8 ONNX and install it, in the background."""
         return self._start(
             f"Converting {folder}…",
-            lambda sig, cancel: install.convert_and_install(folder, on_stage=sig.stage.emit, cancel=cancel),
+            lambda report, cancel: install.convert_and_install(folder, on_stage=report.stage, cancel=cancel),
             self._installed_message,
         )
 
@@ -303,10 +300,8 @@ class ModelsPage(QWidget):
         """Download a catalog model or Hub repo, convert if needed and install, in the background."""
         from cloze_app.core.models.hub import download_model
 
-        def work(sig: _JobSignals, cancel: threading.Event) -> install.InstallResult:
-            return download_model(
-                id_or_repo, progress=sig.progress.emit, on_stage=sig.stage.emit, cancel=cancel
-            )
+        def work(report: JobReport, cancel: threading.Event) -> install.InstallResult:
+            return download_model(id_or_repo, progress=report.download, on_stage=report.stage, cancel=cancel)
 
         return self._start(f"Downloading {id_or_repo}…", work, self._installed_message, downloading=True)
 
@@ -327,7 +322,7 @@ class ModelsPage(QWidget):
         if info is None:
             return
 
-        def work(_sig: _JobSignals, _cancel: threading.Event) -> SpeedMeasurement:
+        def work(_report: JobReport, _cancel: threading.Event) -> SpeedMeasurement:
             measurement = measure_speed(Path(info.path))
             save_speed(measurement)
             return measurement
