@@ -38,3 +38,12 @@ def test_the_other_modes_and_the_models_page_are_installed(qtbot, make_window) -
     pages = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert pages[0] == "&General" and "&Models" in pages
     dialog.reject()
+
+
+def test_the_window_icon_is_package_data(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from cloze_app.core.paths import asset_path
+    from cloze_app.gui.app import app_icon
+
+    assert asset_path("cloze.svg").is_file()
+    assert asset_path("cloze.svg").parent.parent.name == "cloze_app"  # inside the package, not the repo
+    assert not app_icon().isNull()
