@@ -54,7 +54,10 @@ def cache_dir() -> Path:
 def user_models_dir() -> Path:
     """Models the user installed (the model manager writes here)."""
     path = data_dir() / "models"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:  # installing says why it cannot write; listing finds none
+        log.warning("Cannot create %s (%s)", path, exc)
     return path
 
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from cloze_app.core import paths
 from cloze_app.core.app.settings import settings_path
@@ -73,3 +74,17 @@ def test_a_default_model_removed_since_falls_back_with_a_message(  # type: ignor
     window = start(qtbot)
     assert shown(window, "'removed-model' is no longer installed")
     qtbot.waitUntil(lambda: window.service.status is not None, timeout=60_000)
+
+
+def test_a_data_folder_that_cannot_be_created_still_starts_and_says_autosave_fails(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CLOZE_DATA_DIR", str(blocker / "data"))
+    window = start(qtbot)
+    window.editor.insertPlainText("typed")
+    window.document.autosave()
+    qtbot.waitUntil(lambda: shown(window, "could not be autosaved"), timeout=10_000)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
+    assert window.close()

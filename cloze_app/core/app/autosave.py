@@ -254,7 +254,13 @@ class AutosaveStore:
             directory: the folder of the slots; by default :func:`autosave_dir`.
         """
         directory = directory or autosave_dir()
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            # No slots without a folder: the window starts anyway, and every autosave reports
+            # that it failed (so the user knows to save elsewhere).
+            log.warning("Cannot create the autosave folder %s (%s)", directory, exc)
+            return cls(slot_path(0, directory))
         first_free: AutosaveStore | None = None
         for slot in range(MAX_SLOTS):
             path = slot_path(slot, directory)
