@@ -26,6 +26,6 @@ def test_an_installed_package_finds_the_models_inside_it(
     assert paths.asset_path("cloze.svg") == package / "assets" / "cloze.svg"
 
 
-def test_the_environment_overrides_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_names_another_models_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOZE_BUNDLED_MODELS", str(tmp_path))
     assert paths.bundled_models_dir() == tmp_path
