@@ -300,7 +300,7 @@ class _Fetcher:
                 headers["Range"] = f"bytes={have}-"
             try:
                 with get_session().stream("GET", url, headers=headers, timeout=30) as response:
-                    if response.status_code == 416:  # the part is complete or wrong: start over
+                    if response.status_code == 416 and have:  # the part is complete or wrong: start over
                         part.unlink()
                         continue
                     hf_raise_for_status(response)
