@@ -1,8 +1,9 @@
 """Exercise mode: make a cloze exercise from a text, practise it, export it (Anki, CSV, HTML).
 
 ``ExercisePanel(service, editor)`` plugs into the main window with ``window.add_mode(panel,
-"E&xercise")``. Every model call goes through ``service.submit`` on the channels
-``"exercise"`` (making) and ``"exercise-check"`` (judging answers), off the UI thread.
+"E&xercise")``. Every model call runs off the UI thread through the engine service: making an
+exercise is a job on the ``"exercise"`` channel with a progress bar and Cancel, judging answers
+a request on ``"exercise-check"``.
 
 Signals:
     exercise_ready(Exercise): a new exercise is shown.
@@ -13,15 +14,17 @@ Signals:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -30,21 +33,30 @@ from PySide6.QtWidgets import (
 )
 
 from cloze_app.core.errors import ClozeError
-from cloze_app.core.learn.answers import check_answers
+from cloze_app.core.learn.answers import Verdict, check_answers
 from cloze_app.core.learn.exercises import DIFFICULTIES, Exercise, ExerciseOptions, make_exercise
 from cloze_app.core.learn.export import export_exercise
 from cloze_app.gui.exercise_practice import ExercisePractice
 from cloze_app.gui.file_dialogs import start_folder, suggested_path
+from cloze_app.gui.jobs import JobControl
+
+if TYPE_CHECKING:
+    from cloze_app.core.engine.engine import ClozeEngine
+    from cloze_app.gui.editor import ClozeEditor
+    from cloze_app.gui.worker import EngineService
 
 FORMATS = (("Type the word", 0), ("Choose from 3", 3), ("Choose from 4", 4), ("Choose from 5", 5))
+FORM_CREDIT = (("Wrong form: half a point", 0.5), ("Wrong form: no point", 0.0))
 EXPORT_FILTER = "Anki deck (*.apkg);;Spreadsheet (*.csv);;Printable page (*.html)"
+LEVEL_TIPS = (
+    "Easy: content words the context makes clear.\n"
+    "Medium: easy and hard words in turn.\n"
+    "Hard: content words that need the whole passage.\n"
+    "Grammar: articles, prepositions, pronouns, auxiliaries and verb forms."
+)
 
 
-def _make(engine: Any, text: str, options: ExerciseOptions, title: str) -> Exercise:
-    return make_exercise(engine, text, options, title=title)
-
-
-def _judge(engine: Any, exercise: Exercise, answers: dict[int, str]) -> list[Any]:
+def _judge(engine: ClozeEngine, exercise: Exercise, answers: dict[int, str]) -> list[Verdict]:
     return check_answers(engine, exercise, answers)
 
 
@@ -55,7 +67,9 @@ class ExercisePanel(QWidget):
     answers_checked = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, service: Any, editor: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: EngineService, editor: ClozeEditor | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("exercisePanel")
         self.service = service
@@ -74,13 +88,17 @@ class ExercisePanel(QWidget):
         for level in DIFFICULTIES:
             self.difficulty.addItem(level.capitalize(), level)
         self.difficulty.setCurrentIndex(1)
-        self.difficulty.setToolTip(
-            "Easy: words the model predicts confidently from the context.\n"
-            "Hard: content words the context supports less."
-        )
+        self.difficulty.setToolTip(LEVEL_TIPS)
         self.answer_format = QComboBox()
         for label, choices in FORMATS:
             self.answer_format.addItem(label, choices)
+        self.form_credit = QComboBox()
+        self.form_credit.setObjectName("formCredit")
+        for label, credit in FORM_CREDIT:
+            self.form_credit.addItem(label, credit)
+        self.form_credit.setToolTip(
+            "What the right word in the wrong form earns (“run” for “runs”, “went” for “gone”)."
+        )
         self.selection = QComboBox()
         self.selection.addItems(["Words chosen by the model", "Every n-th word"])
         self.every = QSpinBox()
@@ -110,11 +128,27 @@ class ExercisePanel(QWidget):
         self.status = QLabel("")
         self.status.setObjectName("exerciseStatus")
         self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("exerciseProgress")
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(12)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelExercise")
+        self.cancel_button.clicked.connect(self.cancel)
+        self._running = False
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.progress_box = QWidget()
+        self.progress_box.setLayout(progress_row)
+        progress_row.setContentsMargins(0, 0, 0, 0)
+        self.progress_box.setVisible(False)
 
         options = QHBoxLayout()
-        for label, widget in (("Difficulty", self.difficulty), ("Answers", self.answer_format)):
+        for label, widget in (("Level", self.difficulty), ("Answers", self.answer_format)):
             options.addWidget(QLabel(label))
             options.addWidget(widget)
+        options.addWidget(self.form_credit)
         options.addWidget(self.selection)
         options.addWidget(self.every)
         options.addStretch(1)
@@ -142,6 +176,7 @@ class ExercisePanel(QWidget):
         self.pages.addWidget(practice_page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.progress_box)
         layout.addWidget(self.status)
 
     # ----- making
@@ -173,32 +208,73 @@ class ExercisePanel(QWidget):
         except (OSError, UnicodeDecodeError) as exc:
             self._fail(f"Could not read {path.name}: {exc}")
 
+    def set_font_size(self, points: int) -> None:
+        """The text size of the source box and the exercise (the font-size setting)."""
+        font = QFont(self.source.font())
+        font.setPointSize(points)
+        self.source.setFont(font)
+        self.practice.set_font_size(points)
+
     @Slot()
     def make(self) -> None:
-        """Ask the model for an exercise from the source text (falls back to the Write text)."""
+        """Ask the model for an exercise from the source text (falls back to the Write text).
+
+        Runs as a job: a progress bar and Cancel show while it runs.
+        """
         text = self.source.toPlainText()
         if not text.strip() and self.editor is not None:
             self.take_editor_text()
             text = self.source.toPlainText()
-        self.make_button.setEnabled(False)
-        self.new_button.setEnabled(False)
+        options = self.options()
+
+        def job(engine: ClozeEngine, control: JobControl) -> Exercise:
+            def progress(done: int, total: int, message: str) -> None:
+                control.check()  # raises JobCancelled once Cancel was pressed
+                control.progress(done, total, message)
+
+            return make_exercise(engine, text, options, title="Cloze exercise", progress=progress)
+
+        self._set_running(True)
         self.status.setText("Choosing the blanks…")
-        self.service.submit(
+        self.service.run_job(
             "exercise",
-            _make,
-            text,
-            self.options(),
-            "Cloze exercise",
+            job,
             on_result=self.show_exercise,
+            on_progress=self._progress,
             on_error=self._failed,
+            on_cancelled=self._cancelled,
         )
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop making the exercise."""
+        self.service.cancel("exercise")
+        self._cancelled()
+
+    def _cancelled(self) -> None:
+        self._set_running(False)
+        self.status.setText("Cancelled.")
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if not self._running:
+            return
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        if message:
+            self.status.setText(message)
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        self.make_button.setEnabled(not running)
+        self.new_button.setEnabled(not running)
+        self.progress.setRange(0, 0)  # busy until the first step is reported
+        self.progress_box.setVisible(running)
 
     def show_exercise(self, exercise: Exercise) -> None:
         """Show an exercise in the practice view."""
         self.exercise = exercise
-        self.make_button.setEnabled(True)
-        self.new_button.setEnabled(True)
-        self.practice.set_exercise(exercise)
+        self._set_running(False)
+        self.practice.set_exercise(exercise, form_credit=float(self.form_credit.currentData()))
         self.pages.setCurrentIndex(1)
         kind = "multiple choice" if any(i.is_multiple_choice for i in exercise.items) else "open answers"
         self.status.setText(f"{len(exercise.items)} blanks, {exercise.difficulty}, {kind}.")
@@ -217,7 +293,7 @@ class ExercisePanel(QWidget):
             "exercise-check", _judge, self.exercise, answers, on_result=self._checked, on_error=self._failed
         )
 
-    def _checked(self, verdicts: list[Any]) -> None:
+    def _checked(self, verdicts: list[Verdict]) -> None:
         self.practice.check_button.setEnabled(True)
         self.practice.show_verdicts(verdicts)
         self.status.setText("")
@@ -247,8 +323,7 @@ class ExercisePanel(QWidget):
         self._fail(text)
 
     def _fail(self, text: str) -> None:
-        self.make_button.setEnabled(True)
-        self.new_button.setEnabled(True)
+        self._set_running(False)
         self.practice.check_button.setEnabled(True)
         self.status.setText(text)
         self.failed.emit(text)

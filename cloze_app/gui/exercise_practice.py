@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -19,11 +20,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cloze_app.core.learn.answers import ALSO_FITS, CORRECT, EMPTY, ExerciseSession, Verdict
+from cloze_app.core.learn.answers import (
+    ALSO_FITS,
+    CORRECT,
+    EMPTY,
+    WRONG,
+    WRONG_FORM,
+    ExerciseSession,
+    Verdict,
+)
 from cloze_app.core.learn.exercises import Exercise, ExerciseItem
 
-COLOURS = {CORRECT: "#1b7f3b", ALSO_FITS: "#8a6d00", "wrong": "#b3261e", EMPTY: "#666666"}
+# Verdict colours for a light and a dark background; each reads at 4.5:1 or more on its own
+# background (WCAG AA), checked by tests/gui/test_exercise_panel.py.
+LIGHT = {CORRECT: "#1b7f3b", ALSO_FITS: "#7a5c00", WRONG_FORM: "#9a4a00", WRONG: "#b3261e"}
+DARK = {CORRECT: "#7ddc9b", ALSO_FITS: "#f0c75e", WRONG_FORM: "#ffb570", WRONG: "#ff8f85"}
 NO_CHOICE = "—"
+PLACEHOLDER = "type the missing word"
+
+
+def is_dark(palette: QPalette) -> bool:
+    """True when the palette draws text on a dark background."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def verdict_colours(palette: QPalette) -> dict[str, str]:
+    """Colours of the verdicts for this palette; an unanswered blank takes the text colour."""
+    colours = dict(DARK if is_dark(palette) else LIGHT)
+    colours[EMPTY] = palette.color(QPalette.ColorRole.Text).name()
+    return colours
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 class AnswerRow:
@@ -46,11 +84,14 @@ class AnswerRow:
             self.combo.setObjectName(f"choice{item.number}")
             self.combo.addItems([NO_CHOICE, *item.choices])
             self.combo.setAccessibleName(f"Choice for blank {item.number}")
+            self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             field: QWidget = self.combo
         else:
             self.edit = QLineEdit()
             self.edit.setObjectName(f"answer{item.number}")
-            self.edit.setPlaceholderText("type the missing word")
+            self.edit.setPlaceholderText(PLACEHOLDER)
+            # Wide enough for the placeholder (and a long word) whatever the font size.
+            self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance(PLACEHOLDER + "MM") + 16)
             self.edit.setAccessibleName(f"Answer for blank {item.number}")
             self.edit.returnPressed.connect(on_enter)
             field = self.edit
@@ -82,7 +123,7 @@ class AnswerRow:
             self.edit.setText(text)
 
     def show_verdict(self, verdict: Verdict) -> None:
-        colour = COLOURS.get(verdict.status, "#000000")
+        colour = verdict_colours(self.verdict.palette())[verdict.status]
         text = html.escape(verdict.message().split(". ", 1)[-1])
         self.verdict.setText(f'<span style="color:{colour}">{text}</span>')
 
@@ -102,6 +143,7 @@ class ExercisePractice(QWidget):
         super().__init__(parent)
         self.session: ExerciseSession | None = None
         self.rows: dict[int, AnswerRow] = {}
+        self.font_size = 13
         self.passage = QTextBrowser()
         self.passage.setObjectName("exercisePassage")
         self.passage.setAccessibleName("Exercise text")
@@ -126,9 +168,15 @@ class ExercisePractice(QWidget):
         layout.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignRight)
         self.hint_requested.connect(self.show_hint)
 
-    def set_exercise(self, exercise: Exercise) -> None:
-        """Show a new exercise with empty answers."""
-        self.session = ExerciseSession(exercise)
+    def set_font_size(self, points: int) -> None:
+        """The passage's text size (the font-size setting)."""
+        self.font_size = points
+        self.render_passage()
+
+    def set_exercise(self, exercise: Exercise, form_credit: float = 0.5) -> None:
+        """Show a new exercise with empty answers; a right word in the wrong form earns
+        ``form_credit`` points."""
+        self.session = ExerciseSession(exercise, form_credit=form_credit)
         self.rows.clear()
         box = QWidget()
         grid = QGridLayout(box)
@@ -145,18 +193,20 @@ class ExercisePractice(QWidget):
         if self.session is None:
             return
         parts = []
+        colours = verdict_colours(self.passage.palette())
         for seg in self.session.exercise.segments():
             if isinstance(seg, str):
                 parts.append(html.escape(seg).replace("\n", "<br>"))
                 continue
             verdict = self.session.verdicts.get(seg.number)
             if verdict is None or verdict.status == EMPTY:
-                shown, colour = "&nbsp;" * 12, "#000000"
+                shown, colour = "&nbsp;" * 12, colours[EMPTY]  # the blank line in the text colour
             else:
-                shown, colour = html.escape(verdict.given), COLOURS[verdict.status]
+                shown, colour = html.escape(verdict.given), colours[verdict.status]
             style = f"color:{colour}; text-decoration: underline"
             parts.append(f'<sup>{seg.number}</sup><span style="{style}">{shown}</span>')
-        self.passage.setHtml(f'<div style="font-size: 13pt; line-height: 150%">{"".join(parts)}</div>')
+        size = self.font_size
+        self.passage.setHtml(f'<div style="font-size: {size}pt; line-height: 150%">{"".join(parts)}</div>')
 
     def answers(self) -> dict[int, str]:
         """``{number: given}`` for every blank with an answer."""
