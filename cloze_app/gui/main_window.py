@@ -9,7 +9,8 @@ Hook API for other modes and settings pages
 - ``window.editor`` (:class:`~cloze_app.gui.editor.ClozeEditor`): the user's document, shared by
   every mode. ``editor.text()``, ``editor.textCursor()``, ``editor.replace_span(start, end,
   text)`` (one undo step), ``editor.set_underlines(key, [(start, end), ...], fmt=None)`` (extra
-  selections under your own key; an empty list clears them), ``editor.mask_token``.
+  selections under your own key; an empty list clears them), ``editor.mask_token``. Positions
+  are text offsets (code points, as the core counts); ``gui/offsets.py`` converts to Qt's.
 - ``window.service`` (:class:`~cloze_app.gui.worker.EngineService`): the engine, off the UI
   thread. ``request_id = service.submit(channel, fn, *args, on_result=cb, on_error=eb)`` runs
   ``fn(engine, *args)`` on the worker thread; ``cb(result)`` / ``eb(exc)`` run on the UI thread,
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def apply_settings(self, new: Settings) -> None:
         """Use ``new`` at once and save it; the model reloads in the background if it changed."""
+        new = new.validated()  # e.g. threads within the CPU count, whatever a page allowed
         old, self.settings = self.settings, new
         try:
             save_settings(new)
