@@ -13,6 +13,7 @@ def test_eval_json_gives_held_out_accuracy_and_blimp(tmp_path: Path) -> None:
     scores = {"heldout": {"wikipedia": {"top1": 0.52, "top5": 0.713}}, "blimp": {"accuracy": 0.73}}
     (tmp_path / "eval.json").write_text(json.dumps({"int8": scores, "fp32": {}}), encoding="utf-8")
     assert quality_line(tmp_path) == "52% top-1, 71% top-5 on held-out Wikipedia words; BLiMP 73%"
+    assert quality_line(tmp_path, short=True) == "52% top-1, BLiMP 73%"
 
 
 def test_without_eval_json_the_conversion_check_or_nothing(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ class InstalledModels(QAbstractTableModel):
         self._models: list[ModelInfo] = []
         self._speeds: dict[str, SpeedMeasurement | None] = {}
         self._quality: dict[str, str] = {}
+        self._quality_short: dict[str, str] = {}
         self.default_id = ""
 
     def reload(self, default_id: str) -> None:
@@ -45,6 +46,7 @@ class InstalledModels(QAbstractTableModel):
         self._models = ModelRegistry().models()
         self._speeds = {m.id: read_speed(m.id) for m in self._models}
         self._quality = {m.id: quality_line(Path(m.path), m.extra) for m in self._models}
+        self._quality_short = {m.id: quality_line(Path(m.path), m.extra, short=True) for m in self._models}
         self.default_id = default_id
         self.endResetModel()
 
@@ -88,7 +90,7 @@ class InstalledModels(QAbstractTableModel):
                 info.quantization,
                 info.license,
                 speed_text(self._speeds.get(info.id)),
-                self._quality.get(info.id, ""),
+                self._quality_short.get(info.id, ""),
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -163,7 +163,6 @@ class GeneralPage(QWidget):
         for column in range(len(MODEL_COLUMNS)):
             self.models.resizeColumnToContents(column)
         self.models.setColumnWidth(0, max(self.models.columnWidth(0), 220))
-        self.models.setColumnWidth(3, min(self.models.columnWidth(3), 260))  # the tooltip has it all
 
     def _add_model(self, info: ModelInfo) -> QTreeWidgetItem:
         speed = read_speed(info.id)
@@ -173,7 +172,7 @@ class GeneralPage(QWidget):
                 info.name + (" (bundled)" if info.bundled else ""),
                 f"{human_size(info.size_bytes)} {info.quantization}",
                 f"{speed.median_ms:.0f} ms" if speed else "not measured",
-                quality,
+                quality_line(Path(info.path), info.extra, short=True),
                 ", ".join(info.languages),
                 info.license,
             ]

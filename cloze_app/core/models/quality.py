@@ -19,12 +19,13 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def quality_line(folder: Path, extra: dict[str, str] | None = None) -> str:
+def quality_line(folder: Path, extra: dict[str, str] | None = None, short: bool = False) -> str:
     """E.g. ``52% top-1, 71% top-5 on held-out Wikipedia words; BLiMP 73%``.
 
     Args:
         folder: the model folder (``eval.json`` is read when present and well formed).
         extra: the manifest's extra fields (``agreement_top5`` after a conversion).
+        short: for a table column: ``52% top-1, BLiMP 73%``.
 
     Returns:
         The line, or ``"not evaluated"`` when nothing is known.
@@ -44,7 +45,8 @@ def quality_line(folder: Path, extra: dict[str, str] | None = None) -> str:
         if isinstance(source, dict):
             top1, top5 = _number(source.get("top1")), _number(source.get("top5"))
             if top1 is not None and top5 is not None:
-                parts.append(f"{top1:.0%} top-1, {top5:.0%} top-5 on held-out {where} words")
+                long = f"{top1:.0%} top-1, {top5:.0%} top-5 on held-out {where} words"
+                parts.append(f"{top1:.0%} top-1" if short else long)
         blimp = scores.get("blimp")
         accuracy = _number(blimp.get("accuracy")) if isinstance(blimp, dict) else None
         if accuracy is not None:
@@ -52,5 +54,10 @@ def quality_line(folder: Path, extra: dict[str, str] | None = None) -> str:
     agreement = (extra or {}).get("agreement_top5")
     if not parts and agreement:
         with contextlib.suppress(ValueError):
-            parts.append(f"int8 keeps {float(agreement):.0%} of the original's top-5 (not evaluated)")
-    return "; ".join(parts) or "not evaluated"
+            kept = float(agreement)
+            parts.append(
+                f"int8 keeps {kept:.0%}"
+                if short
+                else f"int8 keeps {kept:.0%} of the original's top-5 (not evaluated)"
+            )
+    return (", " if short else "; ").join(parts) or "not evaluated"
