@@ -10,6 +10,6 @@ PY=${PYTHON:-.venv/bin/python}
 RUN=${RUN:-data/runs/mpnet-a}
 mkdir -p "$RUN"
 setsid nohup nice -n "${NICE:-15}" env OMP_WAIT_POLICY=PASSIVE "$PY" -m cloze_app.training train --arch mpnet \
-  --run-dir "$RUN" --batch-size 16 --lr 1e-4 --head-lr 1e-3 --warmup-steps 100 --max-steps "${MAX_STEPS:-3000}" \
-  --decay-frac 1.0 --eval-every 50 --threads 2 --no-compile --no-bf16 "$@" >>"$RUN/train.log" 2>&1 </dev/null &
+  --run-dir "$RUN" --batch-size 16 --lr 1e-4 --head-lr 1e-3 --warmup-steps 10 --max-steps "${MAX_STEPS:-3000}" \
+  --decay-frac 1.0 --eval-every 20 --eval-rows 128 --threads 2 --no-compile --no-bf16 "$@" >>"$RUN/train.log" 2>&1 </dev/null &
 echo "training in the background (pid $!), log: $RUN/train.log"

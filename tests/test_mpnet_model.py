@@ -163,3 +163,26 @@ def test_mpnet_trains_exports_and_runs_in_the_engine(tmp_path: Path) -> None:
     finally:
         engine.close()
     assert np.isfinite(check["fp32_onnx_max_abs_diff"])
+
+
+@pytest.mark.parametrize("method", ["dynamic", "ffn-fp32", "ffn-wint8", "smooth", "static"])
+def test_every_int8_option_writes_a_model_close_to_fp32(tmp_path: Path, method: str) -> None:
+    pytest.importorskip("onnxruntime")
+    from cloze_app.training.export import export_fp32, onnx_logits, share_tied_embedding
+    from cloze_app.training.quantize import calibration_batches, ffn_out_matmuls, quantize
+
+    torch.manual_seed(0)
+    model = BertMLM(_tiny_config(200)).eval()
+    model.explicit_attention = True
+    fp32 = tmp_path / "fp32.onnx"
+    export_fp32(model, fp32)
+    assert len(ffn_out_matmuls(fp32)) == 2  # one FFN-output MatMul per layer
+    rows = np.random.default_rng(0).integers(5, 199, size=(16, 24))
+    rows[:, 0], rows[:, -1] = 0, 2
+    calib = calibration_batches(rows, 199, [0, 1, 2, 3, 199], 16)
+    int8 = tmp_path / f"{method}.onnx"
+    quantize(fp32, int8, method, [0, 1], calib)
+    share_tied_embedding(int8)
+    ref = onnx_logits(fp32)(rows, np.ones_like(rows))
+    got = onnx_logits(int8)(rows, np.ones_like(rows))
+    assert (got.argmax(-1) == ref.argmax(-1)).mean() > 0.8
