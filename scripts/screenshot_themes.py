@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -201,6 +202,9 @@ def main() -> int:
     parser.add_argument(
         "--theme", choices=("light", "dark"), help="one theme (default: both, one process each)"
     )
+    parser.add_argument(
+        "--readme", action="store_true", help="also copy the light window and settings to the README's images"
+    )
     args = parser.parse_args()
     if args.theme:
         return shoot(args.theme, args.model, args.out)
@@ -212,6 +216,12 @@ def main() -> int:
         if args.model:
             command += ["--model", args.model]
         status |= subprocess.run(command, env=env, check=False).returncode
+    if status == 0 and args.readme:
+        for shot, name in (
+            ("theme-light-1400x900", "main-window"),
+            ("theme-light-settings-general", "settings"),
+        ):
+            shutil.copyfile(args.out / f"{shot}.png", args.out / f"{name}.png")
     return status
 
 
