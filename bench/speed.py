@@ -84,7 +84,11 @@ def cloze_requests(
     one ``session.run`` of the one-mask row of the short sentence."""
     from cloze_app.core.engine.engine import ClozeEngine
 
-    engine = ClozeEngine.load(folder, threads=threads, spinning=spinning)
+    engine = (
+        ClozeEngine.load(folder, threads=threads)
+        if spinning is None
+        else ClozeEngine.load(folder, threads=threads, spinning=spinning)
+    )
     calls: dict[str, Callable[[], object]] = {}
     for w in WORKLOADS:
         if w.options:
@@ -259,11 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
-        "--spinning", choices=("default", "on", "off"), default="default", help="onnxruntime thread spinning"
+        "--spinning",
+        choices=("default", "on", "off"),
+        default="default",
+        help="onnxruntime thread spinning (default: Cloze's default)",
     )
     args = parser.parse_args(argv)
     threads = args.threads or _cores()
-    spinning = None if args.spinning == "default" else args.spinning == "on"
+    spinning = None if args.spinning == "default" else args.spinning == "on"  # None: Cloze's default
     if args.child:
         print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup, spinning)))
         return 0

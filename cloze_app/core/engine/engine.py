@@ -23,7 +23,7 @@ from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_f
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
 from cloze_app.core.engine.head_gather import GATHER_VERSION, load_gathered
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, ModelManifest, validate_model_folder
-from cloze_app.core.engine.session import ModelRunner, Row, create_session
+from cloze_app.core.engine.session import SPINNING, ModelRunner, Row, create_session
 from cloze_app.core.engine.vocab import (
     VOCAB_VERSION,
     TokenInfo,
@@ -93,7 +93,7 @@ class ClozeEngine:
         strict_provider: bool = False,
         window: int | None = None,
         gather_head: bool = True,
-        spinning: bool | None = None,
+        spinning: bool = SPINNING,
     ) -> ClozeEngine:
         """Load a model folder (resolving a model id to its folder is the caller's job).
 
@@ -103,7 +103,7 @@ class ClozeEngine:
             window: tokens per row (None: the manifest's ``max_length``).
             gather_head: run the vocabulary head only at the positions asked for, when a rewritten
                 graph predicts what the original does (False: always the original graph).
-            spinning: let idle onnxruntime threads spin (None: onnxruntime's default).
+            spinning: let idle onnxruntime threads spin (default off, measured by ``bench.threads``).
 
         Raises:
             ModelError: naming the missing or wrong piece of the folder.
@@ -436,7 +436,7 @@ def _faster_runner(
     mask_token: str,
     report: ProviderReport,
     threads: int,
-    spinning: bool | None = None,
+    spinning: bool = SPINNING,
     cache: Path | None = None,
 ) -> ModelRunner:
     """The same model with its head run only at the asked positions, if it predicts the same.

@@ -71,20 +71,25 @@ def probe_texts(languages: Sequence[str], mask_token: str, limit: int = 6) -> li
     return texts[:limit]
 
 
-def session_options(threads: int, *, spinning: bool | None = None) -> ort.SessionOptions:
+# Idle intra-op threads do not spin by default: with 2 threads on a 2-core machine that also runs
+# the window (and other programs), spinning made one blank 2-3x slower (``python -m bench.threads``,
+# docs/benchmarks.md), and a spinning thread burns a core while the user reads the suggestions.
+SPINNING = False
+
+
+def session_options(threads: int, *, spinning: bool = SPINNING) -> ort.SessionOptions:
     """The options every Cloze session runs with.
 
     Args:
         threads: intra-op threads (0: onnxruntime's choice, one per physical core).
-        spinning: let idle intra-op threads spin (None: onnxruntime's default, which spins).
+        spinning: let idle intra-op threads spin while waiting for work.
     """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = max(0, int(threads))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    if spinning is not None:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return options
 
 
@@ -94,7 +99,7 @@ def create_session(
     threads: int = 0,
     *,
     strict: bool = False,
-    spinning: bool | None = None,
+    spinning: bool = SPINNING,
 ) -> tuple[ort.InferenceSession, ProviderReport]:
     """Create the session on the preferred provider, falling back to CPU with a stated reason.
 
