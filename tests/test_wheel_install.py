@@ -92,16 +92,15 @@ def test_installed_wheel_fills_blanks_from_outside_the_repository(wheel: Path, t
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CLOZE_BUNDLED_MODELS")}
     env["HOME"] = str(tmp_path / "home")
 
-    where = run(
-        [
-            str(python),
-            "-c",
-            "import cloze_app.core.paths as p; print(p.__file__); print(p.bundled_models_dir())",
-        ],
-        outside,
-        env,
-    ).split()
-    assert all(line.startswith(str(venv)) for line in where), where  # not the checkout
+    probe = (
+        "import cloze_app.core.paths as p; print(p.__file__); print(p.bundled_models_dir()); "
+        "print(p.asset_path('cloze.svg')); print(p.asset_path('cloze.svg').is_file()); "
+        "print((p.bundled_models_dir() / 'cloze-minilm-en' / 'cloze-model.json').is_file())"
+    )
+    module, models, icon, icon_found, model_found = run([str(python), "-c", probe], outside, env).split()
+    for found in (module, models, icon):
+        assert found.startswith(str(venv)), found  # from the installed package, not the checkout
+    assert icon_found == model_found == "True"
 
     out = run(
         [str(venv / "bin" / "cloze-cli"), "fill", "I drink a cup of ___ every morning.", "--json"],
