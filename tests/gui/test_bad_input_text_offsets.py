@@ -23,8 +23,12 @@ from tests.gui.conftest import wait_for_words
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
 WIDE = st.sampled_from(["🍕", "👩‍👩‍👧", "𝔸", "𠀋", "中文", "é", "\u0301", "\u200d", "ﷺ", "\U0010fffd"])
 MIXED = st.lists(st.one_of(WIDE, st.text(max_size=3)), max_size=12).map("".join)
+# No example database: nothing is written into the checkout (or anywhere outside tmp dirs).
 PROPERTY = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -38,7 +42,7 @@ def qt_text(selection: str) -> str:
 
 
 @given(text=st.one_of(ANY_TEXT, MIXED), data=st.data())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 def test_conversion_matches_utf16_and_round_trips(text: str, data: Any) -> None:
     offsets = TextOffsets(text)
     assert offsets.qt_length == utf16(text)
