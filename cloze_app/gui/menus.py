@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QTextEdit, QWidget
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def build_menus(window: MainWindow) -> None:
     zoom_in.setShortcuts([QKeySequence(key.ZoomIn), QKeySequence("Ctrl+=")])  # "+" without Shift
     act(view, "Zoom &out", lambda: window.zoom(-1), key.ZoomOut, "zoomOut")
     act(view, "&Actual size", window.zoom_reset, "Ctrl+0", "zoomReset")
+    window.editor.viewport().installEventFilter(_WheelZoom(window))
 
     suggest = bar.addMenu("&Suggest")
     act(suggest, "Suggest &now", lambda: window.suggestions.refresh(force=True), "Ctrl+Return", "suggestNow")
@@ -137,6 +138,24 @@ def build_menus(window: MainWindow) -> None:
     help_menu = bar.addMenu("&Help")
     act(help_menu, "&Keyboard shortcuts", lambda: show_shortcuts(window), key.HelpContents)
     act(help_menu, "&About Cloze", lambda: show_about(window))
+
+
+class _WheelZoom(QObject):
+    """Ctrl+wheel over the text zooms like Ctrl+plus/minus (and is remembered the same way)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() != QEvent.Type.Wheel or not isinstance(event, QWheelEvent):
+            return False
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False
+        steps = event.angleDelta().y() // 120
+        if steps:
+            self.window.zoom(steps)
+        return True
 
 
 def open_find(window: MainWindow, replace: bool = False) -> None:

@@ -106,6 +106,31 @@ def test_zoom_changes_the_font_and_is_remembered(qtbot, make_window) -> None:  #
     assert window.editor.font().pointSize() == 6  # never unreadably small
 
 
+def test_ctrl_wheel_over_the_text_zooms_the_same_way(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    window = make_window()
+    start = window.editor.font().pointSize()
+    viewport = window.editor.viewport()
+
+    def wheel(delta: int, modifiers: Qt.KeyboardModifier) -> None:
+        centre = QPointF(viewport.rect().center())
+        event = QWheelEvent(
+            centre, viewport.mapToGlobal(centre), QPoint(), QPoint(0, delta), Qt.MouseButton.NoButton,
+            modifiers, Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(viewport, event)
+
+    wheel(120, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.font().pointSize() == start + 1
+    assert load_settings()[0].font_size == start + 1
+    wheel(-240, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.font().pointSize() == start - 1
+    wheel(120, Qt.KeyboardModifier.NoModifier)  # a plain wheel scrolls, it does not zoom
+    assert window.editor.font().pointSize() == start - 1
+
+
 def test_recent_files_survive_a_restart_and_missing_ones_are_handled(
     qtbot, make_window, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
