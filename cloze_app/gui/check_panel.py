@@ -88,7 +88,6 @@ class CheckPanel(QWidget):
         self.marks: list[Mark] = []
         self.menu: QMenu | None = None
         self._edits: list[Edit] | None = None  # edits made while a check runs
-        self._sent = TextOffsets("")
         self._stop = threading.Event()
         self.report: CheckReport | None = None  # the last finished check (its scores re-judge)
         self.ignored: set[str] = set()  # words the user chose to ignore in this document
@@ -242,7 +241,6 @@ class CheckPanel(QWidget):
         self._stop.set()  # a check still running stops at its next chunk
         stop = self._stop = threading.Event()
         self._edits = []
-        self._sent = TextOffsets(text)  # the flags' code point spans, as Qt positions of this text
         self.check_button.setEnabled(False)
         self.cancel_button.setVisible(True)
         self.progress.setVisible(True)
@@ -296,10 +294,11 @@ class CheckPanel(QWidget):
         """Mark ``report``'s flags (moved past ``edits`` made meanwhile) and say how many."""
         self.marks = []
         document = self.view.document()
+        offsets = TextOffsets(report.text)  # flags count code points of the text checked; Qt, UTF-16
         for flag in report.flags:
             if flag.word.casefold() in self.ignored:
                 continue
-            span = shift_span(*self._sent.span_to_qt(flag.start, flag.end), edits)
+            span = shift_span(*offsets.span_to_qt(flag.start, flag.end), edits)
             if span is None:
                 continue
             cursor = QTextCursor(document)

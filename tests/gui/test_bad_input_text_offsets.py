@@ -111,8 +111,8 @@ def test_check_tab_edits_after_emoji_never_garble_the_document(qapp) -> None:  #
 class _Service:
     """Runs nothing: hands the check's callbacks to the test."""
 
-    def submit(self, _channel: str, _fn: Any, *args: Any, on_result: Any, on_error: Any) -> int:
-        self.args, self.on_result = args, on_result
+    def run_job(self, _channel: str, _job: Any, *, on_result: Any, **_callbacks: Any) -> int:
+        self.on_result = on_result
         return 1
 
 
