@@ -178,6 +178,35 @@ def test_file_dialogs_start_in_the_documents_folder(tmp_path: Path) -> None:
     assert str(documents_folder()) != str(Path(__file__).resolve().parents[2])  # never the repo folder
 
 
+def test_save_and_open_dialogs_start_in_the_documents_folder_or_beside_the_document(
+    qtbot, make_window, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+
+    def fake_dialog(_parent, _title, start, _filter):  # type: ignore[no-untyped-def]
+        asked.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
+    documents = Path.home() / "Documents"
+    documents.mkdir(exist_ok=True)
+    window = make_window()
+    window.document.new_document()
+    window.save_document_as()
+    window.open_document()
+    assert asked == [str(documents / "Untitled.txt"), str(documents)]
+    story = tmp_path / "drafts" / "story.txt"
+    story.parent.mkdir()
+    story.write_text("The ___ sat.", encoding="utf-8")
+    assert window.document.open_path(story)
+    window.save_document_as()
+    window.open_document()
+    assert asked[2:] == [str(story), str(story.parent)]
+
+
 def test_the_status_bar_names_the_model_that_answered(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.editor.setPlainText("the ___ sat")
