@@ -14,12 +14,14 @@ from cloze_app.core.errors import InputError
 from cloze_app.core.text import BlankWindow, blank_regex, blank_window, nearest_blank, sentence_bounds
 from cloze_app.core.types import FillResult, OptionScore
 from cloze_app.gui.editor import ClozeEditor, blank_format
+from cloze_app.gui.jobs import JobControl
 from cloze_app.gui.ranked_list import RankedWord
 from cloze_app.gui.suggestions_panel import SuggestionsPanel
 from cloze_app.gui.worker import EngineService
 
 SUGGEST = "suggest"
 OPTIONS = "options"
+FILL_ALL = "fill-all"
 ACTIVE_BLANK = "active-blank"
 PREVIEW_CHARS = 140
 # How far from the cursor the window looks for the nearest blank.
@@ -34,6 +36,31 @@ def fill_job(engine: Any, text: str, top_k: int) -> FillResult:
 def options_job(engine: Any, text: str, options: list[str], blank: int) -> list[OptionScore]:
     """Runs on the worker thread."""
     return list(engine.score_options(text, options, blank=blank))
+
+
+def fill_windows(text: str, spans: list[tuple[int, int]], mask_token: str = "") -> list[BlankWindow]:
+    """Windows (the same rule as suggestions) that together hold every blank of ``spans``:
+    one per batch of nearby blanks, in text order."""
+    windows: list[BlankWindow] = []
+    covered: set[tuple[int, int]] = set()
+    for span in spans:
+        if span not in covered:
+            window = blank_window(text, span, mask_token)
+            covered.update(window.spans)
+            windows.append(window)
+    return windows
+
+
+def fill_all_job(engine: Any, windows: list[BlankWindow], control: JobControl) -> dict[tuple[int, int], str]:
+    """Runs on the worker thread: the best joint filling of each window, by document span."""
+    words: dict[tuple[int, int], str] = {}
+    for k, window in enumerate(windows):
+        control.check()
+        control.progress(k, len(windows), "")
+        result = engine.fill(window.text, top_k=1, n_fillings=1)
+        if result.fillings:
+            words.update(zip(window.spans, result.fillings[0].words, strict=False))
+    return words
 
 
 @dataclass
@@ -272,23 +299,58 @@ class SuggestionController(QObject):
 
     @Slot()
     def fill_all(self) -> bool:
-        """Put the best joint filling into every blank of the target, as one undo step."""
-        target = self.target
-        if target is None or target.result is None or not target.result.fillings:
+        """Put the best filling into every blank of the document, as one undo step.
+
+        Blanks the panel has already answered take the joint filling it shows; the others are
+        filled window by window on the worker (with progress), then all go in at once.
+        """
+        text, mask = self.editor.text(), self.editor.mask_token
+        spans = [m.span() for m in blank_regex(mask).finditer(text)]
+        if not spans:
             return False
-        words = target.result.fillings[0].words
+        known: dict[tuple[int, int], str] = {}
+        target = self.target
+        if target is not None and target.answered and target.result is not None and target.result.fillings:
+            known = dict(zip(target.window.spans, target.result.fillings[0].words, strict=False))
+        cursors = {span: self.editor.cursor_for(*span) for span in spans}
+        missing = [span for span in spans if span not in known]
+        if not missing:
+            self._apply_fill(cursors, known)
+            return True
+        windows = fill_windows(text, missing, mask)
+        self.panel.set_working(True)
+
+        def done(words: dict[tuple[int, int], str]) -> None:
+            self.panel.set_working(False)
+            self.panel.working.setText("updating…")
+            self._apply_fill(cursors, {**words, **known})
+
+        def progress(step: int, total: int, _message: str) -> None:
+            self.panel.working.setText(f"filling blanks… {step}/{total}")
+
+        self.service.run_job(
+            FILL_ALL,
+            lambda engine, control: fill_all_job(engine, windows, control),
+            on_result=done,
+            on_progress=progress,
+            on_error=self._on_error,
+        )
+        return True
+
+    def _apply_fill(
+        self, cursors: dict[tuple[int, int], QTextCursor], words: dict[tuple[int, int], str]
+    ) -> None:
+        """Replace each blank still there with its word; one undo step (cursors follow edits)."""
         edit = QTextCursor(self.editor.document())
         edit.beginEditBlock()
-        for cursor, word in sorted(
-            zip(target.cursors, words, strict=False), key=lambda pair: -pair[0].selectionStart()
-        ):
-            if self._live_blank(cursor) is not None:  # the cursor's own Qt positions, mid-edit
+        for span, cursor in sorted(cursors.items(), key=lambda pair: -pair[1].selectionStart()):
+            word = words.get(span)
+            if word and self._live_blank(cursor) is not None:  # the cursor's own Qt positions
                 edit.setPosition(cursor.selectionStart())
                 edit.setPosition(cursor.selectionEnd(), QTextCursor.MoveMode.KeepAnchor)
                 edit.insertText(word)
         edit.endEditBlock()
         self.editor.setFocus()
-        return True
 
     @Slot(str)
     def preview(self, word: str) -> None:
