@@ -332,7 +332,7 @@ class CheckPanel(QWidget):
     def refresh(self) -> None:
         """Drop flags whose word was edited; redraw the underlines, the list and the count."""
         self.marks = [m for m in self.marks if m.valid]
-        spans = [self.view.span_of(m.cursor) for m in self.marks]
+        spans = self.view.spans_of(m.cursor for m in self.marks)
         self.view.set_underlines(UNDERLINE_KEY, spans, self._underline)
         self.flag_list.clear()
         for mark in self.marks:

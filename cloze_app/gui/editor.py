@@ -108,9 +108,12 @@ class ClozeEditor(QPlainTextEdit):
             self._offsets = TextOffsets(text)
         return self._offsets
 
-    def cursor_for(self, start: int, end: int | None = None) -> QTextCursor:
-        """A cursor on text offsets ``start:end`` (at ``start`` when ``end`` is None)."""
-        offsets = self.offsets()
+    def cursor_for(
+        self, start: int, end: int | None = None, offsets: TextOffsets | None = None
+    ) -> QTextCursor:
+        """A cursor on text offsets ``start:end`` (at ``start`` when ``end`` is None); pass
+        ``offsets`` when making many cursors for one text."""
+        offsets = offsets or self.offsets()
         cursor = QTextCursor(self.document())
         cursor.setPosition(offsets.to_qt(start))
         if end is not None:
@@ -119,7 +122,12 @@ class ClozeEditor(QPlainTextEdit):
 
     def span_of(self, cursor: QTextCursor) -> tuple[int, int]:
         """The text offsets ``(start, end)`` of a cursor's selection."""
-        return self.offsets().span_from_qt(cursor.selectionStart(), cursor.selectionEnd())
+        return self.spans_of([cursor])[0]
+
+    def spans_of(self, cursors: Iterable[QTextCursor]) -> list[tuple[int, int]]:
+        """The text offsets of many cursors' selections (the text is read once)."""
+        offsets = self.offsets()
+        return [offsets.span_from_qt(c.selectionStart(), c.selectionEnd()) for c in cursors]
 
     def cursor_position(self) -> int:
         """The text offset of the editor's cursor."""
@@ -150,9 +158,10 @@ class ClozeEditor(QPlainTextEdit):
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
             fmt.setUnderlineColor(self.palette().color(QPalette.ColorRole.Highlight))
         selections = []
+        offsets = self.offsets()
         for start, end in spans:
             selection = QTextEdit.ExtraSelection()
-            cursor = self.cursor_for(start, end)
+            cursor = self.cursor_for(start, end, offsets)
             selection.cursor = cursor  # type: ignore[attr-defined]
             selection.format = QTextCharFormat(fmt)  # type: ignore[attr-defined]
             selections.append(selection)

@@ -162,8 +162,10 @@ class SuggestionController(QObject):
         """Find the blank at/nearest the cursor and ask for suggestions (now, no debounce)."""
         self._timer.stop()
         mask = self.editor.mask_token
-        position = self.editor.cursor_position()  # text offsets from here on, as the core counts
-        offset, around = self.editor.text_around(position, SEARCH_CHARS)
+        offsets = self.editor.offsets()  # text offsets from here on, as the core counts
+        position = offsets.from_qt(self.editor.textCursor().position())
+        offset = max(0, position - SEARCH_CHARS)
+        around = offsets.text[offset : position + SEARCH_CHARS]
         blank = nearest_blank(around, position - offset, mask)
         if blank is None:
             self._clear()
@@ -175,10 +177,13 @@ class SuggestionController(QObject):
             focus=local.focus,
             spans=tuple((s + offset, e + offset) for s, e in local.spans),
         )
-        cursors = [self.editor.cursor_for(start, end) for start, end in window.spans]
+        cursors = [self.editor.cursor_for(start, end, offsets) for start, end in window.spans]
         previous = self.target
         focus_span = window.spans[window.focus]
-        same_blank = previous is not None and self.editor.span_of(previous.focus_cursor) == focus_span
+        same_blank = previous is not None and (
+            offsets.span_from_qt(previous.focus_cursor.selectionStart(), previous.focus_cursor.selectionEnd())
+            == focus_span
+        )
         same_text = same_blank and previous is not None and previous.window.text == window.text
         self.target = target = Target(
             window, cursors, options=previous.options if previous and same_blank else []
