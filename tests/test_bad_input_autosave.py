@@ -223,3 +223,14 @@ def test_kill_9_during_autosave_never_leaves_a_partial_snapshot_or_temp_files(tm
                 assert words[-1] == "end" and len(set(words[:-1])) == 1 and len(words) == 20001
         finally:
             store.close()
+
+
+def test_a_snapshot_that_cannot_be_read_at_all_is_moved_aside_not_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "document.autosave"
+    path.mkdir()  # something no read can open (root reads any file, so a folder stands in)
+    (path / "inside").write_text("the user's")
+    store = AutosaveStore(path)
+    assert store.load() is None
+    assert store.problem is not None and "cannot be read" in store.problem
+    store.save(AutosavedDocument("new"))
+    assert (tmp_path / "document.autosave.broken" / "inside").read_text() == "the user's"

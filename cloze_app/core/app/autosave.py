@@ -373,11 +373,9 @@ class AutosaveStore:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return self._recovered
-        except OSError as exc:
-            self.problem = (
-                f"The autosave {self.path} could not be read ({exc.strerror or exc}); it was left as it is."
-            )
-            return None
+        except OSError as exc:  # unreadable here (permissions, a folder): moved aside, not replaced
+            self._set_aside(f"it cannot be read: {exc.strerror or exc}", None)
+            return self._recovered
         try:
             return _decode(raw)
         except _Unreadable as exc:
