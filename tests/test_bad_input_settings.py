@@ -101,3 +101,12 @@ def test_an_unreadable_settings_file_is_a_message(tmp_path: Path) -> None:
     settings_path().chmod(0)
     settings, message = load_settings()
     assert settings == Settings() and message is not None
+
+
+def test_a_second_broken_settings_file_keeps_the_first_copy() -> None:
+    for raw in (b"first [", b"second ["):
+        settings_path().write_bytes(raw)
+        _settings, message = load_settings()
+    assert (paths.config_dir() / "settings.json.broken").read_bytes() == b"first ["
+    assert (paths.config_dir() / "settings.json.broken-2").read_bytes() == b"second ["
+    assert message is not None and "settings.json.broken-2" in message

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
+from cloze_app.core.app.autosave import broken_copy_path
 from cloze_app.core.atomic import atomic_write_text
 from cloze_app.core.learn.checker import default_preset_name, find_preset
 from cloze_app.core.models.registry import ModelRegistry
@@ -105,7 +106,7 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
 
 def _broken(path: Path, reason: str) -> tuple[Settings, str]:
     """Defaults, with the unreadable file kept beside as ``settings.json.broken``."""
-    backup = path.with_name(path.name + ".broken")
+    backup = broken_copy_path(path)  # .broken, or .broken-2 … when an older copy is there
     try:
         path.replace(backup)
         kept = f" The broken file was kept as {backup.name}."
