@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,7 @@ def test_a_write_that_works_again_clears_the_error(tmp_path: Path, monkeypatch: 
 
 WRITER = """
 import sys, time
+from collections.abc import Iterator
 from pathlib import Path
 from cloze_app.core.app.autosave import AutosavedDocument, AutosaveStore
 store = AutosaveStore.claim(Path(sys.argv[1]))
@@ -234,3 +236,39 @@ def test_a_snapshot_that_cannot_be_read_at_all_is_moved_aside_not_replaced(tmp_p
     assert store.problem is not None and "cannot be read" in store.problem
     store.save(AutosavedDocument("new"))
     assert (tmp_path / "document.autosave.broken" / "inside").read_text() == "the user's"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KB tmpfs (Linux, with the right to mount; skipped elsewhere)."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    try:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("cannot run mount")
+    if mounted.returncode != 0:
+        pytest.skip("no right to mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, timeout=30, check=False)
+
+
+def test_a_really_full_disk_keeps_the_last_snapshot_and_leaves_no_temp_file(small_disk: Path) -> None:
+    store = AutosaveStore(small_disk / "document.autosave")
+    store.save(AutosavedDocument("the last good text"))
+    reports: list[OSError | None] = []
+    store.on_error = reports.append
+    store.save_in_background(AutosavedDocument("x" * 200_000))  # more than the disk holds
+    store.close()  # never raises
+    assert isinstance(store.last_error, OSError) and store.last_error.errno == errno.ENOSPC
+    assert reports and reports[-1] is store.last_error
+    loaded = AutosaveStore(small_disk / "document.autosave").load()
+    assert loaded is not None and loaded.text == "the last good text"
+    assert [p.name for p in small_disk.iterdir()] == ["document.autosave"]
