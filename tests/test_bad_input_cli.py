@@ -144,3 +144,20 @@ def test_a_text_of_many_blanks_is_filled_a_few_at_a_time_with_a_message(
     asked.clear()
     fill_bounded(engine, "the ___ sat on the ___ .", 3)
     assert asked == [2]  # a few blanks: filled jointly, as before
+
+
+@pytest.mark.parametrize("command", ["check", "exercise"])
+def test_text_that_is_not_utf8_is_one_clear_line(tiny_model_dir: Path, tmp_path: Path, command: str) -> None:
+    source = tmp_path / "latin1.txt"
+    source.write_bytes("Le café est très bon.".encode("latin-1"))
+    for where, stdin in ((str(source), b""), ("-", source.read_bytes())):
+        done = subprocess.run(
+            [sys.executable, "-m", "cloze_app", command, where, "--model", str(tiny_model_dir)],
+            input=stdin,
+            capture_output=True,
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
+        err = done.stderr.decode()
+        assert done.returncode == 2 and "not UTF-8" in err and "Traceback" not in err

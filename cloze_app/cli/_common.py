@@ -80,7 +80,16 @@ def read_text_argument(value: str) -> str:
         InputError: for a file that cannot be read or is not UTF-8.
     """
     if value == "-":
-        return sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # a text stream put in place (tests, embedding)
+            return sys.stdin.read()
+        data = raw.read()
+        try:
+            return str(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"Standard input is not UTF-8 text (byte {exc.start}: {exc.reason}); send UTF-8."
+            ) from exc
     path = Path(value)
     try:
         is_file = path.is_file()
