@@ -272,3 +272,11 @@ def test_a_really_full_disk_keeps_the_last_snapshot_and_leaves_no_temp_file(smal
     loaded = AutosaveStore(small_disk / "document.autosave").load()
     assert loaded is not None and loaded.text == "the last good text"
     assert [p.name for p in small_disk.iterdir()] == ["document.autosave"]
+
+
+@pytest.mark.parametrize("path", ["/tmp/a\0b", "/" + "x" * 5000, 17])
+def test_a_snapshot_naming_an_impossible_file_keeps_its_text(tmp_path: Path, path: object) -> None:
+    target = tmp_path / "document.autosave"
+    target.write_bytes(snapshot_bytes("kept text", path=path))
+    loaded = AutosaveStore(target).load()
+    assert loaded is not None and loaded.text == "kept text" and loaded.path == ""

@@ -142,10 +142,10 @@ class DocumentController(QObject):
         """Open a text file; a problem becomes a message, never an exception."""
         try:
             text = read_text_file(path)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             if not quiet:
                 self.message.emit(
-                    f"Could not open {path}: {exc.strerror or exc}. Check the file exists "
+                    f"Could not open {path}: {getattr(exc, 'strerror', None) or exc}. Check the file exists "
                     "and you may read it.",
                     "error",
                 )

@@ -100,3 +100,11 @@ def test_the_example_text_never_replaces_a_broken_autosave(qtbot, make_window) -
     window.document.store.flush()
     assert path.with_name(path.name + ".broken").read_bytes().endswith(b"mine")
     assert window.editor.text() == EXAMPLE_TEXT or window.editor.text() == ""
+
+
+def test_opening_a_name_with_a_nul_byte_is_a_message(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(wait_for_model=False)
+    errors: list[str] = []
+    window.document.message.connect(lambda text, _level: errors.append(text))
+    assert not window.document.open_path(Path("/tmp/a\0b.txt"))
+    assert errors and "Could not open" in errors[-1]

@@ -159,7 +159,8 @@ def _decode(raw: bytes) -> AutosavedDocument:
         damage = f"it holds {len(body):,} of the {expected:,} bytes it should"
     document = AutosavedDocument(
         text=text,
-        path=path if isinstance(path, str) else "",
+        # A path no system can open (NUL, thousands of characters) is no path: the text is kept.
+        path=path if isinstance(path, str) and "\0" not in path and len(path) <= 4096 else "",
         modified=bool(data.get("modified", True)),
         saved_at=float(saved_at) if isinstance(saved_at, (int, float)) else 0.0,
         cursor=cursor if isinstance(cursor, int) and cursor >= 0 else 0,
