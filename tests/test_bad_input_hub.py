@@ -155,3 +155,21 @@ def test_an_api_answer_of_the_wrong_shape_is_a_clear_message(hub: HubServer, ans
     hub.api_answer = answer
     with pytest.raises(ModelError, match="unusable answer"):
         list_remote(REPO)
+
+
+def test_a_file_that_redirects_in_a_loop_is_a_clear_message(hub: HubServer) -> None:
+    hub.repos[REPO] = small_repo()
+    remote = list_remote(REPO)
+    hub.redirect_loop = True
+    with pytest.raises(ModelError, match="redirects in a loop"):
+        download_files(remote)
+
+
+def test_an_html_page_instead_of_a_file_fails_its_checksum_and_is_deleted(hub: HubServer) -> None:
+    repo = small_repo()
+    hub.repos[REPO] = repo
+    hub.serve_instead["tokenizer.json"] = b"<html>"  # the listed size, other bytes
+    remote = list_remote(REPO)
+    with pytest.raises(ModelError, match="checksum"):
+        download_files(remote)
+    assert not list(download_dir(remote).rglob("tokenizer.json*"))
