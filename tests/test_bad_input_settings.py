@@ -110,3 +110,9 @@ def test_a_second_broken_settings_file_keeps_the_first_copy() -> None:
     assert (paths.config_dir() / "settings.json.broken").read_bytes() == b"first ["
     assert (paths.config_dir() / "settings.json.broken-2").read_bytes() == b"second ["
     assert message is not None and "settings.json.broken-2" in message
+
+
+def test_negative_threads_in_the_settings_are_named_and_mean_automatic() -> None:
+    settings_path().write_text(json.dumps({"threads": -3}))
+    settings, message = load_settings()
+    assert settings.threads == 0 and message is not None and "threads" in message

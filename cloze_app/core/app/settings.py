@@ -138,6 +138,8 @@ def _parse(path: Path, data: dict[str, Any]) -> tuple[Settings, str | None]:
     for key in ("model", "last_document"):
         if key in values and getattr(settings, key) != values[key]:
             ignored.append(key)  # no usable path
+    if "threads" in values and values["threads"] < 0:
+        ignored.append("threads")  # negative is no count (0 is "automatic")
     notes = []
     if ignored:
         notes.append(f"Some settings in {path} were not understood and use defaults: {', '.join(ignored)}.")
