@@ -32,8 +32,9 @@ from cloze_app.core.types import WordCheck
 LEFT_POOL = 60  # words asked for per blank without the right-hand context
 SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOptions.slot_top)
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
-SPARE = 3  # candidates scored beyond the number needed, for those the model refuses
-SCORE_CHARS = 400  # context (characters) around a blank when scoring candidates
+TRIES = 3  # score_options calls per blank at most
+SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
+SCORE_CHARS = 240  # context (characters) around a blank when scoring candidates: its sentence or so
 _WORD_RE = re.compile(r"[a-z]{2,}")
 ProgressFn = Callable[[int, int, str], None]
 Span = tuple[int, int]
@@ -140,7 +141,7 @@ def choose_distractors(
     options: ExerciseOptions,
 ) -> tuple[list[tuple[str, float]], float]:
     """Up to ``options.choices - 1`` words of ``pool`` the model finds clearly wrong here, with
-    their scores, and the answer's score (one ``score_options`` call per try, two tries at most)."""
+    their scores, and the answer's score (one ``score_options`` call per try, ``TRIES`` at most)."""
     needed = options.choices - 1
     probe, start, end = exercise.probe_text(item.number)
     window, _ = context_window(probe, start, end, max_chars=SCORE_CHARS)
@@ -148,7 +149,7 @@ def choose_distractors(
     passing: list[tuple[str, float]] = []
     answer_lp = item.answer_log_prob
     at = 0
-    for _ in range(2):
+    for _ in range(TRIES):
         batch = shown[at : at + needed + SPARE - len(passing)]
         at += len(batch)
         if not batch:
@@ -169,12 +170,14 @@ def add_distractors(
     options: ExerciseOptions,
     full: Mapping[Span, WordCheck] | None = None,
     progress: ProgressFn | None = None,
+    left: Mapping[Span, WordCheck] | None = None,
 ) -> Exercise:
     """The exercise with ``options.choices`` choices per item (fewer only when too few words of
     the answer's form are clearly wrong).
 
-    ``full``: the model's check of each answer in full context (its best words), if the caller
-    has it already; otherwise one batched ``check_words`` call gets it.
+    ``full``: the model's check of each answer in full context (its best words), and ``left``
+    without the text to its right (``LEFT_POOL`` words), if the caller has them already;
+    otherwise one batched ``check_words`` call gets each.
     """
     if not exercise.items:
         return exercise
@@ -183,10 +186,11 @@ def add_distractors(
     if full is None or any(span not in full for span in spans):
         top = max(SLOT_TOP, options.slot_top)
         full = {(c.start, c.end): c for c in engine.check_words(text, spans=spans, top_k=top)}
-    left = {
-        (c.start, c.end): c
-        for c in engine.check_words(text, spans=spans, top_k=LEFT_POOL, right_context=False)
-    }
+    if left is None or any(span not in left for span in spans):
+        left = {
+            (c.start, c.end): c
+            for c in engine.check_words(text, spans=spans, top_k=LEFT_POOL, right_context=False)
+        }
     grammar = options.difficulty == "grammar"
     items = []
     for k, item in enumerate(exercise.items):

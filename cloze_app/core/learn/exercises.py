@@ -20,12 +20,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.distractors import add_distractors
+from cloze_app.core.learn.distractors import LEFT_POOL, add_distractors
 from cloze_app.core.learn.items import (
     BLANK_MARK,
     DIFFICULTIES,
@@ -73,9 +73,9 @@ def _grammar(word: WordSpan) -> bool:
 
 def difficulty_order(
     words: Sequence[WordSpan],
-    checks: dict[int, WordCheck],
+    checks: Mapping[int, WordCheck],
     difficulty: str,
-    left: dict[int, WordCheck] | None = None,
+    left: Mapping[int, WordCheck] | None = None,
 ) -> list[int]:
     """Word indices (keys of ``checks``) ordered from the best blank for ``difficulty`` down;
     words that do not suit the level at all come last, in text order.
@@ -217,6 +217,7 @@ def make_exercise(
             progress(done, total, message)
 
     report(0, 1, "Reading the text…")
+    left: dict[int, WordCheck] = {}
     if options.every_n:
         chosen = every_nth(words, options.every_n)
         if options.max_blanks > 0:
@@ -225,13 +226,17 @@ def make_exercise(
         order = chosen
         mode = "every-n"
     else:
-        checks = _checks_by_index(engine, text, words, eligible)
+        # Only the words the level can blank are asked about (one batched call); the rest of the
+        # text is still context.
+        suits = _grammar if options.difficulty == "grammar" else _content
+        asked = [i for i in eligible if suits(words[i])] or eligible
+        checks = _checks_by_index(engine, text, words, asked)
         if not checks:
             raise InputError("The model could not read any word of this text.")
-        left = None
         if options.difficulty in ("hard", "medium"):
-            content = [i for i in checks if _content(words[i])]
-            left = _checks_by_index(engine, text, words, content, top_k=1, right_context=False)
+            # What the model expects from the words before: the hard level's measure of how much
+            # the rest of the passage helps, and the distractors' first candidates.
+            left = _checks_by_index(engine, text, words, list(checks), top_k=LEFT_POOL, right_context=False)
         order = difficulty_order(words, checks, options.difficulty, left)
         chosen = pick_blanks(words, order, _target_count(len(words), options), options.min_gap)
         mode = "model"
@@ -247,6 +252,7 @@ def make_exercise(
         )
 
     full = {(words[i].start, words[i].end): checks[i] for i in checks}
+    left_spans = {(words[i].start, words[i].end): left[i] for i in left}
     exercise = Exercise(text=text, items=(), difficulty=options.difficulty, mode=mode, title=title)
     done: dict[int, ExerciseItem] = {}
     banned: set[int] = set()
@@ -261,7 +267,7 @@ def make_exercise(
             def relay(k: int, _n: int, message: str, step: int = step, total: int = total) -> None:
                 report(min(step + k, total), total, message)
 
-            with_choices = add_distractors(engine, batch, options, full, relay).items
+            with_choices = add_distractors(engine, batch, options, full, relay, left_spans).items
             done.update(dict(zip(new, with_choices, strict=True)))
         else:
             done.update({i: item_for(i) for i in new})

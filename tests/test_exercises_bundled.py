@@ -1,0 +1,73 @@
+"""The issue's examples with the real bundled model: the verdicts and distractors a teacher expects."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloze_app.core.engine.engine import ClozeEngine
+from cloze_app.core.learn import lexicon
+from cloze_app.core.learn.answers import ALSO_FITS, WRONG, WRONG_FORM, check_answer
+from cloze_app.core.learn.distractors import add_distractors
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem, ExerciseOptions, make_exercise
+from tests.conftest import BUNDLED_MODEL, bundled_model_available
+
+pytestmark = [
+    pytest.mark.bundled,
+    pytest.mark.skipif(not bundled_model_available(), reason="the bundled model is not in models/ yet"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> ClozeEngine:
+    return ClozeEngine.load(BUNDLED_MODEL)
+
+
+def _one_blank(text: str, answer: str, occurrence: int = 0) -> Exercise:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(answer, start + 1)
+    return Exercise(text, (ExerciseItem(1, start, start + len(answer), answer),))
+
+
+def test_nonsense_is_refused_even_where_the_answer_is_unlikely(engine: ClozeEngine) -> None:
+    bakery = _one_blank(
+        "Every morning Anna buys fresh bread. The baker smiles when she comes to the bakery.", "bakery"
+    )
+    assert check_answer(engine, bakery, 1, "table").status == WRONG
+    evening = _one_blank("In the evening she likes to sit in the garden and read a book.", "evening")
+    verdict = check_answer(engine, evening, 1, "ocean")
+    assert verdict.status == WRONG
+    assert "it prefers" in verdict.message() and "%" in verdict.message()
+
+
+def test_a_real_alternative_also_fits_and_another_form_is_a_form_error(engine: ClozeEngine) -> None:
+    seine = _one_blank("The Seine flows through Paris and into the sea.", "flows")
+    assert check_answer(engine, seine, 1, "runs").status == ALSO_FITS
+    assert check_answer(engine, seine, 1, "flow").status == WRONG_FORM
+    assert check_answer(engine, seine, 1, "flowed").status in (WRONG_FORM, ALSO_FITS)
+
+
+def test_a_distractor_is_never_a_second_right_answer_nor_another_kind_of_word(engine: ClozeEngine) -> None:
+    tourists = _one_blank("Every year millions of tourists visit the old town by the river.", "year")
+    (item,) = add_distractors(engine, tourists, ExerciseOptions(choices=4)).items
+    assert len(item.distractors) == 3
+    assert not {d.lower() for d in item.distractors} & {"week", "day", "month", "time", "summer"}
+    for distractor in item.distractors:
+        assert "NN" in lexicon.form_tags(distractor) and not lexicon.is_function_word(distractor)
+
+
+def test_easy_exercises_blank_content_words_and_grammar_ones_function_words(engine: ClozeEngine) -> None:
+    text = (
+        "In the morning she walks to the bakery and buys fresh bread for her family. Then she "
+        "sits by the window, drinks a cup of coffee and reads the newspaper before she goes to work."
+    )
+    easy = make_exercise(engine, text, ExerciseOptions(difficulty="easy", max_blanks=4))
+    assert easy.items and not any(lexicon.is_function_word(i.answer) for i in easy.items)
+    grammar = make_exercise(engine, text, ExerciseOptions(difficulty="grammar", max_blanks=4, choices=3))
+    for item in grammar.items:
+        assert lexicon.is_function_word(item.answer) or lexicon.form_tags(item.answer) <= {
+            "VBD",
+            "VBN",
+            "VBZ",
+            "VBG",
+        }
