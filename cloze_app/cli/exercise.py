@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from cloze_app.cli._common import add_model_arguments, open_engine, read_text_argument
 from cloze_app.core.errors import InputError
@@ -21,6 +20,7 @@ from cloze_app.core.learn.exercises import (
     make_exercise,
 )
 from cloze_app.core.learn.export import export_exercise
+from cloze_app.core.learn.items import ExerciseEngine
 
 
 def exercise_json(exercise: Exercise) -> str:
@@ -61,13 +61,17 @@ def _resolve_choice(item: ExerciseItem, given: str) -> str:
 
 
 def play(
-    engine: Any,
+    engine: ExerciseEngine,
     exercise: Exercise,
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
+    form_credit: float = 0.5,
 ) -> ExerciseSession:
-    """Ask each blank in turn: ``?`` for a hint, Enter to skip; then print the score."""
-    session = ExerciseSession(exercise)
+    """Ask each blank in turn: ``?`` for a hint, Enter to skip; then print the score.
+
+    ``form_credit``: what the right word in the wrong form earns (0.5 or 0).
+    """
+    session = ExerciseSession(exercise, form_credit=form_credit)
     say(exercise.blanked())
     say("")
     say("Type the missing word; ? for a hint (first letter, then length), Enter to skip.")
@@ -116,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.json:
             print(exercise_json(exercise))
         elif sys.stdin.isatty() and args.file != "-":
-            play(engine, exercise)
+            play(engine, exercise, form_credit=0.5 if args.wrong_form == "half" else 0.0)
         else:
             print(exercise_text(exercise))
     finally:
@@ -134,7 +138,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "answer key, or writes it with --export.",
     )
     parser.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for stdin")
-    parser.add_argument("--difficulty", choices=DIFFICULTIES, default="medium", help="default: medium")
+    parser.add_argument(
+        "--difficulty",
+        choices=DIFFICULTIES,
+        default="medium",
+        help="easy, medium, hard (content words) or grammar (function words and verb forms); default: medium",
+    )
+    parser.add_argument(
+        "--wrong-form",
+        choices=("half", "none"),
+        default="half",
+        help="what the right word in the wrong form earns when playing (default: half a point)",
+    )
     parser.add_argument(
         "--choices",
         type=int,
