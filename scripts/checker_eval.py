@@ -192,10 +192,17 @@ def evaluate(
     flagged = {k: 0 for k in ERROR_KINDS}
     right_flags = {k: 0 for k in ERROR_KINDS}
     fixed_first = hits = flags_total = flags_right = 0
+    judged: dict[int, tuple] = {}  # a sentence without errors is its own clean original: judged once
+
+    def flags_of(s: Sentence) -> tuple:
+        if id(s.scores) not in judged:
+            judged[id(s.scores)] = judge(s.text, s.scores, t)
+        return judged[id(s.scores)]
+
     for s in dev:
         if s.split != split:
             continue
-        flags = judge(s.text, s.scores, t)
+        flags = flags_of(s)
         flags_total += len(flags)
         for f in flags:
             flagged[f.kind] = flagged.get(f.kind, 0) + 1
@@ -217,7 +224,7 @@ def evaluate(
     precision = flags_right / flags_total if flags_total else 0.0
     recall = hits / total_gold if total_gold else 0.0
     words = sum(s.words for s in clean if s.split == split)
-    false_alarms = sum(len(judge(s.text, s.scores, t)) for s in clean if s.split == split)
+    false_alarms = sum(len(flags_of(s)) for s in clean if s.split == split)
     bad = good = n_pairs = 0
     for p in pairs:
         if p.split != split:

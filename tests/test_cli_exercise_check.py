@@ -138,8 +138,9 @@ def test_check_sensitivity_presets_are_nested(tmp_path: Path, capsys: pytest.Cap
     flagged = {}
     for name in ("careful", "balanced", "eager"):
         assert main(["check", text, "--json", "--sensitivity", name, "--model", model]) == 0
-        flagged[name] = {(f["start"], f["end"]) for f in json.loads(capsys.readouterr().out)["flags"]}
-    assert flagged["careful"] <= flagged["balanced"] <= flagged["eager"]
+        flagged[name] = [(f["start"], f["end"]) for f in json.loads(capsys.readouterr().out)["flags"]]
+    for quieter, eager in (("careful", "balanced"), ("balanced", "eager")):
+        assert all(any(a <= s and t <= b for a, b in flagged[eager]) for s, t in flagged[quieter])
     assert flagged["eager"]  # the tiny model is sure of its fixes: even careful finds some
 
 

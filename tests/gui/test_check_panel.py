@@ -237,8 +237,9 @@ def test_a_stricter_preset_flags_a_subset_and_a_new_choice_rejudges_without_the_
     for name in ("Careful", "Balanced", "Eager"):
         panel.sensitivity.setCurrentIndex(panel.sensitivity.findText(name))  # as the user would
         assert not panel.running and len(used) == 1  # same text: the scores are re-judged, no model run
-        flagged[name] = {m.flag.word for m in panel.marks}
-    assert flagged["Careful"] <= flagged["Balanced"] <= flagged["Eager"]
+        flagged[name] = [panel.view.span_of(m.cursor) for m in panel.marks]
+    for quieter, eager in (("Careful", "Balanced"), ("Balanced", "Eager")):
+        assert all(any(a <= s and t <= b for a, b in flagged[eager]) for s, t in flagged[quieter])
     assert window.settings.check_sensitivity == "Eager"
     assert load_settings()[0].check_sensitivity == "Eager"  # saved at once
 

@@ -76,7 +76,9 @@ class CheckerThresholds:
     an inserted word's log-probability plus what it adds to the next word's; ``extra``: what
     deleting a word adds to the next word's, less the word's own. ``unknown``: the margin for a
     word not in the dictionary but at least ``rare_zipf`` common (a new word: "blockchain"); a
-    rarer one is flagged as spelling whatever the model says.
+    rarer one is flagged as spelling whatever the model says, if it has a dictionary word near it
+    or is rarer than ``bare_zipf`` (a rare word with no neighbour is mostly a real rare word:
+    "bioregion").
     """
 
     spelling: float = 4.0
@@ -87,6 +89,7 @@ class CheckerThresholds:
     extra: float = 3.0
     unknown: float = 2.0
     rare_zipf: float = 3.0
+    bare_zipf: float = 1.0
     per_piece: float = 1.0
     max_suggestions: int = 5
 
@@ -241,50 +244,71 @@ class _Fix:
     end: int
     replacement: str
     gain: float
-    excess: float  # gain beyond the margin: how fixes of different kinds are ranked
+    rank: float  # how fixes are ordered: the gain (a misspelling's: log-probability less edits)
     kind: str
+    clears: bool = True  # False: a weaker suggestion that did not clear its margin (ranked last)
+
+
+def _scored(log_prob: float | None) -> bool:
+    """A real score: not missing, not -inf (a place the tokenizer did not line up), not the
+    tuning cache's stand-in for -inf."""
+    return log_prob is not None and math.isfinite(log_prob) and log_prob > -1e8
 
 
 def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_Fix], bool]:
-    """A word's fixes that clear their margins, and whether it is a misspelling in any case."""
+    """A word's fixes, and whether it is a misspelling in any case.
+
+    Once one fix clears its margin, the word's other candidates that are still more likely than
+    the written word come along as weaker suggestions (ranked after it).
+    """
     fixes: list[_Fix] = []
-    misspelt = not s.known and s.zipf < t.rare_zipf
+    weaker: list[_Fix] = []
+    near = any(_scored(a.log_prob) for a in s.alternatives)
+    misspelt = not s.known and s.zipf < (t.rare_zipf if near else min(t.rare_zipf, t.bare_zipf))
     written = text[s.start : s.end]
     for a in s.alternatives:
-        if not math.isfinite(a.log_prob) or not math.isfinite(s.log_prob):
+        if not _scored(a.log_prob) or not _scored(s.log_prob):
             continue
         gain = a.log_prob - s.log_prob
         kind = confusion.SPELLING if a.kind != confusion.INFLECTION and not s.known else a.kind
         if misspelt:
             fixes.append(_Fix(s.start, s.end, a.word, gain, a.log_prob - EDIT_COST * a.cost, kind))
             continue
-        needed = (t.unknown if not s.known else t.margin(a.kind)) + t.per_piece * (s.pieces - a.pieces)
+        # A known word's PLL runs lower for each extra piece; an unknown word's pieces are a
+        # symptom of its misspelling, not a bias to correct for.
+        needed = t.unknown if not s.known else t.margin(a.kind) + t.per_piece * (s.pieces - a.pieces)
         if gain >= needed:
-            fixes.append(_Fix(s.start, s.end, a.word, gain, gain - needed, kind))
+            fixes.append(_Fix(s.start, s.end, a.word, gain, gain, kind))
+        elif gain > 0:
+            weaker.append(_Fix(s.start, s.end, a.word, gain, gain, kind, clears=False))
+    if fixes:
+        fixes += weaker
     fixes = [replace_case(f, written) for f in fixes]
-    if s.next_log_prob is not None and math.isfinite(s.next_log_prob):
+    if _scored(s.next_log_prob) and s.next_log_prob is not None:
         next_word = text[s.end : s.next_end].lstrip()
-        if s.deleted_next is not None:
+        if _scored(s.deleted_next) and s.deleted_next is not None and _scored(s.log_prob):
             gain = s.deleted_next - s.next_log_prob - s.log_prob
             if gain >= t.extra:
-                fix = _Fix(
-                    s.start, s.next_end, match_case(next_word, written), gain, gain - t.extra, confusion.EXTRA
-                )
+                fix = _Fix(s.start, s.next_end, match_case(next_word, written), gain, gain, confusion.EXTRA)
                 fixes.append(fix)
     return fixes, misspelt
 
 
 def replace_case(fix: _Fix, written: str) -> _Fix:
     """The fix written with the case of the word it replaces ("She"/"he" -> "He")."""
-    return _Fix(fix.start, fix.end, match_case(fix.replacement, written), fix.gain, fix.excess, fix.kind)
+    return _Fix(
+        fix.start, fix.end, match_case(fix.replacement, written), fix.gain, fix.rank, fix.kind, fix.clears
+    )
 
 
 def _insert_fixes(text: str, s: WordScores, t: CheckerThresholds) -> list[_Fix]:
     fixes: list[_Fix] = []
-    if not math.isfinite(s.log_prob):
+    if not _scored(s.log_prob):
         return fixes
     written = text[s.start : s.end]
     for ins in s.insertions:
+        if not _scored(ins.next_log_prob):
+            continue
         gain = ins.log_prob + ins.next_log_prob - s.log_prob
         if gain >= t.missing:
             word = (
@@ -292,7 +316,7 @@ def _insert_fixes(text: str, s: WordScores, t: CheckerThresholds) -> list[_Fix]:
                 + " "
                 + (written.lower() if written[:1].isupper() and _lower_ok(written) else written)
             )
-            fixes.append(_Fix(s.start, s.end, word, gain, gain - t.missing, confusion.MISSING))
+            fixes.append(_Fix(s.start, s.end, word, gain, gain, confusion.MISSING))
     return fixes
 
 
@@ -320,6 +344,11 @@ def judge(
     return tuple(_merge(text, spans, thresholds.max_suggestions))
 
 
+def _order(fix: _Fix) -> tuple[bool, float]:
+    """Fixes that cleared their margin first, then by gain (most likely first)."""
+    return fix.clears, fix.rank
+
+
 def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit: int) -> list[Flag]:
     spans.sort(key=lambda x: x[0])
     groups: list[list[tuple[int, int, str, list[_Fix], bool]]] = []
@@ -339,9 +368,9 @@ def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit
         best: dict[str, _Fix] = {}
         for f in fixes:
             word = text[start : f.start] + f.replacement + text[f.end : stop]
-            if word != text[start:stop] and (word not in best or f.excess > best[word].excess):
+            if word != text[start:stop] and (word not in best or _order(f) > _order(best[word])):
                 best[word] = f
-        ranked = sorted(best.items(), key=lambda kv: -kv[1].excess)[: max(1, limit)]
+        ranked = sorted(best.items(), key=lambda kv: _order(kv[1]), reverse=True)[: max(1, limit)]
         total = 1.0 + sum(math.exp(min(50.0, f.gain)) for _, f in ranked)
         suggestions = tuple(
             Suggestion(word, math.exp(min(50.0, f.gain)) / total, f.gain, LABELS[f.kind])
