@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,27 +104,50 @@ def cloze_requests(
     return calls
 
 
+class _CountingSession:
+    """Wraps an onnxruntime session: counts ``run`` calls, rows, batch cells and time inside."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+        self.runs = self.rows = self.cells = 0
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.session, name)
+
+    def run(self, outputs: object, feed: dict[str, np.ndarray]) -> object:
+        started = time.perf_counter()
+        try:
+            return self.session.run(outputs, feed)  # type: ignore[attr-defined]
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.runs += 1
+            self.rows += int(feed["input_ids"].shape[0])
+            self.cells += int(feed["input_ids"].size)
+
+
 def profile(engine: object, calls: dict[str, Callable[[], object]]) -> dict[str, dict[str, float]]:
-    """Per workload, one request's ``session.run`` calls, rows, batch cells and time in onnxruntime."""
+    """Per workload, one request's ``session.run`` calls, rows, batch cells and time in onnxruntime.
+
+    Counted by wrapping the engine's session, so the same profile runs on older engines too
+    (``--profile-only --engine-root CHECKOUT``).
+    """
     runner = engine.decoder.runner  # type: ignore[attr-defined]
     out: dict[str, dict[str, float]] = {}
     for key, fn in calls.items():
-        before = (runner.runs, runner.rows_run, runner.tokens_run, runner.run_seconds)
+        counting = _CountingSession(runner.session)
+        runner.session = counting
         started = time.perf_counter()
-        fn()
-        total = time.perf_counter() - started
-        runs, rows, tokens, seconds = (
-            a - b
-            for a, b in zip(
-                (runner.runs, runner.rows_run, runner.tokens_run, runner.run_seconds), before, strict=True
-            )
-        )
+        try:
+            fn()
+        finally:
+            runner.session = counting.session
         out[key] = {
-            "runs": runs,
-            "rows": rows,
-            "cells": tokens,
-            "ort_ms": 1000 * seconds,
-            "total_ms": 1000 * total,
+            "runs": counting.runs,
+            "rows": counting.rows,
+            "cells": counting.cells,
+            "ort_ms": 1000 * counting.seconds,
+            "total_ms": 1000 * (time.perf_counter() - started),
         }
     return out
 
@@ -268,8 +292,28 @@ def main(argv: list[str] | None = None) -> int:
         default="default",
         help="onnxruntime thread spinning (default: Cloze's default)",
     )
+    parser.add_argument(
+        "--profile-only", action="store_true", help="print only the profile of one request per workload"
+    )
+    parser.add_argument(
+        "--engine-root",
+        type=Path,
+        default=None,
+        help="with --profile-only: import cloze_app from this checkout (e.g. an older commit)",
+    )
     args = parser.parse_args(argv)
     threads = args.threads or _cores()
+    if args.profile_only:
+        if args.engine_root:
+            sys.path.insert(0, str(args.engine_root.resolve()))
+        from bench.models import DEFAULT_MODEL
+
+        calls = cloze_requests(args.int8 or DEFAULT_MODEL, threads)
+        engine = calls.pop("_engine")()
+        for fn in calls.values():  # warm-up
+            fn()
+        print("\n".join(profile_table({"cloze-int8": {"profile": profile(engine, calls)}})))
+        return 0
     spinning = None if args.spinning == "default" else args.spinning == "on"  # None: Cloze's default
     if args.child:
         print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup, spinning)))
