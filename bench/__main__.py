@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--limit", type=int, default=None, help="N items of each quality set, spread evenly (default: all)"
+    )
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        default=None,
+        help="also time the engine of this git revision (e.g. the commit before a speed change), same run",
     )
     parser.add_argument("--eval-dir", type=Path, default=throughput.EVAL_DIR)
     parser.add_argument("--docs", type=Path, default=DOCS_FILE, help="where the report goes")
@@ -140,6 +149,14 @@ QUALITY_NOTES = [
 ]
 
 
+def _extract(rev: str, into: Path) -> None:
+    """The ``cloze_app`` package of git revision ``rev`` into the folder ``into``."""
+    archive = subprocess.run(
+        ["git", "archive", rev, "cloze_app"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
 def targets_table(speeds: dict[str, dict], starts: dict[str, dict], run: throughput.FillRun) -> list[str]:
     """Markdown: each speed target, the figure measured in this run, and whether it holds."""
 
@@ -194,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     m = prepare((args.int8 or DEFAULT_MODEL), args.reference)
     systems = {"cloze-int8": m.int8, "cloze-fp32": m.fp32, "transformers": m.reference}
 
-    speeds = speed.run_speed(systems, threads, args.reps)
+    old_root = Path(tempfile.mkdtemp(prefix="cloze-before-"))
+    roots: dict[str, Path] = {}
+    if args.before:
+        _extract(args.before, old_root)
+        roots["cloze-before"] = old_root
+    timed = {"cloze-int8": m.int8, **({"cloze-before": m.int8} if args.before else {}), **systems}
+    speeds = speed.run_speed(timed, threads, args.reps, engine_roots=roots)
+    shutil.rmtree(old_root, ignore_errors=True)
     settings = thread_settings.run_threads(m.int8, args.thread_reps) if args.thread_reps else {}
     starts = coldstart.run_coldstart(m.int8, m.fp32, m.reference, threads, args.starts)
     items = throughput.mixed_items(args.eval_dir, args.items)
@@ -250,6 +274,17 @@ def main(argv: list[str] | None = None) -> int:
             "batch cells (rows × padded length, the work onnxruntime does) and wall time inside and "
             "outside onnxruntime (tokenizing, decoding, numpy).",
             speed.profile_table(speeds),
+        ),
+        *(
+            [
+                Section(
+                    f"Where the time went before (`{args.before}`)",
+                    f"The same profile for the engine of `{args.before}` (same model, same run).",
+                    speed.profile_table(speeds, "cloze-before"),
+                )
+            ]
+            if args.before
+            else []
         ),
         *(
             [

@@ -56,9 +56,10 @@ WORKLOADS = (
     ),
     Workload("options", "rank 4 options", SENTENCE, options=OPTIONS),
 )
-SYSTEMS = ("cloze-int8", "cloze-fp32", "transformers")
+SYSTEMS = ("cloze-int8", "cloze-before", "cloze-fp32", "transformers")
 LABELS = {
     "cloze-int8": "Cloze int8",
+    "cloze-before": "Cloze int8, engine before issue 14",
     "cloze-fp32": "Cloze fp32",
     "transformers": "transformers pipeline (PyTorch fp32)",
 }
@@ -199,7 +200,12 @@ def summary(times: list[float]) -> tuple[float, float]:
 
 
 def run_speed(
-    models: dict[str, Path], threads: int, reps: int, warmup: int = 3, spinning: bool | None = None
+    models: dict[str, Path],
+    threads: int,
+    reps: int,
+    warmup: int = 3,
+    spinning: bool | None = None,
+    engine_roots: dict[str, Path] | None = None,
 ) -> dict[str, dict]:
     """Time every system in its own process; ``models`` maps system -> folder.
 
@@ -213,6 +219,9 @@ def run_speed(
             "-m", "bench.speed", "--child", system, "--model", str(folder),
             "--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup), "--spinning", spin,
         )  # fmt: skip
+        root = (engine_roots or {}).get(system)
+        if root is not None:
+            command += ["--engine-root", str(root)]
         run = run_measured(command, env=child_env())
         answer = json.loads(run.stdout.strip().splitlines()[-1])
         results[system] = {**answer, "peak_rss_bytes": run.peak_rss_bytes}
@@ -299,13 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         "--engine-root",
         type=Path,
         default=None,
-        help="with --profile-only: import cloze_app from this checkout (e.g. an older commit)",
+        help="import cloze_app from this checkout (an older commit: --profile-only, or a --child)",
     )
     args = parser.parse_args(argv)
     threads = args.threads or _cores()
+    if args.engine_root:  # before anything imports cloze_app
+        sys.path.insert(0, str(args.engine_root.resolve()))
     if args.profile_only:
-        if args.engine_root:
-            sys.path.insert(0, str(args.engine_root.resolve()))
         from bench.models import DEFAULT_MODEL
 
         calls = cloze_requests(args.int8 or DEFAULT_MODEL, threads)
