@@ -40,7 +40,9 @@ def main() -> int:
     from cloze_app.core.engine.engine import ClozeEngine
     from cloze_app.core.learn.checker import check_text
 
-    engine = ClozeEngine.load(args.model)
+    from cloze_app.core.models.registry import ModelRegistry
+
+    engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
     text = sample_text(args.words)
     started = time.perf_counter()
     check_text(engine, text)  # warm-up: loads the word lists (lemminflect, wordfreq, spelling)

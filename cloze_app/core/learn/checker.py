@@ -27,7 +27,7 @@ from typing import Protocol
 
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn import confusion
-from cloze_app.core.learn.proofread import WordScores, score_text_words
+from cloze_app.core.learn.proofread import DELETE_CEILING, INSERT_FLOOR, WordScores, score_text_words
 from cloze_app.core.text import WordSpan, match_case, word_spans
 from cloze_app.core.types import WordCheck
 
@@ -286,7 +286,8 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
     fixes = [replace_case(f, written) for f in fixes]
     if _scored(s.next_log_prob) and s.next_log_prob is not None:
         next_word = text[s.end : s.next_end].lstrip()
-        if _scored(s.deleted_next) and s.deleted_next is not None and _scored(s.log_prob):
+        deletable = _scored(s.log_prob) and s.log_prob <= DELETE_CEILING
+        if _scored(s.deleted_next) and s.deleted_next is not None and deletable:
             gain = s.deleted_next - s.next_log_prob - s.log_prob
             if gain >= t.extra:
                 fix = _Fix(s.start, s.next_end, match_case(next_word, written), gain, gain, confusion.EXTRA)
@@ -307,7 +308,7 @@ def _insert_fixes(text: str, s: WordScores, t: CheckerThresholds) -> list[_Fix]:
         return fixes
     written = text[s.start : s.end]
     for ins in s.insertions:
-        if not _scored(ins.next_log_prob):
+        if not _scored(ins.next_log_prob) or ins.log_prob < INSERT_FLOOR:
             continue
         gain = ins.log_prob + ins.next_log_prob - s.log_prob
         if gain >= t.missing:
