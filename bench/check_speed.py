@@ -39,7 +39,6 @@ def main() -> int:
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
     from cloze_app.core.learn.checker import check_text
-
     from cloze_app.core.models.registry import ModelRegistry
 
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
