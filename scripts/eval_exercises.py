@@ -215,7 +215,16 @@ def run_distractors(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, 
     from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
 
     counts = dict.fromkeys(
-        ("items", "multiple_choice", "distractors", "other_class", "function_for_content", "in_top10"), 0
+        (
+            "items",
+            "multiple_choice",
+            "distractors",
+            "other_class",
+            "other_form",
+            "function_for_content",
+            "in_top10",
+        ),
+        0,
     )
     examples: list[str] = []
     levels = ("easy", "medium", "hard")
@@ -235,9 +244,17 @@ def run_distractors(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, 
             for d in item.distractors:
                 counts["distractors"] += 1
                 content = not lexicon.is_function_word(item.answer)
-                if content and tag and tag not in lexicon.form_tags(d):
+                d_tags = lexicon.form_tags(d)
+                if (
+                    content
+                    and tag
+                    and lexicon.CLASS_OF_TAG[tag] not in {lexicon.CLASS_OF_TAG[t] for t in d_tags}
+                ):
                     counts["other_class"] += 1
-                    examples.append(f"{item.answer}/{tag} -> {d} {sorted(lexicon.form_tags(d))}")
+                    examples.append(f"{item.answer}/{tag} -> {d} {sorted(d_tags)} (class)")
+                elif content and tag and tag not in d_tags:
+                    counts["other_form"] += 1
+                    examples.append(f"{item.answer}/{tag} -> {d} {sorted(d_tags)} (form)")
                 if content and lexicon.is_function_word(d):
                     counts["function_for_content"] += 1
                     examples.append(f"{item.answer} -> function word {d}")

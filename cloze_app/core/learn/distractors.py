@@ -44,10 +44,25 @@ def _fold(word: str) -> str:
     return word.strip().casefold()
 
 
+def _evidence(check: WordCheck | None) -> list[tuple[str, float]]:
+    return [(a.word, math.exp(a.log_prob)) for a in check.alternatives] if check else []
+
+
 def slot_tag(answer: str, check: WordCheck | None) -> str:
     """The answer's Penn tag in its slot, voted by the model's best words there ("" if unknown)."""
-    evidence = [(a.word, math.exp(a.log_prob)) for a in check.alternatives] if check else []
-    return lexicon.vote_tag(answer, evidence)
+    return lexicon.vote_tag(answer, _evidence(check))
+
+
+def slot_tags(answer: str, check: WordCheck | None) -> tuple[str, ...]:
+    """The answer's likely readings in its slot, the winner first: every tag with at least half
+    the winner's votes. A distractor must be able to take all of them, so a close vote (which a
+    re-run of the model may tip) never lets a word of another class through."""
+    votes = lexicon.tag_votes(answer, _evidence(check))
+    tag = lexicon.vote_tag(answer, _evidence(check))
+    if not tag:
+        return ()
+    best = votes[tag]
+    return (tag, *sorted(t for t, v in votes.items() if t != tag and best > 0.0 and v >= best / 2))
 
 
 def _closed_class(answer: str) -> list[str]:
@@ -57,13 +72,15 @@ def _closed_class(answer: str) -> list[str]:
 
 def candidates(
     answer: str,
-    tag: str,
+    tags: Sequence[str],
     left: Sequence[str],
     forbidden: set[str],
     grammar: bool = False,
     seed: str = "",
 ) -> list[str]:
-    """Distractor candidates for ``answer`` with Penn tag ``tag``, best first, lower case.
+    """Distractor candidates for ``answer`` with Penn tags ``tags`` (the slot's reading first,
+    then any other reading the vote found close), best first, lower case; each candidate can
+    take every one of them.
 
     Args:
         left: what the model proposes for the blank without the right-hand context, best first.
@@ -72,6 +89,7 @@ def candidates(
         seed: makes the choice among equally common words repeatable.
     """
     answer_key = _fold(answer)
+    tag = tags[0] if tags else ""
     forms = lexicon.inflections(answer_key)
     out: list[str] = []
     seen = set(forbidden) | {answer_key}
@@ -105,7 +123,7 @@ def candidates(
     def fits(word: str) -> bool:
         return (
             not lexicon.is_function_word(word)
-            and tag in lexicon.form_tags(word)
+            and set(tags) <= lexicon.form_tags(word)
             and abs(lexicon.zipf(word) - target) <= FREQ_SPAN + 0.5
         )
 
@@ -117,7 +135,11 @@ def candidates(
             for form in lexicon.inflect(lem, tag):
                 if fits(form):
                     take(form)
-    near = [(w, abs(z - target)) for w, z in lexicon.common_words(tag) if abs(z - target) <= FREQ_SPAN]
+    near = [
+        (w, abs(z - target))
+        for w, z in lexicon.common_words(tag)
+        if abs(z - target) <= FREQ_SPAN and set(tags) <= lexicon.form_tags(w)
+    ]
     near.sort(key=lambda pair: pair[1])
     nearest = [w for w, _ in near[:120]]
     random.Random(f"{seed}:{answer_key}").shuffle(nearest)
@@ -198,8 +220,8 @@ def add_distractors(
         check = full.get(span)
         forbidden = {_fold(a.word) for a in (check.alternatives[: options.slot_top] if check else ())}
         left_words = [a.word for a in left[span].alternatives] if span in left else []
-        tag = slot_tag(item.answer, check)
-        pool = candidates(item.answer, tag, left_words, forbidden, grammar, seed=str(options.seed))
+        tags = slot_tags(item.answer, check)
+        pool = candidates(item.answer, tags, left_words, forbidden, grammar, seed=str(options.seed))
         picked, answer_lp = choose_distractors(engine, exercise, item, pool, options)
         choices = [item.answer, *(word for word, _ in picked)]
         random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)

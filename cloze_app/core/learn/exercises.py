@@ -169,7 +169,7 @@ def _checks_by_index(
     text: str,
     words: Sequence[WordSpan],
     indices: Sequence[int],
-    top_k: int = 10,
+    top_k: int = 20,
     right_context: bool = True,
 ) -> dict[int, WordCheck]:
     """One batched ``check_words`` call for these words, keyed by word index (a word the model

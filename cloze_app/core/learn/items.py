@@ -37,7 +37,7 @@ class ExerciseOptions:
     ``every_n`` > 0 switches to the classic mode (every n-th word; ``difficulty`` then only
     shapes the distractors). ``distractor_margin`` is how far (natural log) below the answer a
     distractor must score in the full context; none is ever among the slot's ``slot_top`` best
-    words.
+    words (twice the 10 the app promises: a re-run of an int8 model may reorder the edge).
     """
 
     difficulty: str = "medium"
@@ -48,7 +48,7 @@ class ExerciseOptions:
     min_gap: int = 2
     distractor_margin: float = math.log(20.0)
     seed: int = 0
-    slot_top: int = 10
+    slot_top: int = 20
 
     def __post_init__(self) -> None:
         if self.difficulty not in DIFFICULTIES:

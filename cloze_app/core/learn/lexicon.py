@@ -47,7 +47,7 @@ _TAG_PRIOR = ("NN", "VB", "JJ", "NNS", "VBD", "VBN", "VBZ", "VBG", "VBP", "RB", 
 # Closed classes. A word may sit in several ("that": DET and CONJ); the first listed wins.
 _CLOSED = {
     "DET": """a an the this that these those some any each every no all both either neither
-        another such what which whose my your his her its our their much many few little several
+        another other others such what which whose my your his her its our their much many few little several
         enough half""",
     "PRON": """i me mine you yours he him she hers it we us ours they them theirs myself
         yourself himself herself itself ourselves yourselves themselves who whom whoever
@@ -133,7 +133,11 @@ def form_tags(word: str) -> frozenset[str]:
             continue
         for lem in lemmas:
             table = _table(lem, upos)
-            tags |= {tag for tag, forms in table.items() if key in forms}
+            for tag, forms in table.items():
+                # lemminflect lists a mass noun's lemma among its plurals ("ocean": oceans, ocean);
+                # only a plural that is the lemma alone ("sheep") counts as one.
+                if key in forms and not (tag == "NNS" and key == lem and len(forms) > 1):
+                    tags.add(tag)
             if not table and key == lem:  # a lemma without a table (an adverb, an uncountable noun)
                 tags.add({NOUN: "NN", VERB: "VB", ADJ: "JJ", ADV: "RB"}[upos])
     return frozenset(tags)
@@ -263,30 +267,36 @@ def warm() -> None:
     zipf("warmth")
 
 
-def vote_tag(word: str, evidence: Iterable[tuple[str, float]]) -> str:
-    """The tag ``word`` most likely has in a slot, from words the model proposes for that slot.
+def tag_votes(word: str, evidence: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """How strongly the slot's words support each reading of ``word`` (Penn tag -> votes).
 
-    ``evidence`` is (word, probability) pairs. Each proposed word votes with its probability,
-    shared among the classes it can have, for the class of ``word`` (NOUN, VERB...); then,
-    within that class, for the form. Ties and no votes go to the word's commonest reading.
-    This is the app's tagger: the model knows the context.
+    ``evidence`` is (word, probability) pairs the model proposes for the slot. Each votes with
+    its probability, shared among the classes it can have, for the class of ``word`` (NOUN,
+    VERB...); a reading gets its class's votes plus, to part readings of one class, the votes of
+    words with that exact form.
     """
     tags = form_tags(word)
-    if len(tags) <= 1:
-        return next(iter(tags), "")
-    evidence = list(evidence)
     classes = {CLASS_OF_TAG[t] for t in tags}
     class_votes = dict.fromkeys(classes, 0.0)
-    tag_votes = dict.fromkeys(tags, 0.0)
+    tag_votes_ = dict.fromkeys(tags, 0.0)
     for other, prob in evidence:
         other_tags = form_tags(other)
         other_classes = {CLASS_OF_TAG[t] for t in other_tags}
         for cls in other_classes & classes:
             class_votes[cls] += prob / len(other_classes)
         for tag in other_tags & tags:
-            tag_votes[tag] += prob / len(other_tags)
-    best = max(class_votes.values())
-    chosen = {c for c, v in class_votes.items() if v == best} if best > 0.0 else classes
-    within = [t for t in tags if CLASS_OF_TAG[t] in chosen]
-    top = max(tag_votes[t] for t in within)
-    return next(t for t in _TAG_PRIOR if t in within and tag_votes[t] == top)
+            tag_votes_[tag] += prob / len(other_tags)
+    return {t: class_votes[CLASS_OF_TAG[t]] + 1e-3 * tag_votes_[t] for t in tags}
+
+
+def vote_tag(word: str, evidence: Iterable[tuple[str, float]]) -> str:
+    """The tag ``word`` most likely has in a slot, from words the model proposes for that slot
+    (see :func:`tag_votes`); ties and no votes go to the word's commonest reading. This is the
+    app's tagger: the model knows the context."""
+    votes = tag_votes(word, evidence)
+    if not votes:
+        return ""
+    best = max(votes.values())
+    if best <= 0.0:
+        return form_tag(word)
+    return next(t for t in _TAG_PRIOR if votes.get(t, -1.0) == best)
