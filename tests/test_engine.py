@@ -257,11 +257,11 @@ def test_a_second_load_reads_the_saved_vocabulary_analysis(
     folder: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The tokenizer is analysed once per file; later starts read the same facts from the cache."""
-    from cloze_app.core.engine import engine as engine_module
+    from cloze_app.core.engine import loading
 
     path = request.getfixturevalue(folder)
     first = ClozeEngine.load(path)
-    monkeypatch.setattr(engine_module, "analyse_tokenizer", lambda *a: pytest.fail("analysed again"))
+    monkeypatch.setattr(loading, "analyse_tokenizer", lambda *a: pytest.fail("analysed again"))
     second = ClozeEngine.load(path)
     a, b = first.token_info, second.token_info
     assert (a.family, a.size, a.pieces, a.mask_id, a.pad_id, a.prefix, a.suffix) == (

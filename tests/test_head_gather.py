@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cloze_app.core.engine import engine as engine_module
+from cloze_app.core.engine import loading
 from cloze_app.core.engine.engine import ClozeEngine
 
 pytest.importorskip("torch")
@@ -56,7 +56,7 @@ def test_a_graph_that_disagrees_on_the_probe_is_not_used(
 ) -> None:
     """If the rewritten graph ever predicted differently, the engine keeps the original."""
     wrong = (tiny_model_dir / "model.onnx").read_bytes()
-    monkeypatch.setattr(engine_module, "load_gathered", lambda path: wrong)
+    monkeypatch.setattr(loading, "load_gathered", lambda path: wrong)
     engine = ClozeEngine.load(converted)
     assert not engine.decoder.runner.gathers
     assert engine.fill("the ___ sat .").blanks[0].candidates
@@ -72,7 +72,7 @@ def test_a_checked_graph_is_reused_at_the_next_start(
     """The second start opens the cached, checked graph: no rewrite, and the same predictions."""
     first = ClozeEngine.load(converted)
     assert first.decoder.runner.gathers
-    monkeypatch.setattr(engine_module, "load_gathered", lambda path: pytest.fail("rewritten again"))
+    monkeypatch.setattr(loading, "load_gathered", lambda path: pytest.fail("rewritten again"))
     second = ClozeEngine.load(converted)
     assert second.decoder.runner.gathers
     a, b = first.fill("the ___ sat on the mat .", top_k=5), second.fill("the ___ sat on the mat .", top_k=5)

@@ -6,8 +6,6 @@ the UI thread, then call it from one worker thread at a time.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import itertools
 import math
 import time
@@ -17,22 +15,12 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from cloze_app.core import paths
-from cloze_app.core.atomic import atomic_write_bytes
 from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_for
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
-from cloze_app.core.engine.head_gather import GATHER_VERSION, load_gathered
-from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, ModelManifest, validate_model_folder
-from cloze_app.core.engine.session import SPINNING, ModelRunner, Row, create_session
-from cloze_app.core.engine.vocab import (
-    VOCAB_VERSION,
-    TokenInfo,
-    analyse_tokenizer,
-    load_token_info,
-    save_token_info,
-)
+from cloze_app.core.engine.loading import open_runner, token_info_for
+from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
+from cloze_app.core.engine.session import SPINNING
 from cloze_app.core.errors import (
-    ClozeError,
     EmptyTextError,
     InputError,
     ModelError,
@@ -118,30 +106,18 @@ class ClozeEngine:
             raise ModelError(f"{folder / TOKENIZER_FILE} cannot be read: {exc}") from exc
         tok.no_truncation()
         tok.no_padding()
-        token_info = _token_info(folder / TOKENIZER_FILE, tok, manifest)
-        model = folder / MODEL_FILE
-        runner: ModelRunner | None = None
-        report: ProviderReport | None = None
-        cached = _gathered_cache(model, manifest) if gather_head else None
-        if cached is not None and cached.is_file():
-            try:
-                session, report = create_session(
-                    cached, provider, threads, strict=strict_provider, spinning=spinning
-                )
-                runner = ModelRunner(session, token_info.pad_id, token_info.size)
-            except ClozeError:
-                runner = None
-            if runner is not None and not runner.gathers:
-                runner = None
-        if runner is None or report is None:
-            session, report = create_session(
-                model, provider, threads, strict=strict_provider, spinning=spinning
-            )
-            runner = ModelRunner(session, token_info.pad_id, token_info.size)
-            if gather_head:
-                runner = _faster_runner(
-                    model, runner, tok, token_info, manifest.mask_token, report, threads, spinning, cached
-                )
+        token_info = token_info_for(folder / TOKENIZER_FILE, tok, manifest)
+        runner, report = open_runner(
+            folder / MODEL_FILE,
+            manifest,
+            tok,
+            token_info,
+            provider,
+            threads,
+            strict_provider=strict_provider,
+            spinning=spinning,
+            gather_head=gather_head,
+        )
         english = any(lang.lower().startswith("en") for lang in manifest.languages)
         decoder = Decoder(
             tok,
@@ -392,94 +368,6 @@ class ClozeEngine:
                 if len(alternatives) >= top_k:
                     break
         return WordCheck(start, end, word, log_prob, rank, tuple(alternatives), pieces)
-
-
-def _cache_key(path: Path, manifest: ModelManifest, *parts: str) -> str:
-    """A short digest of a model file (manifest checksum, size, modification time) and ``parts``."""
-    stat = path.stat()
-    key = "|".join((manifest.files.get(path.name, ""), str(stat.st_size), str(stat.st_mtime_ns), *parts))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-
-
-def _token_info(path: Path, tok: Tokenizer, manifest: ModelManifest) -> TokenInfo:
-    """The tokenizer's analysis, read from the cache when this exact file was analysed before."""
-    cache = (
-        paths.cache_dir()
-        / "vocab"
-        / f"{manifest.id}-{_cache_key(path, manifest, manifest.mask_token, VOCAB_VERSION)}.npz"
-    )
-    info = load_token_info(cache) if cache.is_file() else None
-    if info is None:
-        info = analyse_tokenizer(tok, manifest.mask_token)
-        with contextlib.suppress(OSError):  # a read-only cache only costs the analysis next time
-            save_token_info(info, cache)
-    return info
-
-
-def _gathered_cache(model: Path, manifest: ModelManifest) -> Path:
-    """Where the checked position-gathering graph of this model file is kept between starts.
-
-    The name covers the model file (manifest checksum, size, modification time), this onnxruntime
-    and this rewrite, so a graph is reused only for the exact file and runtime it was checked on.
-    """
-    import onnxruntime as ort
-
-    digest = _cache_key(model, manifest, ort.__version__, GATHER_VERSION)
-    return paths.cache_dir() / "gathered" / f"{manifest.id}-{digest}.onnx"
-
-
-def _faster_runner(
-    path: Path,
-    runner: ModelRunner,
-    tok: Tokenizer,
-    info: TokenInfo,
-    mask_token: str,
-    report: ProviderReport,
-    threads: int,
-    spinning: bool = SPINNING,
-    cache: Path | None = None,
-) -> ModelRunner:
-    """The same model with its head run only at the asked positions, if it predicts the same.
-
-    Checked on probe sentences against the original graph, asking the rewritten one for every
-    position of the row: the head then sees exactly the activations it sees in the original graph
-    (int8 activations are quantized per batch, so this is the only request where the two must
-    agree to float precision), and any wrong wiring (a wrong tensor, row or position) shows. In
-    use, the rewritten graph quantizes only the requested positions' activations, which is as
-    close to the float model as quantizing all of them (measured on held-out text). Anything else
-    keeps the original graph. A graph that passed is written to ``cache`` (best effort), so later
-    starts open one session instead of two and skip the check.
-    """
-    gathered = load_gathered(path)
-    if gathered is None:
-        return runner
-    try:
-        session, _ = create_session(gathered, report.active, threads, spinning=spinning)
-        fast = ModelRunner(session, info.pad_id, info.size)
-        if not fast.gathers:
-            return runner
-        for text in _PROBES:
-            start = text.index("___")
-            doc = encode_with_blanks(tok, info, text, [(start, start + 3)], mask_token)
-            row = doc.row(info, [[info.mask_id]], 0, [0], 64)
-            every = [Row(row.ids, tuple(range(len(row.ids))))]  # one row per run: no padding
-            (want,), (got,) = runner.log_probs(every), fast.log_probs(every)
-            if (want.argmax(-1) != got.argmax(-1)).any() or float(np.abs(want - got).max()) > 1e-3:
-                return runner
-    except ClozeError:
-        return runner
-    if cache is not None:
-        with contextlib.suppress(OSError):  # a read-only cache only costs the check next time
-            atomic_write_bytes(cache, gathered)
-    fast.runs = runner.runs
-    return fast
-
-
-_PROBES = (
-    "The ___ sat on the mat.",
-    "She opened the door with her ___ and walked into the quiet house where nobody had lived for years.",
-    "___ is the capital of the country.",
-)
 
 
 def _best_fillings(
