@@ -22,14 +22,22 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
-from cloze_app.core.learn.proofread import AltScore, Insertion, WordScores, score_words  # noqa: E402
+from cloze_app.core.learn.confusion import Alternative  # noqa: E402
+from cloze_app.core.learn.proofread import (  # noqa: E402
+    AltScore,
+    Insertion,
+    WordScores,
+    gap_before,
+    score_words,
+    usable,
+)
 from cloze_app.core.text import word_spans  # noqa: E402
 
 DEV_SET = REPO / "bench" / "checker_dev.jsonl"
@@ -132,6 +140,20 @@ def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500)
     return data
 
 
+def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]:
+    """Cached scores as today's ``proofread.score_words`` would give them: a cache may hold more
+    (insertions at gaps and multi-piece spelling neighbours that are no longer scored)."""
+    words = [w for w in word_spans(text) if checkable(w)]
+    gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
+    out = []
+    for s in scores:
+        alts = tuple(
+            a for a in s.alternatives if usable(Alternative(a.word, a.kind, a.cost), s.known, a.pieces)
+        )
+        out.append(replace(s, alternatives=alts, insertions=s.insertions if s.start in gap_ok else ()))
+    return tuple(out)
+
+
 def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
     """The cached scores as sentences with errors, clean sentences and BLiMP pairs."""
     rows = {str(r["id"]): r for r in map(json.loads, DEV_SET.read_text(encoding="utf-8").splitlines())}
@@ -139,13 +161,13 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
     for key, row in rows.items():
         if key not in data["dev"]:
             continue
-        scores = tuple(_from_json(d) for d in data["dev"][key])
+        scores = _as_now(row["text"], tuple(_from_json(d) for d in data["dev"][key]))
         n = len(word_spans(row["text"]))
         dev.append(Sentence(row["text"], tuple(row["errors"]), scores, row["split"], n))
         if row["clean"] == row["text"]:
             clean.append(Sentence(row["text"], (), scores, row["split"], n))
         elif key in data["clean"]:
-            scores = tuple(_from_json(d) for d in data["clean"][key])
+            scores = _as_now(row["clean"], tuple(_from_json(d) for d in data["clean"][key]))
             clean.append(Sentence(row["clean"], (), scores, row["split"], len(word_spans(row["clean"]))))
     pairs = []
     for key, item in data["blimp"].items():

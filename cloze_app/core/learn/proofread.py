@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cloze_app.core.engine.candidates import AfterEdit, CandidateEngine, SlotQuery, score_candidates
+from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import confusion, lexicon, spelling
 from cloze_app.core.text import WordSpan
 
@@ -93,16 +94,22 @@ class WordScores:
     next_end: int = 0  # where the next word ends (a deletion flag spans both)
 
 
-def _gap_before(words: Sequence[WordSpan], i: int) -> bool:
-    """Whether a word may be missing before ``words[i]``: not after an article or possessive, and
-    before a word that can start a noun phrase or follow a verb."""
-    if i > 0 and not words[i].sentence_start and words[i - 1].word.lower() in _NO_GAP_AFTER:
+def gap_before(words: Sequence[WordSpan], i: int) -> bool:
+    """Whether a word may be missing before ``words[i]``: an article or preposition before a
+    noun, adjective or determiner inside a sentence ("in house", "listen the music"), not after
+    an article or possessive."""
+    if i == 0 or words[i].sentence_start or words[i - 1].word.lower() in _NO_GAP_AFTER:
         return False
     key = words[i].word.lower()
     if key in confusion.DELETABLE and key not in confusion.ARTICLES:
         return False
-    classes = lexicon.word_classes(key)
-    return bool(classes & {lexicon.NOUN, lexicon.ADJ, lexicon.VERB, "DET", "PRON"}) or not classes
+    return bool(lexicon.word_classes(key) & {lexicon.NOUN, lexicon.ADJ, "DET"})
+
+
+def usable(alternative: confusion.Alternative, known: bool, pieces: int) -> bool:
+    """Whether a candidate is worth its rows: a known word's spelling neighbours of several
+    tokenizer pieces (rare words; real-word slips are between common words) are not."""
+    return not (known and alternative.kind == confusion.SPELLING and pieces > 1)
 
 
 def score_words(
@@ -113,11 +120,21 @@ def score_words(
     insertions: bool = True,
 ) -> list[WordScores]:
     """Score ``words`` of ``text`` (two batched runs: candidates and gaps, then the neighbours)."""
-    alts = [confusion.alternatives(w.word) for w in words]
+    alts = []
+    for w in words:
+        known = spelling.is_known(w.word)
+        spaced = w.start > 0 and text[w.start - 1].isspace()
+        alts.append(
+            [
+                a
+                for a in confusion.alternatives(w.word)
+                if usable(a, known, len(tokens_for(engine.tokenizer, engine.token_info, a.word, spaced)))
+            ]
+        )
     queries = [
         SlotQuery(w.start, w.end, tuple(a.word for a in alt)) for w, alt in zip(words, alts, strict=True)
     ]
-    gap_at = [insertions and _gap_before(words, i) for i in range(len(words))]
+    gap_at = [insertions and gap_before(words, i) for i in range(len(words))]
     gaps = [
         SlotQuery(w.start, w.start, confusion.INSERTABLE) for w, g in zip(words, gap_at, strict=True) if g
     ]
