@@ -165,7 +165,9 @@ def test_mpnet_trains_exports_and_runs_in_the_engine(tmp_path: Path) -> None:
     assert np.isfinite(check["fp32_onnx_max_abs_diff"])
 
 
-@pytest.mark.parametrize("method", ["dynamic", "ffn-fp32", "ffn-wint8", "smooth", "static"])
+@pytest.mark.parametrize(
+    "method", ["dynamic", "ffn-fp32", "ffn-wint8", "wint8", "head-wint8", "smooth", "static"]
+)
 def test_every_int8_option_writes_a_model_close_to_fp32(tmp_path: Path, method: str) -> None:
     pytest.importorskip("onnxruntime")
     from cloze_app.training.export import export_fp32, onnx_logits, share_tied_embedding

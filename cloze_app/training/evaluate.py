@@ -213,13 +213,20 @@ def evaluate_model(
     blimp: Path | None,
     heldout_rows: int = 256,
     arch: str = "minilm",
+    sources: tuple[str, ...] = HELDOUT_SOURCES,
+    blimp_limit: int | None = None,
+    window: bool = True,
 ) -> dict:
-    """Every metric for one model (``arch`` names its packed-rows caches)."""
+    """Every metric for one model (``arch`` names its packed-rows caches).
+
+    Quicker runs for a slow model: ``sources`` (held-out texts), ``blimp_limit`` (that many BLiMP
+    pairs, spread evenly over the file, so every phenomenon keeps its share), ``window=False``.
+    """
     from . import data  # noqa: PLC0415
 
     res: dict = {"heldout": {}}
     special, mask_id = data.special_ids(tok), data.mask_id(tok)
-    for src in HELDOUT_SOURCES:
+    for src in sources:
         path = corpus / "heldout" / f"{src}.txt"
         if not path.exists():
             continue
@@ -236,6 +243,8 @@ def evaluate_model(
         } | {"n": n}
     if blimp is not None and blimp.exists():
         items = [json.loads(ln) for ln in blimp.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        if blimp_limit and blimp_limit < len(items):
+            items = [items[int(i)] for i in np.linspace(0, len(items) - 1, blimp_limit)]
         t = time.time()
         res["blimp"] = blimp_pair_accuracy(logits_fn, tok, items)
         print(
@@ -243,7 +252,7 @@ def evaluate_model(
             file=sys.stderr,
         )
     wiki = corpus / "heldout" / "wikipedia.txt"
-    if wiki.exists():
+    if window and wiki.exists():
         t = time.time()
         res["window_top1"] = window_accuracy(logits_fn, tok, data.read_paragraphs(wiki))
         print(
@@ -258,7 +267,9 @@ def evaluate_model(
 ENGINE_SETS = ("gaokao", "swords", "heldout")
 
 
-def engine_scores(model_dir: Path, sets: tuple[str, ...] = ENGINE_SETS, threads: int = 2) -> dict[str, dict]:
+def engine_scores(
+    model_dir: Path, sets: tuple[str, ...] = ENGINE_SETS, threads: int = 2, limit: int | None = None
+) -> dict[str, dict]:
     """Gaokao cloze accuracy, SWORDS P@1 / R@10, whole-word held-out top-1 / top-5, through the engine.
 
     These are ``bench.quality``'s scores (``python -m cloze_app fill --jsonl`` on the model folder,
@@ -267,7 +278,7 @@ def engine_scores(model_dir: Path, sets: tuple[str, ...] = ENGINE_SETS, threads:
     from bench.quality import run_quality  # noqa: PLC0415 (the repository's bench package)
 
     out: dict[str, dict] = {}
-    for score in run_quality(model_dir.resolve(), threads, sets=sets):
+    for score in run_quality(model_dir.resolve(), threads, sets=sets, limit=limit):
         out[f"{score.set} {score.metric}"] = {"value": score.value, "n": score.n}
         print(
             f"[eval] engine: {score.set} {score.metric} {100 * score.value:.1f}% ({score.n})", file=sys.stderr
@@ -302,6 +313,26 @@ def main(argv: list[str] | None = None) -> int:
         "--card", action="store_true", help="also rewrite <model-dir>/MODEL_CARD.md from the results"
     )
     parser.add_argument(
+        "--sources", default=",".join(HELDOUT_SOURCES), help="held-out texts to score (comma-separated)"
+    )
+    parser.add_argument(
+        "--blimp-limit", type=int, default=None, help="score this many BLiMP pairs, spread evenly"
+    )
+    parser.add_argument("--no-window", action="store_true", help="skip the top-1-by-window measurement")
+    parser.add_argument(
+        "--fp32-lite",
+        action="store_true",
+        help="score the fp32 export on the held-out texts only (no BLiMP, no window)",
+    )
+    parser.add_argument(
+        "--engine-limit", type=int, default=None, help="that many items of each engine set, spread evenly"
+    )
+    parser.add_argument(
+        "--card-only",
+        action="store_true",
+        help="re-render MODEL_CARD.md from the existing eval.json and training.json (no evaluation)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         default=None,
@@ -322,21 +353,43 @@ def main(argv: list[str] | None = None) -> int:
         training = args.model_dir / "training.json"
         check = json.loads(training.read_text()).get("export_check", {}) if training.exists() else {}
         args.fp32 = Path(check.get("fp32_onnx", "runs/cloze-minilm-en/export/model-fp32.onnx"))
+    if args.card_only:
+        from .card import write_card  # noqa: PLC0415
+
+        saved = json.loads((args.out or args.model_dir / "eval.json").read_text(encoding="utf-8"))
+        other = json.loads(args.compare.read_text()) if args.compare and args.compare.exists() else None
+        write_card(args.model_dir, saved, other)
+        print(f"[eval] rewrote {args.model_dir / 'MODEL_CARD.md'}", file=sys.stderr)
+        return 0
     tok = load_tokenizer(args.model_dir / "tokenizer.json")
     arch = args.arch or "minilm"
+    sources = tuple(s for s in args.sources.split(",") if s)
+    opts = {"arch": arch, "sources": sources, "blimp_limit": args.blimp_limit, "window": not args.no_window}
     results: dict = {
         "int8": evaluate_model(
-            onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp, arch=arch
+            onnx_logits(args.model_dir / "model.onnx"), tok, args.corpus, args.blimp, **opts
         )
     }
     if args.fp32.exists():
-        results["fp32"] = evaluate_model(onnx_logits(args.fp32), tok, args.corpus, args.blimp, arch=arch)
+        blimp = None if args.fp32_lite else args.blimp
+        if args.fp32_lite:
+            opts["window"] = False
+        results["fp32"] = evaluate_model(onnx_logits(args.fp32), tok, args.corpus, blimp, **opts)
     sets = tuple(s for s in args.engine_sets.split(",") if s)
     if sets:
-        results["int8"]["engine"] = engine_scores(args.model_dir, sets)
+        results["int8"]["engine"] = engine_scores(args.model_dir, sets, limit=args.engine_limit)
+    results["settings"] = {
+        "sources": list(sources),
+        "blimp_limit": args.blimp_limit,
+        "window": not args.no_window,
+        "fp32_lite": args.fp32_lite,
+        "engine_limit": args.engine_limit,
+    }
     out = args.out or args.model_dir / "eval.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for kind, res in results.items():
+        if kind == "settings":
+            continue
         print(f"== {kind}")
         for src, m in res["heldout"].items():
             print(

@@ -444,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check-rows", type=int, default=64)
     parser.add_argument(
+        "--quant-report",
+        type=Path,
+        default=None,
+        help="the JSON of `python -m cloze_app.training.quantize --out`, kept in training.json",
+    )
+    parser.add_argument(
         "--earlier-stage",
         action="append",
         default=[],
@@ -518,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
         if (args.corpus / "stats.json").exists()
         else None,
     }
+    if args.quant_report and args.quant_report.exists():
+        meta_out["quant_options"] = json.loads(args.quant_report.read_text())
     (args.out / "training.json").write_text(json.dumps(meta_out, indent=2) + "\n", encoding="utf-8")
     print(f"[export] wrote {args.out} (model.onnx {check['int8_mb']} MB)", file=sys.stderr)
     return 0

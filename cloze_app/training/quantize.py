@@ -8,6 +8,11 @@ for all the others. The options, all measured by ``python -m cloze_app.training.
 - ``ffn-fp32``: the same, but the chosen FFN-output MatMuls stay fp32 (weights and compute).
 - ``ffn-wint8``: those MatMuls get int8 weights (one scale per output column) that are dequantized to
   fp32 before an fp32 MatMul: the file stays as small as ``dynamic``, the activations are not quantized.
+- ``ffn-wint8+head`` / ``head-wint8``: the same for those MatMuls plus the decoder (vocabulary head)
+  MatMul / for the decoder only; the embedding Gather then keeps its own int8 copy of the tied matrix.
+- ``wint8``: every weight MatMul int8 weight-only (no activation is quantized); words are looked up
+  in the decoder's int8 weight (the tied embedding stored once): as small as ``dynamic``, about fp32's
+  accuracy and speed.
 - ``smooth``: SmoothQuant (Xiao et al. 2022) at those MatMuls: the input X is divided per channel by
   s = max|X|^a / max|W|^(1-a) (one Mul node) and W's rows multiplied by s, then plain dynamic int8.
   max|X| comes from calibration rows of corpus text.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-METHODS = ("dynamic", "ffn-fp32", "ffn-wint8", "smooth", "static")
+METHODS = ("dynamic", "ffn-fp32", "ffn-wint8", "ffn-wint8+head", "head-wint8", "wint8", "smooth", "static")
 
 
 def _onnx():  # noqa: ANN202 - the onnx module
@@ -53,6 +59,31 @@ def ffn_out_matmuls(path: Path) -> list[tuple[str, str, str]]:
         if len(d) == 2 and d[0] == 4 * d[1]:
             out.append((node.name, node.input[0], node.input[1]))
     return out
+
+
+def head_matmul(path: Path) -> tuple[str, str, str] | None:
+    """(node name, activation input, weight) of the decoder MatMul (its weight is [hidden, vocab])."""
+    onnx = _onnx()
+    model = onnx.load(str(path), load_external_data=False)
+    dims = {i.name: list(i.dims) for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "MatMul" and len(node.input) == 2 and node.input[1] in dims:
+            d = dims[node.input[1]]
+            if len(d) == 2 and d[1] > 8 * d[0]:
+                return (node.name, node.input[0], node.input[1])
+    return None
+
+
+def weight_matmuls(path: Path) -> list[tuple[str, str, str]]:
+    """(node name, activation input, weight) of every MatMul with a 2-D weight initializer."""
+    onnx = _onnx()
+    model = onnx.load(str(path), load_external_data=False)
+    dims = {i.name: list(i.dims) for i in model.graph.initializer}
+    return [
+        (n.name, n.input[0], n.input[1])
+        for n in model.graph.node
+        if n.op_type == "MatMul" and len(n.input) == 2 and len(dims.get(n.input[1], [])) == 2
+    ]
 
 
 def capture_inputs(
@@ -168,6 +199,73 @@ def _weight_only_int8(path: Path, weight_names: Sequence[str]) -> None:
     onnx.save(model, str(path))
 
 
+def _share_embedding_wint8(path: Path) -> bool:
+    """In a weight-only model, look words up in the decoder's int8 weight (one scale per word), in place.
+
+    The fp32 word-embedding Gather on ``input_ids`` is replaced by Gather(decoder int8, ids, axis=1) ->
+    Transpose -> Cast * the word's scale, when the embedding is the decoder weight transposed (tied).
+    """
+    onnx = _onnx()
+    from onnx import TensorProto, helper, numpy_helper  # noqa: PLC0415
+
+    model = onnx.load(str(path))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    gather = next(
+        (
+            n
+            for n in g.node
+            if n.op_type == "Gather"
+            and n.input[1] == "input_ids"
+            and n.input[0] in inits
+            and len(inits[n.input[0]].dims) == 2
+        ),
+        None,
+    )
+    if gather is None:
+        return False
+    vocab, hidden = inits[gather.input[0]].dims
+    deq = next(
+        (
+            n
+            for n in g.node
+            if n.op_type == "DequantizeLinear"
+            and n.input[0] in inits
+            and list(inits[n.input[0]].dims) == [hidden, vocab]
+        ),
+        None,
+    )
+    if deq is None:
+        return False
+    emb = numpy_helper.to_array(inits[gather.input[0]]).astype(np.float32)
+    wq = numpy_helper.to_array(inits[deq.input[0]]).astype(np.float32)
+    scale = numpy_helper.to_array(inits[deq.input[1]]).astype(np.float32)
+    if np.abs((wq * scale).T - emb).max() > float(scale.max()):  # not tied: keep both
+        return False
+    out, pre = gather.output[0], "/cloze/shared_embedding"
+    axes = numpy_helper.from_array(np.array([-1], dtype=np.int64), f"{pre}/axes")
+    new_nodes = [
+        helper.make_node("Gather", [deq.input[0], "input_ids"], [f"{pre}/q"], axis=1, name=f"{pre}/Gather"),
+        helper.make_node("Transpose", [f"{pre}/q"], [f"{pre}/qt"], perm=[1, 2, 0], name=f"{pre}/Transpose"),
+        helper.make_node("Cast", [f"{pre}/qt"], [f"{pre}/f"], to=TensorProto.FLOAT, name=f"{pre}/Cast"),
+        helper.make_node(
+            "Gather", [deq.input[1], "input_ids"], [f"{pre}/s"], axis=0, name=f"{pre}/GatherScale"
+        ),
+        helper.make_node("Unsqueeze", [f"{pre}/s", axes.name], [f"{pre}/s1"], name=f"{pre}/Unsqueeze"),
+        helper.make_node("Mul", [f"{pre}/f", f"{pre}/s1"], [out], name=f"{pre}/Mul"),
+    ]
+    nodes = list(g.node)
+    at = nodes.index(gather)
+    nodes = nodes[:at] + new_nodes + [n for n in nodes[at:] if n is not gather]
+    del g.node[:]
+    g.node.extend(nodes)
+    g.initializer.remove(inits[gather.input[0]])
+    g.initializer.append(axes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return True
+
+
 def _smooth(src: Path, dst: Path, layers: Sequence[int], batches: Sequence[np.ndarray], alpha: float) -> None:
     """SmoothQuant-scale the chosen FFN-output MatMuls of a fp32 model (written to ``dst``)."""
     onnx = _onnx()
@@ -255,9 +353,21 @@ def quantize(
     chosen = [ffn[i] for i in layers]
     if method == "dynamic":
         _dynamic(fp32_path, int8_path)
-    elif method in ("ffn-fp32", "ffn-wint8"):
+    elif method in ("ffn-fp32", "ffn-wint8", "ffn-wint8+head", "head-wint8", "wint8"):
+        if method == "head-wint8":
+            chosen = []
+        if method == "wint8":
+            chosen = weight_matmuls(fp32_path)
+        if method in ("ffn-wint8+head", "head-wint8"):
+            head = head_matmul(fp32_path)
+            chosen = chosen + ([head] if head else [])
+        if method == "wint8":  # no activation quantization anywhere: weights only, embedding shared
+            shutil.copy(fp32_path, int8_path)
+            _weight_only_int8(int8_path, [w for _, _, w in chosen])
+            _share_embedding_wint8(int8_path)
+            return
         _dynamic(fp32_path, int8_path, exclude=[n for n, _, _ in chosen])
-        if method == "ffn-wint8":
+        if method != "ffn-fp32":
             _weight_only_int8(int8_path, [w for _, _, w in chosen])
     elif method == "smooth":
         smoothed = int8_path.with_name(int8_path.stem + "-smoothed-fp32.onnx")
@@ -321,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calib-rows", type=int, default=32, help="training rows for calibration")
     parser.add_argument("--alpha", type=float, default=0.5)
     parser.add_argument("--out", type=Path, default=None, help="results JSON")
+    parser.add_argument("--step", type=int, default=None, help="the checkpoint's step (recorded only)")
     args = parser.parse_args(argv)
 
     tok = data.load_tokenizer(args.tokenizer)
@@ -338,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         f"[quant] simulated int8 error per FFN-output MatMul: {[round(e, 4) for e in errors]}",
         file=sys.stderr,
     )
-    results: dict = {"layer_errors": errors, "options": {}}
+    results: dict = {"step": args.step, "rows": len(held), "layer_errors": errors, "options": {}}
 
     def score(path: Path) -> dict:
         return masked_accuracy(onnx_logits(path), held, mask_id=mask_id, special_ids=special)
