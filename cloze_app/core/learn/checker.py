@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
+from cloze_app.core.engine.candidates import CandidateEngine
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn import confusion
 from cloze_app.core.learn.proofread import DELETE_CEILING, INSERT_FLOOR, WordScores, score_text_words
@@ -386,7 +387,7 @@ def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit
 
 
 def check_text(
-    engine: object,
+    engine: CandidateEngine,
     text: str,
     thresholds: CheckerThresholds | None = None,
     *,
@@ -408,15 +409,14 @@ def check_text(
         raise EmptyTextError()
     thresholds = thresholds or CheckerThresholds.tuned()
     words = [w for w in word_spans(text) if checkable(w)]
-    scores, cancelled = score_text_words(
-        engine,  # type: ignore[arg-type]
+    scores, calls, cancelled = score_text_words(
+        engine,
         text,
         words,
         chunk_words=chunk_words,
         progress=progress,
         should_stop=should_stop,
     )
-    calls = math.ceil(len(scores) / max(1, chunk_words)) if scores else 0
     flags = judge(text, scores, thresholds, ignored)
     return CheckReport(text, flags, len(scores), len(words), calls, cancelled, tuple(scores))
 

@@ -203,20 +203,21 @@ def score_text_words(
     chunk_words: int,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> tuple[list[WordScores], bool]:
+) -> tuple[list[WordScores], int, bool]:
     """``score_words`` in chunks of whole sentences (about ``chunk_words`` words each), with
-    progress after each and ``should_stop()`` before each. Returns the scores and whether it
-    stopped early."""
+    progress after each and ``should_stop()`` before each. Returns the scores, the number of
+    chunks scored and whether it stopped early."""
     scores: list[WordScores] = []
-    lo = 0
+    lo = chunks = 0
     while lo < len(words):
         if should_stop is not None and should_stop():
-            return scores, True
+            return scores, chunks, True
         hi = min(len(words), lo + max(1, chunk_words))
         while hi < len(words) and not words[hi].sentence_start:
             hi += 1  # a sentence is scored in one chunk (a word's next word is in it)
         scores.extend(score_words(engine, text, words[lo:hi]))
+        chunks += 1
         lo = hi
         if progress is not None:
             progress(lo, len(words))
-    return scores, False
+    return scores, chunks, False
