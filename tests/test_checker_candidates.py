@@ -1,0 +1,89 @@
+"""The checker's candidates: the dictionary, spelling neighbours (keyboard slips cost less),
+confusion sets, and scoring given words at given places with only the rows they need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cloze_app.core.engine.candidates import AfterEdit, SlotQuery, score_candidates
+from cloze_app.core.engine.engine import ClozeEngine
+from cloze_app.core.learn import confusion, spelling
+from tests.checker_models import SURE, learner_model
+
+
+def test_the_dictionary_knows_words_contractions_and_compounds_not_misspellings() -> None:
+    for word in ("the", "went", "information", "colour", "don't", "She'll", "well-known", "I"):
+        assert spelling.is_known(word), word
+    for word in ("informations", "recieve", "thier", "teached", "alot", ""):
+        assert not spelling.is_known(word), word
+
+
+def test_spelling_neighbours_are_common_words_nearest_first() -> None:
+    assert spelling.neighbours("recieve")[0] == ("receive", 1.0)
+    assert ("problem", 1.0) in spelling.neighbours("promblem")
+    assert spelling.neighbours("tommorow")[0][0] == "tomorrow"  # two edits away
+    assert spelling.edit_distance("cat", "cst") == 0.5  # s is next to a on the keyboard
+    assert spelling.edit_distance("cat", "cpt") == 1.0
+    assert spelling.edit_distance("form", "from") == 1.0  # one transposition
+    # a known word gets only real words one edit away: a real-word slip
+    assert {"from", "for"} <= {w for w, _ in spelling.neighbours("form")}
+    assert all(cost <= 1.0 for _, cost in spelling.neighbours("form"))
+
+
+def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> None:
+    def kinds(word: str) -> dict[str, str]:
+        return {a.word: a.kind for a in confusion.alternatives(word)}
+
+    assert {"goes": "inflection", "went": "inflection", "gone": "inflection"}.items() <= kinds("go").items()
+    assert kinds("informations")["information"] == "inflection"  # a wrongly made plural
+    assert kinds("teached")["taught"] == "inflection"
+    assert kinds("their")["there"] == "confusable" and kinds("their")["theirs"] == "closed"
+    assert {"on", "at", "to"} <= set(kinds("in")) and kinds("in")["on"] == "closed"
+    assert kinds("recieve")["receive"] == "spelling"
+    assert "go" not in kinds("go")  # never the word itself
+    assert "dave" not in kinds("have")  # a name is no candidate
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> ClozeEngine:
+    return ClozeEngine.load(learner_model(tmp_path_factory.mktemp("learner")))
+
+
+def test_candidates_are_scored_in_place_and_one_piece_words_share_one_row(engine: ClozeEngine) -> None:
+    text = "she go to school every days ."
+    rows = engine.decoder.runner.rows_run
+    (go,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes", "went", "gone", "going"))])
+    assert engine.decoder.runner.rows_run - rows == 1  # the written word and 4 candidates: one row
+    assert (
+        go.words[0] == "goes" and go.log_probs[0] > -1.0 and go.written < -SURE + 1
+    )  # "she" wants goes or is
+    assert go.pieces == (1, 1, 1, 1) and go.written_pieces == 1
+
+
+def test_an_insertion_place_between_adjacent_words_sees_its_own_neighbours(engine: ClozeEngine) -> None:
+    """Each of several adjacent places is scored where it is (the gap before "house" follows
+    "in", not the sentence start)."""
+    text = "she is in house ."
+    queries = [SlotQuery(0, 3, ("he",)), SlotQuery(0, 0, ("the",)), SlotQuery(10, 10, ("the", "a"))]
+    (she, start_gap, gap), (house_after,) = score_candidates(
+        engine, text, queries, [AfterEdit(10, 10, "the", 10, 15)]
+    )
+    assert gap.written == 0.0 and gap.log_probs[0] > -0.01  # "in" wants "the"
+    assert start_gap.log_probs[0] < -SURE + 1  # the sentence start does not
+    assert house_after > -1.0  # and "the" wants "house"
+    (house,), _ = score_candidates(engine, text, [SlotQuery(10, 15, ())])
+    assert house.written < -SURE + 1  # as written, "house" after "in" is unlikely
+
+
+def test_a_deletion_rescoring_reads_the_next_word_without_the_deleted_one(engine: ClozeEngine) -> None:
+    text = "she is a the cat ."
+    _, (cat_without_the,) = score_candidates(engine, text, [], [AfterEdit(9, 12, "", 13, 16)])
+    (cat,), _ = score_candidates(engine, text, [SlotQuery(13, 16, ())])
+    assert cat_without_the > cat.written + 0.5  # after "a", "cat" is what the model wants
+
+
+def test_a_place_inside_a_longer_token_is_not_scored(engine: ClozeEngine, tmp_path: Path) -> None:
+    (inside,), _ = score_candidates(engine, "she goes .", [SlotQuery(1, 2, ("x",))])
+    assert inside.written == float("-inf") and inside.log_probs == (float("-inf"),)
