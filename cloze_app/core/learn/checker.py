@@ -8,7 +8,7 @@ than the written word by the margin of that candidate's kind; a word that is not
 dictionary and rarer than ``rare_zipf`` is a spelling error whatever the model says. This is
 Bryant & Briscoe's (2018) method with a masked language model in place of their n-gram model.
 
-The margins are tuned by ``scripts/tune_checker.py`` on a generated error set and BLiMP
+The margins are tuned by ``scripts/tune_checker.py`` on a generated error set (BLiMP measured too)
 (``docs/checker-tuning.md``) and live in ``checker_presets.json``: three Sensitivity presets,
 nested (every margin of Careful is at least Balanced's, which is at least Eager's), so what
 Careful flags the others flag too.
