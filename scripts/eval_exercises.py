@@ -133,6 +133,7 @@ def _view(row: dict[str, Any]) -> SlotView:
 
 
 def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, float]:
+    """The rates with the app's own ``SlotView.fits`` and ``judge``."""
     gold = zero = rand = form = 0
     gold_ok = zero_ok = rand_ok = form_ok = 0
     for row in rows:
@@ -149,7 +150,7 @@ def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, flo
             if view.log_prob(word) is None:
                 continue
             form += 1
-            form_ok += judge(view, 1, word).status == WRONG_FORM
+            form_ok += judge(view, 1, word, settings=settings).status == WRONG_FORM
     return {
         "gold_accepted": gold_ok / max(1, gold),
         "zero_refused": zero_ok / max(1, zero),
@@ -163,11 +164,43 @@ def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, flo
     }
 
 
+def _features(rows: list[dict[str, Any]]) -> list[tuple[str, float, float, int, int]]:
+    """(kind, log-prob minus the answer's, minus the best of the answer's form, words, rank)
+    for every gold, zero-score and random word: what ``SlotView.fits`` decides on."""
+    out = []
+    for row in rows:
+        view = _view(row)
+        answer_lp = view.log_prob(row["target"])
+        kinds = [("gold" if s >= 0.5 else "zero", w) for w, s in row["subs"].items()]
+        for kind, word in [*kinds, *(("random", w) for w in row["randoms"])]:
+            lp = view.log_prob(word)
+            if lp is None or answer_lp is None:
+                continue
+            rank = view.rank(word) or 10**6
+            out.append((kind, lp - answer_lp, lp - view.best_log_prob, len(word.split()), rank))
+    return out
+
+
+def _feature_rates(features: list[tuple[str, float, float, int, int]], s: JudgeSettings) -> dict[str, float]:
+    accepted: dict[str, list[bool]] = {"gold": [], "zero": [], "random": []}
+    for kind, rel_answer, rel_best, words, rank in features:
+        extra = s.phrase_margin * (words - 1)
+        good = rank <= s.top_rank or rel_best >= -s.best_margin - extra
+        accepted[kind].append(good and rel_answer >= -s.answer_margin - extra)
+    return {
+        "gold_accepted": sum(accepted["gold"]) / max(1, len(accepted["gold"])),
+        "zero_refused": 1 - sum(accepted["zero"]) / max(1, len(accepted["zero"])),
+        "random_refused": 1 - sum(accepted["random"]) / max(1, len(accepted["random"])),
+    }
+
+
 def _grid() -> list[JudgeSettings]:
-    factors = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0)
+    margins = [x / 2 for x in range(0, 21)]  # 0 to 10 nats
     return [
-        JudgeSettings(top, math.log(b), math.log(a))
-        for top, b, a in itertools.product((0, 1, 2, 3, 5, 10), factors, (*factors, 1e6))
+        JudgeSettings(top, best, max(best, answer), phrase)
+        for top, best, answer, phrase in itertools.product(
+            (0, 1, 3, 5, 10), margins, (math.log(4.0), 3.0, 6.0, 8.0), (0.0, 1.0, 2.0, 3.0)
+        )
     ]
 
 
@@ -176,25 +209,35 @@ def run_judge(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
     fit = [r for r in rows if _half(r["id"]) == "fit"]
     report = [r for r in rows if _half(r["id"]) == "report"]
     best: tuple[float, JudgeSettings] | None = None
+    features = _features(fit)
     for settings in _grid():
-        r = _rates(fit, settings)
-        if r["zero_refused"] >= 0.85 and r["random_refused"] >= 0.95:
-            key = r["gold_accepted"]
-            if best is None or key > best[0] + 1e-9:
-                best = (key, settings)
+        r = _feature_rates(features, settings)
+        allowed = r["zero_refused"] >= 0.85 and r["random_refused"] >= 0.95
+        if allowed and (best is None or r["gold_accepted"] > best[0] + 1e-9):
+            best = (r["gold_accepted"], settings)
     chosen = best[1] if best else JUDGE
+    stricter = {}
+    for zero_min, random_min in ((0.9, 0.97), (0.95, 0.99)):
+        ok = [
+            (r["gold_accepted"], s)
+            for s in _grid()
+            for r in [_feature_rates(features, s)]
+            if r["zero_refused"] >= zero_min and r["random_refused"] >= random_min
+        ]
+        if ok:
+            settings = max(ok, key=lambda pair: pair[0])[1]
+            stricter[f"zero>={zero_min}, random>={random_min}"] = {
+                "settings": asdict(settings),
+                "report_half": _rates(report, settings),
+            }
     return {
         "model": engine.info.id,
         "fitted": asdict(chosen),
-        "fitted_as_factors": {
-            "top_rank": chosen.top_rank,
-            "best_factor": round(math.exp(chosen.best_margin), 2),
-            "answer_factor": round(math.exp(chosen.answer_margin), 2),
-        },
         "in_app": asdict(JUDGE),
         "fit_half_with_fitted": _rates(fit, chosen),
         "report_half_with_fitted": _rates(report, chosen),
         "report_half_with_app_settings": _rates(report, JUDGE),
+        "stricter_operating_points": stricter,
     }
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from cloze_app.cli.exercise import play
 from cloze_app.core.engine.engine import ClozeEngine
-from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
+from cloze_app.core.learn.exercises import Exercise, ExerciseItem, ExerciseOptions, make_exercise
 from cloze_app.entry import main
 from tests.checker_models import CLEAN, ERRORS, learner_model
 from tests.conftest import REPO
@@ -95,8 +95,9 @@ def test_playing_in_the_terminal_gives_hints_verdicts_and_a_score(passage_dir: P
 
 def test_playing_multiple_choice_accepts_a_letter(passage_dir: Path) -> None:
     engine = ClozeEngine.load(passage_dir)
-    exercise = make_exercise(engine, PASSAGE, ExerciseOptions(choices=3, max_blanks=1))
-    (item,) = exercise.items
+    start = PASSAGE.index("boat")  # a multiple-choice blank (this model knows few wrong words)
+    item = ExerciseItem(1, start, start + 4, "boat", choices=("banana", "boat", "purple"))
+    exercise = Exercise(PASSAGE, (item,))
     letter = "abc"[item.choices.index(item.answer)]
     replies = iter(["z", "not-a-choice", letter])
     lines: list[str] = []

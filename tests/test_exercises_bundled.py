@@ -30,14 +30,13 @@ def _one_blank(text: str, answer: str, occurrence: int = 0) -> Exercise:
 
 
 def test_nonsense_is_refused_even_where_the_answer_is_unlikely(engine: ClozeEngine) -> None:
-    bakery = _one_blank(
-        "Every morning Anna buys fresh bread. The baker smiles when she comes to the bakery.", "bakery"
-    )
-    assert check_answer(engine, bakery, 1, "table").status == WRONG
     evening = _one_blank("In the evening she likes to sit in the garden and read a book.", "evening")
     verdict = check_answer(engine, evening, 1, "ocean")
     assert verdict.status == WRONG
     assert "it prefers" in verdict.message() and "%" in verdict.message()
+    assert check_answer(engine, evening, 1, "table").status == WRONG
+    bakery = _one_blank("She bought a loaf of bread at the bakery on the corner.", "bakery")
+    assert check_answer(engine, bakery, 1, "ocean").status == WRONG
 
 
 def test_a_real_alternative_also_fits_and_another_form_is_a_form_error(engine: ClozeEngine) -> None:

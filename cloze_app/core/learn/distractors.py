@@ -34,7 +34,10 @@ SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOp
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
 TRIES = 3  # score_options calls per blank at most
 SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
-SCORE_CHARS = 240  # context (characters) around a blank when scoring candidates: its sentence or so
+SCORE_CHARS = 700  # context (characters) around a blank when scoring candidates (as answers are judged)
+# Extra margin (natural log): an int8 model scores a word a little differently with other options
+# in the batch, and the learner's choices are scored without the spare candidates.
+WINDOW_SLACK = 0.25
 _WORD_RE = re.compile(r"[a-z]{2,}")
 ProgressFn = Callable[[int, int, str], None]
 Span = tuple[int, int]
@@ -177,7 +180,7 @@ def choose_distractors(
         if not batch:
             break
         answer_lp, scores = _score(engine, window, item.answer, batch)
-        limit = answer_lp - options.distractor_margin
+        limit = answer_lp - options.distractor_margin - WINDOW_SLACK
         passing += [(w, scores[w]) for w in batch if w in scores and scores[w] <= limit]
         if len(passing) >= needed:
             break

@@ -282,5 +282,29 @@ def make_exercise(
             words, [i for i in order if i not in banned], _target_count(len(words), options), options.min_gap
         )
     items = tuple(replace(done[i], number=n) for n, i in enumerate(chosen, start=1))
+    if options.choices >= 2 and items:
+        items = _drop_top_words(engine, text, items)
     report(1, 1, "")
     return replace(exercise, items=items)
+
+
+def _drop_top_words(
+    engine: ExerciseEngine, text: str, items: Sequence[ExerciseItem]
+) -> tuple[ExerciseItem, ...]:
+    """A last check of every blank at once (one batched call): a distractor the model now ranks
+    among the slot's 10 best words goes (int8 scores move a little with what shares a batch)."""
+    checks = engine.check_words(text, spans=[(i.start, i.end) for i in items], top_k=10)
+    top = {(c.start, c.end): {a.word.casefold() for a in c.alternatives} for c in checks}
+    out = []
+    for item in items:
+        bad = {d for d in item.distractors if d.casefold() in top.get((item.start, item.end), set())}
+        if bad:
+            kept = [
+                (d, lp)
+                for d, lp in zip(item.distractors, item.distractor_log_probs, strict=True)
+                if d not in bad
+            ]
+            choices = tuple(c for c in item.choices if c not in bad) if kept else ()
+            item = replace(item, choices=choices, distractor_log_probs=tuple(lp for _, lp in kept))
+        out.append(item)
+    return tuple(out)
