@@ -119,7 +119,7 @@ def test_the_three_verdicts_are_told_apart_in_words_and_colours(qtbot, make_wind
     rows = panel.practice.rows
     rows[1].set_given("puppy")  # the model finds it as good: also fits
     rows[2].set_given("dogs")  # the right word in another form
-    rows[3].set_given("cat")  # wrong here: the dog barked
+    rows[3].set_given("mat")  # wrong here: the dog barked
     with qtbot.waitSignal(panel.answers_checked, timeout=LOAD_TIMEOUT_MS) as blocker:
         panel.practice.check_button.click()
     assert [v.status for v in blocker.args[0]] == ["also_fits", "wrong_form", "wrong"]
