@@ -97,6 +97,7 @@ CLOSED_SETS: tuple[frozenset[str], ...] = tuple(
     we us our ours ourselves
     they them their theirs themselves
     it its itself
+    myself yourself himself herself itself ourselves yourselves themselves
     """.strip().splitlines()
 )
 
