@@ -97,6 +97,8 @@ def shoot(theme: str, model_arg: str | None, out: Path) -> int:
     from cloze_app.core.app.settings import Settings
     from cloze_app.core.models.registry import ModelRegistry
     from cloze_app.gui.app import app_icon, install_extensions
+    from cloze_app.gui.check_panel import CheckPanel
+    from cloze_app.gui.exercise_panel import ExercisePanel
     from cloze_app.gui.main_window import MainWindow
 
     app = QApplication(["cloze", "-style", "Fusion"])
@@ -154,7 +156,8 @@ def shoot(theme: str, model_arg: str | None, out: Path) -> int:
         dialog.grab().save(str(path))
         written.append(path)
     dialog.reject()
-    exercise = getattr(window, "exercise_panel", None)
+    panels = [window.modes.widget(i) for i in range(window.modes.count())]
+    exercise = next((p for p in panels if isinstance(p, ExercisePanel)), None)
     if exercise is not None:
         window.modes.setCurrentWidget(exercise)
         exercise.source.setPlainText(EXERCISE_TEXT)
@@ -175,7 +178,7 @@ def shoot(theme: str, model_arg: str | None, out: Path) -> int:
         path = out / f"theme-{theme}-exercise.png"
         window.grab().save(str(path))
         written.append(path)
-    check = getattr(window, "check_panel", None)
+    check = next((p for p in panels if isinstance(p, CheckPanel)), None)
     if check is not None:
         window.modes.setCurrentWidget(check)
         window.editor.setPlainText(CHECK_TEXT)
