@@ -14,10 +14,10 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from cloze_app.core.engine.manifest import MODEL_FILE, read_manifest, sha256_file  # noqa: E402
+from cloze_app.core.engine.session import mask_logits, open_session  # noqa: E402
 from cloze_app.core.errors import ModelError  # noqa: E402
 from cloze_app.core.models.convert import ConversionCancelled, MissingConvertTools  # noqa: E402
 from cloze_app.core.models.registry import ModelRegistry  # noqa: E402
-from cloze_app.core.engine.session import mask_logits, open_session  # noqa: E402
 from cloze_app.core.models.store import convert_and_install, install_folder  # noqa: E402
 from tests.hf_fixtures import (  # noqa: E402
     write_bert_checkpoint,
