@@ -77,3 +77,16 @@ def test_a_checked_graph_is_reused_at_the_next_start(
     assert second.decoder.runner.gathers
     a, b = first.fill("the ___ sat on the mat .", top_k=5), second.fill("the ___ sat on the mat .", top_k=5)
     assert [c.word for c in a.blanks[0].candidates] == [c.word for c in b.blanks[0].candidates]
+
+
+def test_a_rejected_graph_is_not_rewritten_again(
+    converted: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rewrite that failed its check on this file and runtime is remembered: later starts skip it."""
+    wrong = (tiny_model_dir / "model.onnx").read_bytes()
+    monkeypatch.setattr(loading, "load_gathered", lambda path: wrong)
+    assert not ClozeEngine.load(converted).decoder.runner.gathers
+    monkeypatch.setattr(loading, "load_gathered", lambda path: pytest.fail("rewritten again"))
+    again = ClozeEngine.load(converted)
+    assert not again.decoder.runner.gathers
+    assert again.fill("the ___ sat .").blanks[0].candidates

@@ -62,10 +62,16 @@ def open_runner(
     if runner is None or report is None:
         session, report = create_session(model, provider, threads, strict=strict_provider, spinning=spinning)
         runner = ModelRunner(session, token_info.pad_id, token_info.size)
-        if gather_head:
+        rejected = cached.with_suffix(".rejected") if cached is not None else None
+        if gather_head and not (rejected is not None and rejected.is_file()):
             runner = _faster_runner(
                 model, runner, tok, token_info, manifest.mask_token, report, threads, spinning, cached
             )
+            if rejected is not None and not runner.gathers:
+                # The check failed on this file and runtime (e.g. int8 kernels that round the two
+                # graphs differently on this CPU); later starts skip the rewrite and the check.
+                with contextlib.suppress(OSError):
+                    atomic_write_bytes(rejected, b"")
     return runner, report
 
 
@@ -123,7 +129,8 @@ def _faster_runner(
     use, the rewritten graph quantizes only the requested positions' activations, which is as
     close to the float model as quantizing all of them (measured on held-out text). Anything else
     keeps the original graph. A graph that passed is written to ``cache`` (best effort), so later
-    starts open one session instead of two and skip the check.
+    starts open one session instead of two and skip the check; a graph that failed is remembered
+    next to it (``.rejected``), so later starts skip the rewrite.
     """
     gathered = load_gathered(path)
     if gathered is None:
