@@ -482,8 +482,9 @@ def main(argv: list[str] | None = None) -> int:
             calib = calibration_batches(np.asarray(train_rows[-32:]), mask_id, special, 32)
         layers = pick_layers(args.quant_layers, fp32_path, calib) if args.quant != "dynamic" else []
         quantize(fp32_path, int8_path, args.quant, layers, calib)
-        saved = share_tied_embedding(int8_path)
-        print(f"[export] tied embedding stored once: {saved / 1e6:.1f} MB saved", file=sys.stderr)
+        if args.quant != "wint8":  # wint8 reads the embedding from the decoder's int8 weight already
+            saved = share_tied_embedding(int8_path)
+            print(f"[export] tied embedding stored once: {saved / 1e6:.1f} MB saved", file=sys.stderr)
 
     rows = data.load_or_pack(
         tok,

@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             "top1": m["top1"],
             "top5": m["top5"],
             "mb": round(path.stat().st_size / 1e6, 1),
-            "tied_embedding_shared": saved > 0,
+            "tied_embedding_shared": saved > 0 or method == "wint8",  # wint8 shares it itself
             "latency_ms": latency_ms(path, tok.get_vocab_size()),
             "seconds": round(time.time() - t),
         }
