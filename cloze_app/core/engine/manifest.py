@@ -168,15 +168,22 @@ def read_manifest(folder: Path) -> ModelManifest:
     path = folder / MANIFEST_NAME
     if not path.is_file():
         raise ModelError(f"Model folder {folder} has no {MANIFEST_NAME}.")
+    data = read_json_file(path, MAX_MANIFEST_BYTES, "a model manifest")
+    return parse_manifest(data, str(path))
+
+
+def read_json_file(path: Path, max_bytes: int, what: str) -> Any:
+    """The JSON in ``path``, refused with a clear :class:`ModelError` when it is larger than
+    ``max_bytes``, nests too deeply, holds absurd numbers or is not JSON. ``what`` names the file
+    in messages ("a model manifest")."""
     try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise ModelError(f"{path} is {path.stat().st_size:,} bytes: too big to be a model manifest.")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > max_bytes:
+            raise ModelError(f"{path} is {path.stat().st_size:,} bytes: too big to be {what}.")
+        return json.loads(path.read_text(encoding="utf-8"))
     except RecursionError as exc:
-        raise ModelError(f"{path} is not a model manifest: it nests too deeply.") from exc
+        raise ModelError(f"{path} is not usable as {what}: its JSON nests too deeply.") from exc
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: bad JSON, 5,000-digit numbers
         raise ModelError(f"{path} is not valid JSON: {str(exc)[:200]}") from exc
-    return parse_manifest(data, str(path))
 
 
 def validate_model_folder(folder: Path, *, verify_checksums: bool = True) -> ModelManifest:

@@ -7,13 +7,12 @@ the files Hugging Face repos carry: ``tokenizer.json``, ``tokenizer_config.json`
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloze_app.core.engine.manifest import MANIFEST_NAME, TOKENIZER_FILE, safe_relative_path
+from cloze_app.core.engine.manifest import MANIFEST_NAME, TOKENIZER_FILE, read_json_file, safe_relative_path
 from cloze_app.core.errors import ModelError
 
 # Where ONNX exports keep the model, best first: int8 before fp32, never fp16 (slow on CPU).
@@ -124,14 +123,7 @@ def check_safetensors_index(checkpoint: Path) -> None:
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file() or (path.is_symlink() and links_outside(path.parent, path)):
         return {}  # a link out of the model's folder is never read
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise ModelError(f"{path} is {path.stat().st_size:,} bytes: too big for a model's JSON file.")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except RecursionError as exc:
-        raise ModelError(f"{path} is not usable: its JSON nests too deeply.") from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelError(f"{path} is not valid JSON: {str(exc)[:200]}") from exc
+    data = read_json_file(path, MAX_JSON_BYTES, "a model's JSON file")
     return data if isinstance(data, dict) else {}
 
 
