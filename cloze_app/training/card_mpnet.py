@@ -51,7 +51,11 @@ def render(results: dict, training: dict, compare: dict | None = None) -> str:
         "The accurate model: MPNet-base (12 layers, 110M parameters) with a masked-language-model head, made "
         "for fill-in-the-blank. Every number below is written by `python -m cloze_app.training eval --arch mpnet "
         "--card` (see `docs/training.md`); do not edit them by hand. The MiniLM column is the bundled "
-        "`cloze-minilm-en` measured by the same command (`--arch minilm`).",
+        "`cloze-minilm-en` measured by the same command and settings (`--arch minilm`).",
+        "",
+        "In the repository this folder holds no `model.onnx` and no `cloze-model.json` until the model is "
+        "clearly better than the MiniLM for users: the card, eval and training record say how far it is. "
+        "`docs/training.md` says how to resume the training, export and evaluate.",
         "",
         "## Where it stands against issue 11's targets",
         "",
@@ -76,8 +80,8 @@ def render(results: dict, training: dict, compare: dict | None = None) -> str:
         "",
         "## Training so far: tokens seen vs held-out Wikipedia top-1",
         "",
-        "PyTorch (fp32), the first 256 held-out Wikipedia rows, the card's metric; the exported step is "
-        f"{training.get('step')}.",
+        f"PyTorch (fp32), the first {cfg.get('eval_rows', 256)} held-out Wikipedia rows (during training); "
+        f"the exported step is {training.get('step')}.",
         "",
         "| step | tokens seen | top-1 | top-5 |",
         "| --- | --- | --- | --- |",
@@ -107,7 +111,11 @@ def render(results: dict, training: dict, compare: dict | None = None) -> str:
         f"fp32 ONNX vs PyTorch max |logit difference| {check.get('fp32_onnx_max_abs_diff', 0):.2e} on "
         f"{check.get('positions', 0):,d} masked positions.",
         f"- int8: `{check.get('quantization', 'dynamic')}`"
-        + (f" (FFN-output layers {check.get('quant_layers')})" if check.get("quant_layers") else "")
+        + (
+            f" (FFN-output layers {check.get('quant_layers')})"
+            if check.get("quant_layers") and check.get("quantization") != "wint8"
+            else ""
+        )
         + f"; `model.onnx` {check.get('int8_mb', '?')} MB, the tied embedding stored once. int8 vs PyTorch top-1 "
         f"agreement {_pct(check.get('int8_top1_agreement', 0))}. The options measured are in `training.json` "
         "(`quant_options`) and `docs/training.md`.",
