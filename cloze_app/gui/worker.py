@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from cloze_app.core.errors import ClozeError
 from cloze_app.core.types import ModelInfo, ProviderReport
@@ -58,15 +58,6 @@ class _Relay(QObject):
     load_failed = Signal(int, str, object)  # generation, model, error
 
 
-class _Task(QRunnable):
-    def __init__(self, body: Callable[[], None]) -> None:
-        super().__init__()
-        self._body = body
-
-    def run(self) -> None:
-        self._body()
-
-
 class EngineService(QObject):
     """Runs model loading and every engine call off the UI thread.
 
@@ -96,8 +87,7 @@ class EngineService(QObject):
         self._jobs = JobRunner(threads=1, parent=self)
         self._jobs.result_ready.connect(self.result_ready)
         self._jobs.job_failed.connect(self.request_failed)
-        self._loads = QThreadPool(self)
-        self._loads.setMaxThreadCount(1)
+        self._loads = JobRunner(threads=1, parent=self)  # loads run beside requests, one at a time
         self._relay = _Relay(self)
         self._relay.loaded.connect(self._on_loaded)
         self._relay.load_failed.connect(self._on_load_failed)
@@ -215,7 +205,7 @@ class EngineService(QObject):
             status = EngineStatus(engine.info, report, (time.perf_counter() - started) * 1000, message)
             self._relay.loaded.emit(generation, engine, status)
 
-        self._loads.start(_Task(body))
+        self._loads.run_plain(body)
 
     @Slot(int, object, object)
     def _on_loaded(self, generation: int, engine: ClozeEngine, status: EngineStatus) -> None:
@@ -250,7 +240,7 @@ class EngineService(QObject):
         """Drop every pending request, wait for the threads, close the engine."""
         self._closed = True
         self._waiting.clear()
-        self._loads.waitForDone(timeout_ms)
+        self._loads.shutdown(timeout_ms)
         self._jobs.shutdown(timeout_ms)
         engine, self._engine = self._engine, None
         if engine is not None:
