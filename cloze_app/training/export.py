@@ -15,7 +15,7 @@ import numpy as np
 from cloze_app.core.engine.manifest import sha256_file
 
 from .model import BertMLM, arch_of, model_from_state, pretrained_dir
-from .quantize import quantize
+from .quantize import quantize, word_embedding_gather
 
 MODEL_ID = "cloze-minilm-en"
 MODEL_NAME = "Cloze MiniLM English (int8)"
@@ -155,17 +155,7 @@ def share_tied_embedding(int8_path: Path) -> int:
     model = onnx.load(str(int8_path))
     g = model.graph
     inits = {i.name: i for i in g.initializer}
-    gather = next(
-        (
-            n
-            for n in g.node
-            if n.op_type == "Gather"
-            and n.input[1] == "input_ids"
-            and n.input[0] in inits
-            and len(inits[n.input[0]].dims) == 2
-        ),
-        None,
-    )
+    gather = word_embedding_gather(g.node, inits)
     if gather is None:
         return 0
     deq = next(

@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -211,17 +212,7 @@ def _share_embedding_wint8(path: Path) -> bool:
     model = onnx.load(str(path))
     g = model.graph
     inits = {i.name: i for i in g.initializer}
-    gather = next(
-        (
-            n
-            for n in g.node
-            if n.op_type == "Gather"
-            and n.input[1] == "input_ids"
-            and n.input[0] in inits
-            and len(inits[n.input[0]].dims) == 2
-        ),
-        None,
-    )
+    gather = word_embedding_gather(g.node, inits)
     if gather is None:
         return False
     vocab, hidden = inits[gather.input[0]].dims
@@ -491,3 +482,18 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def word_embedding_gather(nodes: Sequence[Any], inits: dict[str, Any]) -> Any:
+    """The Gather that looks ``input_ids`` up in a 2-D stored word embedding, if the graph has one."""
+    return next(
+        (
+            n
+            for n in nodes
+            if n.op_type == "Gather"
+            and n.input[1] == "input_ids"
+            and n.input[0] in inits
+            and len(inits[n.input[0]].dims) == 2
+        ),
+        None,
+    )
