@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cloze_app.core.engine import loading
@@ -90,3 +91,50 @@ def test_a_rejected_graph_is_not_rewritten_again(
     again = ClozeEngine.load(converted)
     assert not again.decoder.runner.gathers
     assert again.fill("the ___ sat .").blanks[0].candidates
+
+
+def _reversed_positions(gathered: bytes) -> bytes:
+    """The rewritten graph wired wrong: it reads each row's positions from the row's far end."""
+    import onnx
+    from onnx import helper
+
+    from cloze_app.core.engine.head_gather import POSITIONS_INPUT
+
+    model = onnx.ModelProto.FromString(gathered)
+    graph = model.graph
+    add = next(n for n in graph.node if n.op_type == "Add" and POSITIONS_INPUT in n.input)
+    last = "test/last"
+    flipped = "test/flipped"
+    fix = [
+        helper.make_node("Sub", ["cloze_gather/s0", "cloze_gather/one"], [last]),
+        helper.make_node("Sub", [last, POSITIONS_INPUT], [flipped]),
+    ]
+    add.input[list(add.input).index(POSITIONS_INPUT)] = flipped
+    nodes = list(graph.node)
+    at = nodes.index(add)
+    del graph.node[:]
+    graph.node.extend(nodes[:at] + fix + nodes[at:])
+    return model.SerializeToString()
+
+
+def test_a_graph_that_reads_the_wrong_positions_is_not_used(
+    converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """int8 rounding noise is tolerated by the check, a head run at the wrong positions is not."""
+    real = loading.load_gathered
+    monkeypatch.setattr(loading, "load_gathered", lambda path: _reversed_positions(real(path) or b""))
+    engine = ClozeEngine.load(converted)
+    assert not engine.decoder.runner.gathers
+    assert engine.fill("the ___ sat .").blanks[0].candidates
+
+
+def test_int8_noise_passes_the_check_and_a_shift_does_not() -> None:
+    """The check's tolerance sits between int8 rounding noise and a wrong wiring."""
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 4, size=(40, 300)).astype(np.float32)
+    want = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    assert loading._agrees(want, want.copy())
+    noisy = want + rng.normal(0, 0.05, size=want.shape).astype(np.float32)
+    assert loading._agrees(want, noisy)
+    assert not loading._agrees(want, np.roll(want, 1, axis=0))  # each position got its neighbour's words
+    assert not loading._agrees(want, want[:-1])

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 POSITIONS_INPUT = "cloze_positions"
 # Bump when the rewrite changes: cached rewritten graphs carry it in their name.
-GATHER_VERSION = "1"
+GATHER_VERSION = "2"
 _MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm", "FusedMatMul", "MatMulNBits"})
 
 

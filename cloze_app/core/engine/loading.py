@@ -122,15 +122,19 @@ def _faster_runner(
 ) -> ModelRunner:
     """The same model with its head run only at the asked positions, if it predicts the same.
 
-    Checked on probe sentences against the original graph, asking the rewritten one for every
-    position of the row: the head then sees exactly the activations it sees in the original graph
-    (int8 activations are quantized per batch, so this is the only request where the two must
-    agree to float precision), and any wrong wiring (a wrong tensor, row or position) shows. In
-    use, the rewritten graph quantizes only the requested positions' activations, which is as
-    close to the float model as quantizing all of them (measured on held-out text). Anything else
-    keeps the original graph. A graph that passed is written to ``cache`` (best effort), so later
-    starts open one session instead of two and skip the check; a graph that failed is remembered
-    next to it (``.rejected``), so later starts skip the rewrite.
+    Checked on probe sentences against the original graph. First each probe row alone, asking the
+    rewritten graph for every position, so the head sees the activations it sees in the original
+    graph; then the probes together in one padded batch, asking for the blanks and the rows' ends,
+    so a wrong row offset shows. Where the int8 kernels give both graphs bit-identical arithmetic
+    the two agree to float precision. Elsewhere (x86 CPUs without VNNI: onnxruntime picks its
+    u8s8 kernel by the matrix shape, and the two graphs' shapes differ) they differ by int8 noise:
+    up to about 2 nats on the 10 best words, the same best word nearly everywhere, and each as
+    close to the float model as the other (measured against the bundled model's float reference).
+    A wrong wiring (a wrong tensor, row or position) instead changes the best word at most
+    positions and moves the best words by 10 nats or more, so ``_agrees`` tells the two apart.
+    Anything else keeps the original graph. A graph that passed is written to ``cache`` (best
+    effort), so later starts open one session instead of two and skip the check; a graph that
+    failed is remembered next to it (``.rejected``), so later starts skip the rewrite.
     """
     gathered = load_gathered(path)
     if gathered is None:
@@ -140,14 +144,25 @@ def _faster_runner(
         fast = ModelRunner(session, info.pad_id, info.size)
         if not fast.gathers:
             return runner
+        wants: list[np.ndarray] = []
+        gots: list[np.ndarray] = []
+        batch: list[Row] = []
+        batch_wants: list[np.ndarray] = []
         for text in _PROBES:
             start = text.index("___")
             doc = encode_with_blanks(tok, info, text, [(start, start + 3)], mask_token)
             row = doc.row(info, [[info.mask_id]], 0, [0], 64)
             every = [Row(row.ids, tuple(range(len(row.ids))))]  # one row per run: no padding
             (want,), (got,) = runner.log_probs(every), fast.log_probs(every)
-            if (want.argmax(-1) != got.argmax(-1)).any() or float(np.abs(want - got).max()) > 1e-3:
-                return runner
+            wants.append(want)
+            gots.append(got)
+            asked = (*row.positions, 0, len(row.ids) - 1)
+            batch.append(Row(row.ids, asked))
+            batch_wants.append(want[list(asked)])
+        wants.extend(batch_wants)
+        gots.extend(fast.log_probs(batch))  # rows of different lengths: padded, one run
+        if not _agrees(np.concatenate(wants), np.concatenate(gots)):
+            return runner
     except ClozeError:
         return runner
     if cache is not None:
@@ -155,6 +170,40 @@ def _faster_runner(
             atomic_write_bytes(cache, gathered)
     fast.runs = runner.runs
     return fast
+
+
+# How far the rewritten graph's log-probabilities may stray from the original's on the probes'
+# 10 best words per position, where the int8 kernels round the two differently (see _faster_runner).
+NOISE_MEDIAN_NATS = 2.0
+NOISE_WORST_NATS = 5.0
+SAME_BEST_WORD = 0.9
+NOISE_SHARE_OF_SPREAD = 0.25
+
+
+def _agrees(want: np.ndarray, got: np.ndarray) -> bool:
+    """True when ``got`` [positions, vocab] predicts what ``want`` does, up to int8 rounding noise.
+
+    Noise must also stay well below how much the predictions differ from one position to the next
+    (a random test model predicts nearly the same words everywhere, so there a wrong position would
+    otherwise pass as noise).
+    """
+    if want.shape != got.shape or len(want) < 2:
+        return False
+    best = want.argmax(-1) == got.argmax(-1)
+    if best.all() and float(np.abs(want - got).max()) <= 1e-3:
+        return True  # the same arithmetic
+    top = np.argsort(-want, axis=-1)[:, :10]
+
+    def gaps(other: np.ndarray) -> np.ndarray:
+        return np.abs(np.take_along_axis(want, top, -1) - np.take_along_axis(other, top, -1)).max(-1)
+
+    noise = gaps(got)
+    spread = float(np.median(gaps(np.roll(want, 1, axis=0))))  # each position against its neighbour
+    return (
+        float(best.mean()) >= SAME_BEST_WORD
+        and float(np.median(noise)) <= min(NOISE_MEDIAN_NATS, spread * NOISE_SHARE_OF_SPREAD)
+        and float(noise.max()) <= NOISE_WORST_NATS
+    )
 
 
 _PROBES = (
