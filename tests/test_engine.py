@@ -141,6 +141,24 @@ def test_joint_filling_reuses_searches_whose_context_did_not_change(tiny_model_d
     assert result.session_runs <= 12
 
 
+def test_joint_rounds_that_fix_a_blank_run_one_row_per_open_blank(tiny_model_dir: Path) -> None:
+    """Before the last round, a blank's word only holds its place for the others: one-piece words
+    only (one row each); the final candidates still hold multi-piece words."""
+    engine = ClozeEngine.load(tiny_model_dir)
+    runner = engine.decoder.runner
+    batches: list[int] = []
+    original = runner.log_probs
+
+    def counting(rows):  # type: ignore[no-untyped-def]
+        batches.append(len(rows))
+        return original(rows)
+
+    runner.log_probs = counting  # type: ignore[method-assign]
+    result = engine.fill("the ___ sat on the ___ with the ___ .", top_k=5)
+    assert batches[:2] == [3, 2]  # three open blanks, then two: one one-mask row each
+    assert all("football" in words(b) for b in result.blanks)
+
+
 def test_case_follows_the_text(tiny_model_dir: Path) -> None:
     (tiny_model_dir / "truecase.txt").write_text("paris\n", encoding="utf-8")
     engine = ClozeEngine.load(tiny_model_dir)

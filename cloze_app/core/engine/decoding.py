@@ -46,10 +46,10 @@ class BeamWidths:
     """How many pieces to follow at each step of multi-piece generation."""
 
     singles: int = 60  # one-piece words kept per slot
-    first2: int = 6  # first pieces tried for two-piece words
-    next2: int = 3
-    first3: int = 3  # first pieces tried for three-piece words
-    next3: int = 2
+    first2: int = 4  # first pieces tried for two-piece words
+    next2: int = 2
+    first3: int = 2  # first pieces tried for three-piece words
+    next3: int = 1
 
 
 def _top(values: np.ndarray, allowed: np.ndarray, count: int) -> list[int]:
@@ -103,8 +103,13 @@ class Decoder:
         contents: Sequence[Sequence[int]],
         targets: Sequence[int],
         keep: int = 0,
+        *,
+        multi_piece: bool = True,
     ) -> dict[int, list[Scored]]:
         """Candidates for each target slot, others holding ``contents``; best first, no duplicates.
+
+        ``multi_piece`` False: one-piece words only (one row per target, one run), for a search
+        that only needs a good word to hold a slot while other slots are searched.
 
         ``keep`` > 0: only the best ``keep`` words of each slot are needed. A word's score is a sum of
         log-probabilities (each <= 0), so a partial word already scoring below the slot's
@@ -114,7 +119,7 @@ class Decoder:
         """
         info, beam, mask = self.info, self.beam, self.info.mask_id
         found: dict[int, dict[str, Scored]] = {t: {} for t in targets}
-        lengths = (1, 2, 3) if self.multi_piece else (1,)
+        lengths = (1, 2, 3) if self.multi_piece and multi_piece else (1,)
 
         def floor(t: int) -> float:
             """The score a prefix in slot t must reach to still matter."""

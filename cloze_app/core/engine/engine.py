@@ -175,16 +175,21 @@ class ClozeEngine:
         """Most-confident-first filling, then every blank re-ranked given the others' best fill.
 
         ``keep``: how many of each blank's best words the caller needs (0: all that are found).
-        Rounds that only fix a blank's best word search for that one word (``keep`` 1: the same best
-        word with far fewer rows), and a blank whose neighbours have not changed since it was last
-        searched is not searched again.
+        Rounds that only fix a blank's word while other blanks are still open search one-piece
+        words only (one row per blank, one run); the last round and the re-ranking search every
+        word, and a blank whose neighbours have not changed since it was last searched is not
+        searched again.
         """
         n = len(doc.slots)
         contents: list[list[int]] = [[self.token_info.mask_id] for _ in range(n)]
         memo: dict[tuple[int, int, tuple[tuple[int, ...], ...]], list[Scored]] = {}
 
         def search(targets: list[int], want: int) -> dict[int, list[Scored]]:
-            """Each target's words with the others holding ``contents``; reuses earlier searches."""
+            """Each target's words with the others holding ``contents``; reuses earlier searches.
+
+            ``want`` -1: one-piece words only, for a round that fixes a blank's word while the
+            other blanks are still open (the last rounds search every word and may replace it).
+            """
 
             def key(t: int, k: int) -> tuple[int, int, tuple[tuple[int, ...], ...]]:
                 return (t, k, tuple(tuple(c) if i != t else () for i, c in enumerate(contents)))
@@ -199,7 +204,8 @@ class ClozeEngine:
             out = {t: found for t in targets if (found := known(t)) is not None}
             todo = [t for t in targets if t not in out]
             if todo:
-                fresh = self.decoder.generate(doc, contents, todo, want)
+                words = want if want >= 0 else 1
+                fresh = self.decoder.generate(doc, contents, todo, words, multi_piece=want >= 0)
                 for t in todo:
                     memo[key(t, want)] = out[t] = fresh[t]
             return out
@@ -209,7 +215,7 @@ class ClozeEngine:
         while remaining:
             fix_count = max(1, len(remaining) // 4)
             last = fix_count >= len(remaining)
-            found = search(remaining, keep if (n == 1 or last) else 1)
+            found = search(remaining, keep if (n == 1 or last) else -1)
             confidence = sorted(remaining, key=lambda t: -(found[t][0].log_prob if found[t] else -math.inf))
             fix = confidence[:fix_count]
             for t in fix:
