@@ -290,3 +290,25 @@ def test_a_second_load_reads_the_saved_vocabulary_analysis(
     assert [c.word for c in second.fill("i saw the ___ there").blanks[0].candidates] == [
         c.word for c in first.fill("i saw the ___ there").blanks[0].candidates
     ]
+
+
+def test_a_later_session_opens_the_kept_optimized_graph(tiny_model_dir: Path) -> None:
+    """The optimized graph is written once and reused; it predicts exactly what the model does,
+    and a damaged copy is dropped (the model still loads)."""
+    from cloze_app.core import paths
+    from cloze_app.core.engine.session import OPTIMIZED_DIR
+
+    first = ClozeEngine.load(tiny_model_dir, gather_head=False)
+    kept = list((paths.cache_dir() / OPTIMIZED_DIR).glob("*.onnx"))
+    assert len(kept) == 1
+    written = kept[0].stat().st_ino
+    second = ClozeEngine.load(tiny_model_dir, gather_head=False)
+    assert kept[0].stat().st_ino == written  # opened, not optimized and written again
+    text = "i saw the ___ there"
+    assert [(c.word, c.log_prob) for c in second.fill(text).blanks[0].candidates] == [
+        (c.word, c.log_prob) for c in first.fill(text).blanks[0].candidates
+    ]
+    kept[0].write_bytes(b"not a graph")
+    third = ClozeEngine.load(tiny_model_dir, gather_head=False)
+    assert words(third.fill(text).blanks[0]) == words(first.fill(text).blanks[0])
+    assert not kept[0].exists()
