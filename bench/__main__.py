@@ -116,7 +116,9 @@ METHOD = [
     "quitting when the first suggestions are shown; the pipeline importing transformers, loading and "
     "predicting once). The first start of each kind, with an empty Cloze home, is shown apart; the timed "
     "starts reuse that home, so the operating system's file cache and Cloze's cache (the checked "
-    "position-gathering graph) are warm, as for a user who has opened Cloze before.",
+    "position-gathering graph and the optimized graph) are warm, as for a user who has opened Cloze "
+    "before; Python's bytecode is written on the first start and read by the timed ones (a wheel "
+    "install compiles it), even where `PYTHONDONTWRITEBYTECODE` is set.",
     "Floor: one `session.run` of the one-mask row of the 16-token sentence on Cloze's own session "
     "(the head gathered at the blank), the least work any answer needs; the profile counts one "
     "request's calls, rows and time inside onnxruntime through the engine's runner.",

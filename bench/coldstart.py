@@ -4,7 +4,8 @@ Each start is a fresh ``python`` process; the clock runs from launching it to th
 that shows a prediction. The first start of each kind uses an empty Cloze home and is shown
 apart; the timed starts reuse that home, so the operating system's file cache and Cloze's own
 cache (the checked position-gathering graph) are warm, as they are for a user who has opened
-Cloze before. The window runs ``cloze_app.gui.app.run_app`` (what
+Cloze before; Python's bytecode is written on the first start and read by the timed ones, as an
+installed copy has it. The window runs ``cloze_app.gui.app.run_app`` (what
 ``python -m cloze_app`` does) offscreen, with the main window wrapped so it prints a line and
 quits once the first suggestions are on screen.
 """
@@ -145,6 +146,9 @@ def run_coldstart(int8: Path, fp32: Path, reference: Path, threads: int, reps: i
             seconds, peaks = [], []
             home = Path(tmp) / f"home-{start.key}"
             env = _window_env(home, int8, threads) if start.window else child_env({"CLOZE_HOME": str(home)})
+            # Python's bytecode as an installed copy has it (pip compiles at install): the first start
+            # writes it, the timed starts read it, whatever this shell says.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             for _ in range(reps + 1):
                 run: ChildRun = run_measured(
                     start.command, env=env, ready=_prefix(start.ready_prefix), timeout_s=600

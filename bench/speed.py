@@ -267,18 +267,21 @@ def profile_table(results: dict[str, dict], system: str = "cloze-int8") -> list[
     """Markdown: what one request of each workload costs Cloze (after warm-up)."""
     prof = results.get(system, {}).get("profile", {})
     lines = [
-        "| request | `session.run` calls | rows | batch cells (rows × padded tokens) "
+        "| request | `session.run` calls | rows | batch cells (rows × padded tokens) | cells ÷ floor's "
         "| in onnxruntime | total | outside onnxruntime |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     labels = {w.key: w.label for w in WORKLOADS} | {FLOOR: "floor (one row)"}
+    floor_cells = prof.get(FLOOR, {}).get("cells")
     for key, label in labels.items():
         p = prof.get(key)
         if not p:
             continue
         outside = max(0.0, p["total_ms"] - p["ort_ms"])
+        times = f"{p['cells'] / floor_cells:.1f}×" if floor_cells else "n/a"
         lines.append(
-            f"| {label} | {p['runs']:.0f} | {p['rows']:.0f} | {p['cells']:,.0f} | {p['ort_ms']:.1f} ms "
+            f"| {label} | {p['runs']:.0f} | {p['rows']:.0f} | {p['cells']:,.0f} | {times} "
+            f"| {p['ort_ms']:.1f} ms "
             f"| {p['total_ms']:.1f} ms | {outside:.1f} ms ({100 * outside / max(p['total_ms'], 1e-9):.0f}%) |"
         )
     return lines

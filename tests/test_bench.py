@@ -71,6 +71,11 @@ def test_word_agreement_and_tables() -> None:
     short = next(line for line in table if line.startswith("| one blank, 16-token"))
     assert "11.0 / " in short and "33.0 / " in short and "3.00×" in short
     assert "n/a" in next(line for line in table if line.startswith("| three blanks"))
+    step = {"runs": 2, "rows": 9, "cells": 150, "ort_ms": 20.0, "total_ms": 25.0}
+    floor = {"runs": 1, "rows": 1, "cells": 16, "ort_ms": 4.0, "total_ms": 4.5}
+    profile = speed.profile_table({"cloze-int8": {"profile": {"short": step, speed.FLOOR: floor}}})
+    short = next(line for line in profile if line.startswith("| one blank, 16-token"))
+    assert "| 150 | 9.4× |" in short and "5.0 ms (20%)" in short  # work against the floor's, load-free
 
 
 def test_reference_conversion_matches_the_training_module(tmp_path: Path) -> None:
