@@ -39,7 +39,16 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     assert {"goes": "inflection", "went": "inflection", "gone": "inflection"}.items() <= kinds("go").items()
     assert kinds("informations")["information"] == "inflection"  # a wrongly made plural
     assert kinds("teached")["taught"] == "inflection"
-    assert kinds("their")["there"] == "confusable" and kinds("their")["theirs"] == "closed"
+    assert kinds("their")["there"] == "confusable" and kinds("their")["theirs"] == "agreement"
+    # closed-class forms that differ only in agreement: number, person, gender, case
+    assert kinds("this")["these"] == "agreement" and kinds("this")["those"] == "closed"
+    assert {"himself", "themselves"} <= {w for w, k in kinds("herself").items() if k == "agreement"}
+    assert "her" not in kinds("herself") and kinds("him")["he"] == "agreement"  # both mostly grammatical
+    assert kinds("don't")["doesn't"] == "agreement" and kinds("wasn't")["weren't"] == "agreement"
+    assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"
+    assert kinds("is")["are"] == "inflection"  # lemminflect's forms of "be" come first
+    assert {"each", "all", "some"} <= set(kinds("every")) and kinds("no")["some"] == "closed"  # quantifiers
+    assert kinds("what")["that"] == "confusable"
     assert {"on", "at", "to"} <= set(kinds("in")) and kinds("in")["on"] == "closed"
     assert kinds("recieve")["receive"] == "spelling"
     assert "go" not in kinds("go")  # never the word itself

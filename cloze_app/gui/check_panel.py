@@ -350,9 +350,7 @@ class CheckPanel(QWidget):
     @staticmethod
     def list_text(flag: Flag) -> str:
         """A flag's line in the list, e.g. ``grammar: go → goes (71%), went (20%)``."""
-        fixes = (
-            ", ".join(f"{s.word} ({s.probability:.0%})" for s in flag.suggestions) or "not in the dictionary"
-        )
+        fixes = ", ".join(f"{s.word} ({s.percent})" for s in flag.suggestions) or "not in the dictionary"
         return f"{flag.kind}: {flag.word} → {fixes}"
 
     def mark_at(self, position: int) -> Mark | None:
@@ -373,7 +371,7 @@ class CheckPanel(QWidget):
         menu = QMenu(self)
         menu.setObjectName("suggestionMenu")
         for suggestion in mark.flag.suggestions:
-            action = menu.addAction(f"{suggestion.word}  ({suggestion.probability:.0%})")
+            action = menu.addAction(f"{suggestion.word}  ({suggestion.percent})")
             action.triggered.connect(lambda _checked=False, w=suggestion.word: self.apply(mark, w))
         menu.addSeparator()
         ignore = menu.addAction(f"Ignore “{mark.flag.word}”")
@@ -393,8 +391,7 @@ class CheckPanel(QWidget):
         if not flag.suggestions:
             return f"<b>{word}</b>: {html.escape(flag.kind)} (not in the dictionary)"
         items = "".join(
-            f"<li>{html.escape(s.word)} ({s.probability:.0%}, {html.escape(s.kind)})</li>"
-            for s in flag.suggestions
+            f"<li>{html.escape(s.word)} ({s.percent}, {html.escape(s.kind)})</li>" for s in flag.suggestions
         )
         return f"<b>{word}</b>: {html.escape(flag.kind)}. Click to replace it with:<ol>{items}</ol>"
 

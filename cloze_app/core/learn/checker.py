@@ -8,6 +8,10 @@ than the written word by the margin of that candidate's kind; a word that is not
 dictionary and rarer than ``rare_zipf`` is a spelling error whatever the model says. This is
 Bryant & Briscoe's (2018) method with a masked language model in place of their n-gram model.
 
+Only rows that can matter are run (``proofread.Pruning``): a log-probability is at most 0, so
+a candidate cannot gain more than the written word lacks, and one that could not clear the
+smallest margin of any preset is not scored; what any preset flags is unchanged.
+
 The margins are tuned by ``scripts/tune_checker.py`` on a generated error set (BLiMP measured too)
 (``docs/checker-tuning.md``) and live in ``checker_presets.json``: three Sensitivity presets,
 nested (every margin of Careful is at least Balanced's, which is at least Eager's), so what
@@ -28,10 +32,17 @@ from typing import Protocol
 from cloze_app.core.engine.candidates import CandidateEngine
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn import confusion
-from cloze_app.core.learn.proofread import DELETE_CEILING, INSERT_FLOOR, WordScores, score_text_words
+from cloze_app.core.learn.proofread import (
+    DELETE_CEILING,
+    INSERT_FLOOR,
+    Pruning,
+    WordScores,
+    score_text_words,
+)
 from cloze_app.core.text import WordSpan, match_case, word_spans
 from cloze_app.core.types import WordCheck
 
+MIN_SHARE = 0.01  # a runner-up less likely than this (of the flag's options) is not listed
 CHUNK_WORDS = 100  # words per batch of sentences: batched runs, with progress between them
 PRESETS_FILE = "checker_presets.json"
 EDIT_COST = 1.0  # a misspelt word's suggestions: log-probability given up per edit
@@ -48,6 +59,7 @@ SPELLING, GRAMMAR, WORD_CHOICE, MISSING_WORD, EXTRA_WORD = (
 LABELS = {
     confusion.SPELLING: SPELLING,
     confusion.INFLECTION: GRAMMAR,
+    confusion.AGREEMENT: GRAMMAR,
     confusion.CONFUSABLE: WORD_CHOICE,
     confusion.CLOSED: WORD_CHOICE,
     confusion.MISSING: MISSING_WORD,
@@ -71,19 +83,22 @@ class CheckEngine(Protocol):
 class CheckerThresholds:
     """When a word is flagged: one margin (natural log) per kind of candidate.
 
-    A candidate of kind K is a fix when its log-probability beats the written word's by at
-    least ``K`` plus ``per_piece`` for each tokenizer piece the written word has beyond the
-    candidate's (a word's PLL sums over its pieces, so more pieces score lower). ``missing``:
-    an inserted word's log-probability plus what it adds to the next word's; ``extra``: what
-    deleting a word adds to the next word's, less the word's own. ``unknown``: the margin for a
-    word not in the dictionary but at least ``rare_zipf`` common (a new word: "blockchain"); a
-    rarer one is flagged as spelling whatever the model says, if it has a dictionary word near it
-    or is rarer than ``bare_zipf`` (a rare word with no neighbour is mostly a real rare word:
-    "bioregion").
+    A candidate of kind K (``inflection``: another form of the word; ``agreement``: a
+    closed-class form of another number, person, gender or case, this/these, he/him; and
+    ``spelling``, ``confusable``, ``closed``) is a fix when its log-probability beats the
+    written word's by at least ``K`` plus ``per_piece`` for each tokenizer piece the written
+    word has beyond the candidate's (a word's PLL sums over its pieces, so more pieces score
+    lower). ``missing``: an inserted word's log-probability plus what it adds to the next
+    word's; ``extra``: what deleting a word adds to the next word's, less the word's own.
+    ``unknown``: the margin for a word not in the dictionary but at least ``rare_zipf`` common
+    (a new word: "blockchain"); a rarer one is flagged as spelling whatever the model says, if
+    it has a dictionary word near it or is rarer than ``bare_zipf`` (a rare word with no
+    neighbour is mostly a real rare word: "bioregion").
     """
 
     spelling: float = 4.0
     inflection: float = 3.0
+    agreement: float = 3.0
     confusable: float = 3.0
     closed: float = 4.0
     missing: float = 3.0
@@ -110,7 +125,7 @@ class CheckerThresholds:
         return find_preset(name).thresholds
 
 
-MARGIN_FIELDS = ("spelling", "inflection", "confusable", "closed", "missing", "extra", "unknown")
+MARGIN_FIELDS = ("spelling", "inflection", "agreement", "confusable", "closed", "missing", "extra", "unknown")
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,11 @@ class Suggestion:
     gain: float
     kind: str
 
+    @property
+    def percent(self) -> str:
+        """The probability as shown: ``71%``, or ``<1%`` (never a misleading ``0%``)."""
+        return "<1%" if self.probability < 0.005 else f"{self.probability:.0%}"
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -209,7 +229,7 @@ class Flag:
         """One line, e.g. ``grammar: “go”: try goes (71%), went (20%)``."""
         if not self.suggestions:
             return f"{self.kind}: “{self.word}” is not in the dictionary"
-        words = ", ".join(f"{s.word} ({s.probability:.0%})" for s in self.suggestions)
+        words = ", ".join(f"{s.word} ({s.percent})" for s in self.suggestions)
         return f"{self.kind}: “{self.word}”: try {words}"
 
 
@@ -335,15 +355,39 @@ def judge(
     """The flags for scored words under ``thresholds``; words in ``ignored`` (any case) are never
     flagged. Overlapping fixes (an extra "have" and "went" -> "gone") become one flag over both."""
     skip = {w.casefold() for w in ignored}
-    spans: list[tuple[int, int, str, list[_Fix], bool]] = []
+    judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]] = []
     for s in scores:
         if s.word.casefold() in skip:
             continue
         fixes, misspelt = _word_fixes(text, s, thresholds)
-        fixes += _insert_fixes(text, s, thresholds)
-        if fixes or misspelt:
-            spans.append((s.start, s.end, s.word, fixes, misspelt))
+        judged.append((s, fixes, _insert_fixes(text, s, thresholds), misspelt))
+    _one_explanation(text, judged)
+    spans = [
+        (s.start, s.end, s.word, fixes + inserts, misspelt)
+        for s, fixes, inserts, misspelt in judged
+        if fixes or inserts or misspelt
+    ]
     return tuple(_merge(text, spans, thresholds.max_suggestions))
+
+
+def _one_explanation(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:
+    """One error, one flag: a word X missing before a word, and the word before it replaced by X
+    ("began too cry": too -> to, or "to" inserted before "cry"), explain the same slip; only the
+    likelier explanation is kept (in place)."""
+    for (prev, fixes, _, _), (s, _, inserts, _) in zip(judged, judged[1:], strict=False):
+        if not inserts or text[prev.end : s.start].strip():
+            continue
+        for ins in list(inserts):
+            inserted = ins.replacement.split(" ", 1)[0].casefold()
+            rivals = [f for f in fixes if f.kind != confusion.EXTRA and f.replacement.casefold() == inserted]
+            if not rivals:
+                continue
+            if max(f.gain for f in rivals) >= ins.gain:
+                inserts.remove(ins)
+            else:
+                fixes[:] = [f for f in fixes if f not in rivals]
+                if all(not f.clears for f in fixes if f.kind != confusion.EXTRA):
+                    fixes[:] = [f for f in fixes if f.kind == confusion.EXTRA]
 
 
 def _order(fix: _Fix) -> tuple[bool, float]:
@@ -373,17 +417,39 @@ def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit
             if word != text[start:stop] and (word not in best or _order(f) > _order(best[word])):
                 best[word] = f
         ranked = sorted(best.items(), key=lambda kv: _order(kv[1]), reverse=True)[: max(1, limit)]
-        total = 1.0 + sum(math.exp(min(50.0, f.gain)) for _, f in ranked)
-        suggestions = tuple(
-            Suggestion(word, math.exp(min(50.0, f.gain)) / total, f.gain, LABELS[f.kind])
-            for word, f in ranked
-        )
         misspelt = any(g[4] for g in group)
+        shares = _shares([f for _, f in ranked], misspelt)
+        suggestions = tuple(
+            Suggestion(word, share, f.gain, LABELS[f.kind])
+            for (word, f), share in zip(ranked, shares, strict=True)
+            if share >= MIN_SHARE or misspelt or word == ranked[0][0]
+        )
         kind = suggestions[0].kind if suggestions else SPELLING
         if misspelt and kind not in (SPELLING, GRAMMAR):
             kind = SPELLING
         flags.append(Flag(start, stop, text[start:stop], kind, suggestions))
     return flags
+
+
+def pruning_for(thresholds: CheckerThresholds) -> Pruning:
+    """What the model need not score: candidates that cannot clear the smallest margin of
+    ``thresholds`` and of every preset (so a sensitivity change re-judges the same scores)."""
+    every = [thresholds, *(p.thresholds for p in checker_presets())]
+    margins = {kind: min(t.margin(kind) for t in every) for kind in confusion.KINDS}
+    per_piece = [t.per_piece for t in every]
+    return Pruning(margins, (min(per_piece), max(per_piece)))
+
+
+def _shares(fixes: Sequence[_Fix], misspelt: bool) -> list[float]:
+    """How likely each fix is. A misspelling's fixes share among themselves by their rank (the
+    word's likelihood less its edits: the non-word written is no option); other fixes share with
+    the written text by their gain over it."""
+    if misspelt and fixes:
+        top = max(f.rank for f in fixes)
+        weights = [math.exp(max(-50.0, f.rank - top)) for f in fixes]
+        return [w / sum(weights) for w in weights]
+    total = 1.0 + sum(math.exp(min(50.0, f.gain)) for f in fixes)
+    return [math.exp(min(50.0, f.gain)) / total for f in fixes]
 
 
 def check_text(
@@ -416,6 +482,7 @@ def check_text(
         chunk_words=chunk_words,
         progress=progress,
         should_stop=should_stop,
+        pruning=pruning_for(thresholds),
     )
     flags = judge(text, scores, thresholds, ignored)
     return CheckReport(text, flags, len(scores), len(words), calls, cancelled, tuple(scores))

@@ -3,9 +3,11 @@
 Bryant & Briscoe (2018, "Language Model Based Grammatical Error Correction without Annotated
 Training Data") check a word against its confusion set, not the whole vocabulary: its other
 inflections (lemminflect, through ``core.learn.lexicon``), spelling neighbours
-(``core.learn.spelling``), commonly confused words, and for closed-class words the other members
-of the class. Missing and extra words are insertion and deletion candidates: an article,
-preposition or auxiliary added before a word, or a closed-class word taken out.
+(``core.learn.spelling``), commonly confused words, the forms of a closed-class paradigm that
+differ only in agreement (this/these, himself/herself/themselves, doesn't/don't), and for
+closed-class words the other members of the class. Missing and extra words are insertion and
+deletion candidates: an article, preposition or auxiliary added before a word, or a
+closed-class word taken out.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from cloze_app.core.learn import lexicon, spelling
 
 SPELLING = "spelling"  # a spelling neighbour (of a non-word, or a real-word slip: form/from)
 INFLECTION = "inflection"  # another form of the same word (go/goes/went, information/informations)
+AGREEMENT = "agreement"  # a closed-class form of another number, person, gender, case (this/these)
 CONFUSABLE = "confusable"  # a commonly confused word (their/there, affect/effect, make/do)
 CLOSED = "closed"  # another member of a closed class (in/on/at, a/the, is/are)
 MISSING = "missing"  # a word inserted before this one
 EXTRA = "extra"  # this word deleted
-KINDS = (SPELLING, INFLECTION, CONFUSABLE, CLOSED, MISSING, EXTRA)
+KINDS = (SPELLING, INFLECTION, AGREEMENT, CONFUSABLE, CLOSED, MISSING, EXTRA)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
 # for every other.
@@ -51,7 +54,7 @@ CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
     borrow lend
     bring take
     learn teach
-    who which that
+    who which that what
     since for
     among between
     each every
@@ -79,25 +82,45 @@ CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
     """.strip().splitlines()
 )
 
+# Closed-class paradigms: forms of one function word that differ only in agreement (number,
+# person, gender, case), as a noun's or a verb's inflections do: a learner's "this books",
+# "she hurt himself", "he don't". Every word of a row is a candidate for every other. A
+# reflexive and its personal pronoun are not (both are mostly grammatical: "thought about
+# him/himself" differ in meaning, and the model prefers the commoner "him").
+AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(line.split())
+    for line in """
+    a an
+    this these
+    that those
+    i me my mine
+    he him his
+    she her hers
+    we us our ours
+    they them their theirs
+    it its
+    myself yourself himself herself itself ourselves yourselves themselves
+    is are was were am
+    has have had
+    does do did
+    isn't aren't wasn't weren't
+    hasn't haven't hadn't
+    doesn't don't didn't
+    """.strip().splitlines()
+)
+
 # Closed classes whose members replace each other (a learner's usual slips are within one).
 CLOSED_SETS: tuple[frozenset[str], ...] = tuple(
     frozenset(line.split())
     for line in """
     a an the
     this that these those
-    some any
+    all both each every either neither some any no few many much most several
     in on at to for of with from by about into onto over under through during
     is are was were am be
     has have had
     do does did
     will would can could shall should may might must
-    i me my mine myself
-    he him his himself
-    she her hers herself
-    we us our ours ourselves
-    they them their theirs themselves
-    it its itself
-    myself yourself himself herself itself ourselves yourselves themselves
     """.strip().splitlines()
 )
 
@@ -126,11 +149,15 @@ def _closed(key: str) -> set[str]:
     return {w for group in CLOSED_SETS if key in group for w in group}
 
 
+def _agreement(key: str) -> set[str]:
+    return {w for group in AGREEMENT_SETS if key in group for w in group}
+
+
 def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
     """The confusion set of ``word`` (lower case, without the word itself), one entry per word.
 
-    A word in several sets keeps its first kind, in this order: inflection, confusable, closed
-    class, spelling. A word not in the dictionary gets up to ``max_spelling`` spelling
+    A word in several sets keeps its first kind, in this order: inflection, agreement,
+    confusable, closed class, spelling. A word not in the dictionary gets up to ``max_spelling`` spelling
     neighbours up to two edits away; a known word only the commonest one edit away.
     """
     key = word.strip().replace("’", "'").lower()
@@ -143,6 +170,8 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, INFLECTION)
+    for other in sorted(_agreement(key)):
+        add(other, AGREEMENT)
     for other in sorted(_confusables(key)):
         add(other, CONFUSABLE)
     for other in sorted(_closed(key)):

@@ -16,10 +16,17 @@ script caches them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cloze_app.core.engine.candidates import AfterEdit, CandidateEngine, SlotQuery, score_candidates
+from cloze_app.core.engine.candidates import (
+    AfterEdit,
+    CandidateEngine,
+    SlotQuery,
+    SlotScores,
+    score_candidates,
+)
 from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import confusion, lexicon, spelling
 from cloze_app.core.text import WordSpan
@@ -30,6 +37,10 @@ from cloze_app.core.text import WordSpan
 INSERT_FLOOR = -2.5
 DELETE_CEILING = -1.5
 INSERTS_PER_GAP = 2
+# Tokens per row at most (special tokens included): a word is scored in its sentence, cut to
+# about 15 tokens either side (agreement and word choice are decided near the word; half the
+# engine's 64-token window, so a long sentence's rows cost half as much).
+CHECK_WINDOW = 32
 _NO_GAP_AFTER = frozenset(
     [
         "a",
@@ -112,34 +123,61 @@ def usable(alternative: confusion.Alternative, known: bool, pieces: int) -> bool
     return not (known and alternative.kind == confusion.SPELLING and pieces > 1)
 
 
+@dataclass(frozen=True)
+class Pruning:
+    """The smallest margins any judgment of the scores will use (``checker.CheckerThresholds``):
+    a candidate that cannot beat the written text by them is not scored.
+
+    Log-probabilities are at most 0, so a candidate replacing a word gains at most what the
+    written word lacks (``-log_prob``), an inserted word at most that less its own, a deletion at
+    most what the word and the next one lack. ``margins`` maps each candidate kind
+    (``confusion.KINDS``) to its smallest margin; ``per_piece`` is the smallest and largest
+    per-piece correction. A flag under margins at least these is the same as without pruning.
+    """
+
+    margins: Mapping[str, float]
+    per_piece: tuple[float, float] = (0.0, 0.0)
+
+    def could_clear(self, kind: str, gain_bound: float, extra_pieces: int = 0) -> bool:
+        """Whether a candidate of ``kind`` gaining at most ``gain_bound`` could clear its margin
+        (``extra_pieces``: the written word's pieces beyond the candidate's)."""
+        low, high = self.per_piece
+        needed = self.margins.get(kind, -math.inf) + (low if extra_pieces > 0 else high) * extra_pieces
+        return gain_bound >= needed
+
+
+def _written(scores: SlotScores) -> float:
+    return scores.written if math.isfinite(scores.written) else 0.0
+
+
 def score_words(
     engine: CandidateEngine,
     text: str,
     words: Sequence[WordSpan],
     *,
     insertions: bool = True,
+    pruning: Pruning | None = None,
+    window: int = CHECK_WINDOW,
 ) -> list[WordScores]:
-    """Score ``words`` of ``text`` (two batched runs: candidates and gaps, then the neighbours)."""
-    alts = []
-    for w in words:
-        known = spelling.is_known(w.word)
+    """Score ``words`` of ``text`` in three batched runs: each word with its one-piece
+    candidates (one row per word; with ``pruning``, not a word whose score cannot matter); then
+    the candidates of several pieces, the gaps and the deletions that could still clear a margin
+    of ``pruning`` (all of them without it); then the next word after the likeliest insertions.
+    Each row is at most ``window`` tokens around its place."""
+    known = [spelling.is_known(w.word) for w in words]
+    alts: list[list[tuple[confusion.Alternative, int]]] = []
+    for w, is_known in zip(words, known, strict=True):
         spaced = w.start > 0 and text[w.start - 1].isspace()
-        alts.append(
-            [
-                a
-                for a in confusion.alternatives(w.word)
-                if usable(a, known, len(tokens_for(engine.tokenizer, engine.token_info, a.word, spaced)))
-            ]
-        )
-    queries = [
-        SlotQuery(w.start, w.end, tuple(a.word for a in alt)) for w, alt in zip(words, alts, strict=True)
-    ]
-    gap_at = [insertions and gap_before(words, i) for i in range(len(words))]
-    gaps = [
-        SlotQuery(w.start, w.start, confusion.INSERTABLE) for w, g in zip(words, gap_at, strict=True) if g
-    ]
-    first, _ = score_candidates(engine, text, [*queries, *gaps])
-    slot_scores, gap_scores = first[: len(words)], iter(first[len(words) :])
+        found = []
+        for a in confusion.alternatives(w.word):
+            pieces = len(tokens_for(engine.tokenizer, engine.token_info, a.word, spaced))
+            if usable(a, is_known, pieces):
+                found.append((a, pieces))
+        alts.append(found)
+
+    def later(i: int, a: confusion.Alternative, pieces: int) -> bool:
+        """Whether a candidate waits for the second run: several pieces, for a known word."""
+        return pruning is not None and known[i] and pieces > 1
 
     def next_in_sentence(i: int) -> int | None:
         if i + 1 < len(words) and not words[i + 1].sentence_start:
@@ -148,30 +186,93 @@ def score_words(
                 return i + 1
         return None
 
-    # Second run: the next word after an insertion or a deletion.
+    def needed(i: int) -> bool:
+        """Whether word i's own score can matter: it has candidates, a gap before it, or it is
+        the next word of a word that may be deleted."""
+        if pruning is None or alts[i] or (insertions and gap_before(words, i)):
+            return True
+        return i > 0 and next_in_sentence(i - 1) == i and words[i - 1].word.lower() in confusion.DELETABLE
+
+    # First run: every word with its one-piece candidates (they share the word's masked row).
+    first_q = {
+        i: SlotQuery(w.start, w.end, tuple(a.word for a, n in alts[i] if not later(i, a, n)))
+        for i, w in enumerate(words)
+        if needed(i)
+    }
+    scored, _ = score_candidates(engine, text, list(first_q.values()), window=window)
+    by_word = dict(zip(first_q, scored, strict=True))
+    first = [by_word.get(i) or SlotScores(w.start, w.end, 0.0, 0, (), (), ()) for i, w in enumerate(words)]
+    written = [_written(s) for s in first]
+    lp: list[dict[str, tuple[float, int]]] = [
+        {word: (v, n) for word, v, n in zip(s.words, s.log_probs, s.pieces, strict=True)} for s in first
+    ]
+
+    def worth_more(i: int) -> bool:
+        """Whether word i's candidates of several pieces are scored: one of its candidates could
+        clear its margin (then the others may follow it as weaker suggestions)."""
+        if pruning is None or not known[i]:
+            return True
+        pieces = first[i].written_pieces
+        for a, n in alts[i]:
+            bound = lp[i][a.word][0] - written[i] if a.word in lp[i] else -written[i]
+            if pruning.could_clear(a.kind, bound, pieces - n):
+                return True
+        return False
+
+    # Second run: candidates of several pieces, gaps and deletions that could clear a margin.
+    gap_at = [
+        insertions
+        and gap_before(words, i)
+        and (pruning is None or pruning.could_clear(confusion.MISSING, -written[i]))
+        for i in range(len(words))
+    ]
+    gaps = [
+        SlotQuery(w.start, w.start, confusion.INSERTABLE) for w, g in zip(words, gap_at, strict=True) if g
+    ]
+    second_q = []
+    for i, w in enumerate(words):
+        rest = tuple(a.word for a, n in alts[i] if later(i, a, n))
+        if rest and not worth_more(i):
+            rest = ()
+        if rest or gap_at[i]:  # a gap is scored only next to its word's own slot
+            second_q.append((i, SlotQuery(w.start, w.end, rest)))
+    deleted: dict[int, int] = {}
+    deletions: list[AfterEdit] = []
+    for i, w in enumerate(words):
+        n = next_in_sentence(i)
+        if n is None or w.word.lower() not in confusion.DELETABLE or written[i] > DELETE_CEILING:
+            continue
+        if pruning is None or pruning.could_clear(confusion.EXTRA, -written[n] - written[i]):
+            deleted[i] = len(deletions)
+            deletions.append(AfterEdit(w.start, w.end, "", words[n].start, words[n].end))
+    second_scores: list[SlotScores] = []
+    deletion_scores: list[float] = []
+    if second_q or gaps or deletions:
+        second_scores, deletion_scores = score_candidates(
+            engine, text, [q for _, q in second_q] + gaps, deletions, window=window
+        )
+    for (i, _), s in zip(second_q, second_scores, strict=False):
+        lp[i].update({word: (v, n) for word, v, n in zip(s.words, s.log_probs, s.pieces, strict=True)})
+    gap_scores = iter(second_scores[len(second_q) :])
+
+    # Third run: the next word after the likeliest insertions.
     after: list[AfterEdit] = []
     inserted: dict[int, list[tuple[str, float, int]]] = {}
-    deleted: dict[int, int] = {}
     for i, w in enumerate(words):
-        if gap_at[i]:
-            g = next(gap_scores)
-            best = sorted(zip(g.words, g.log_probs, strict=True), key=lambda p: -p[1])[:INSERTS_PER_GAP]
-            for word, lp in best:
-                if lp >= INSERT_FLOOR:
-                    inserted.setdefault(i, []).append((word, lp, len(after)))
-                    after.append(AfterEdit(w.start, w.start, word, w.start, w.end))
-        n = next_in_sentence(i)
-        if (
-            n is not None
-            and w.word.lower() in confusion.DELETABLE
-            and slot_scores[i].written <= DELETE_CEILING
-        ):
-            deleted[i] = len(after)
-            after.append(AfterEdit(w.start, w.end, "", words[n].start, words[n].end))
-    _, after_scores = score_candidates(engine, text, [], after) if after else ([], [])
+        if not gap_at[i]:
+            continue
+        g = next(gap_scores)
+        best = sorted(zip(g.words, g.log_probs, strict=True), key=lambda p: -p[1])[:INSERTS_PER_GAP]
+        for word, v in best:
+            if v >= INSERT_FLOOR and (
+                pruning is None or pruning.could_clear(confusion.MISSING, v - written[i])
+            ):
+                inserted.setdefault(i, []).append((word, v, len(after)))
+                after.append(AfterEdit(w.start, w.start, word, w.start, w.end))
+    _, after_scores = score_candidates(engine, text, [], after, window=window) if after else ([], [])
 
     result = []
-    for i, (w, alt, s) in enumerate(zip(words, alts, slot_scores, strict=True)):
+    for i, (w, alt, s) in enumerate(zip(words, alts, first, strict=True)):
         n = next_in_sentence(i)
         result.append(
             WordScores(
@@ -180,15 +281,14 @@ def score_words(
                 word=w.word,
                 log_prob=s.written,
                 pieces=s.written_pieces,
-                known=spelling.is_known(w.word),
-                zipf=0.0 if spelling.is_known(w.word) else lexicon.zipf(w.word),
+                known=known[i],
+                zipf=0.0 if known[i] else lexicon.zipf(w.word),
                 alternatives=tuple(
-                    AltScore(a.word, a.kind, a.cost, lp, pieces)
-                    for a, lp, pieces in zip(alt, s.log_probs, s.pieces, strict=True)
+                    AltScore(a.word, a.kind, a.cost, *lp[i][a.word]) for a, _ in alt if a.word in lp[i]
                 ),
-                insertions=tuple(Insertion(word, lp, after_scores[k]) for word, lp, k in inserted.get(i, [])),
-                deleted_next=after_scores[deleted[i]] if i in deleted else None,
-                next_log_prob=slot_scores[n].written if n is not None else None,
+                insertions=tuple(Insertion(word, v, after_scores[k]) for word, v, k in inserted.get(i, [])),
+                deleted_next=deletion_scores[deleted[i]] if i in deleted else None,
+                next_log_prob=first[n].written if n is not None else None,
                 next_end=words[n].end if n is not None else 0,
             )
         )
@@ -203,6 +303,8 @@ def score_text_words(
     chunk_words: int,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    pruning: Pruning | None = None,
+    window: int = CHECK_WINDOW,
 ) -> tuple[list[WordScores], int, bool]:
     """``score_words`` in chunks of whole sentences (about ``chunk_words`` words each), with
     progress after each and ``should_stop()`` before each. Returns the scores, the number of
@@ -215,7 +317,7 @@ def score_text_words(
         hi = min(len(words), lo + max(1, chunk_words))
         while hi < len(words) and not words[hi].sentence_start:
             hi += 1  # a sentence is scored in one chunk (a word's next word is in it)
-        scores.extend(score_words(engine, text, words[lo:hi]))
+        scores.extend(score_words(engine, text, words[lo:hi], pruning=pruning, window=window))
         chunks += 1
         lo = hi
         if progress is not None:
