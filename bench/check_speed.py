@@ -2,9 +2,15 @@
 
 The text is the first 500 words of the held-out sentences (``bench/heldout.jsonl``, blanks
 filled with their answers). Prints the median of ``--repeat`` runs after one warm-up run, the
-rows the model ran and the flags raised.
+rows the model ran, the token cells of its batches (rows times their padded length) and the
+flags raised.
 
-    python -m bench.check_speed [--words 500] [--repeat 3] [--model ID|PATH]
+``--compare`` also times, alternately in the same process (so a busy machine slows both alike),
+the check as it was before rows were pruned: every candidate, gap and deletion scored, rows of
+up to 64 tokens (``proofread.score_text_words(pruning=None, window=64)`` then ``judge``), and
+prints the ratios.
+
+    python -m bench.check_speed [--words 500] [--repeat 3] [--compare] [--force-gathered] [--model ID|PATH]
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HELDOUT = Path(__file__).resolve().parent / "heldout.jsonl"
+BEFORE_WINDOW = 64  # the engine's row window the check used before it had its own
 
 
 def sample_text(words: int) -> str:
@@ -31,11 +40,21 @@ def sample_text(words: int) -> str:
     return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
 
 
+def _measure(engine: Any, check: Callable[[], int]) -> tuple[float, int, int, int]:
+    """Seconds, rows, token cells and flags of one run of ``check``."""
+    runner = engine.decoder.runner
+    rows, cells = runner.rows_run, runner.tokens_run
+    started = time.perf_counter()
+    flags = check()
+    return time.perf_counter() - started, runner.rows_run - rows, runner.tokens_run - cells, flags
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--compare", action="store_true", help="also time the unpruned check, alternately")
     parser.add_argument(
         "--force-gathered",
         action="store_true",
@@ -44,8 +63,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
-    from cloze_app.core.learn.checker import check_text
+    from cloze_app.core.learn.checker import CHUNK_WORDS, CheckerThresholds, check_text, checkable, judge
+    from cloze_app.core.learn.proofread import score_text_words
     from cloze_app.core.models.registry import ModelRegistry
+    from cloze_app.core.text import word_spans
 
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
     if args.force_gathered and not engine.decoder.runner.gathers:
@@ -58,21 +79,45 @@ def main() -> int:
             engine.decoder.runner = ModelRunner(session, engine.token_info.pad_id, engine.token_info.size)
     print(f"head at the asked positions only: {engine.decoder.runner.gathers}")
     text = sample_text(args.words)
+    thresholds = CheckerThresholds.tuned()
+
+    def now() -> int:
+        return len(check_text(engine, text, thresholds).flags)
+
+    def before() -> int:
+        words = [w for w in word_spans(text) if checkable(w)]
+        scores, _, _ = score_text_words(
+            engine, text, words, chunk_words=CHUNK_WORDS, pruning=None, window=BEFORE_WINDOW
+        )
+        return len(judge(text, scores, thresholds))
+
     started = time.perf_counter()
-    check_text(engine, text)  # warm-up: loads the word lists (lemminflect, wordfreq, spelling)
+    now()  # warm-up: loads the word lists (lemminflect, wordfreq, spelling)
     first = time.perf_counter() - started
-    times, rows = [], 0
+    runs: dict[str, list[tuple[float, int, int, int]]] = {"now": [], "before": []}
     for _ in range(max(1, args.repeat)):
-        before = engine.decoder.runner.rows_run
-        started = time.perf_counter()
-        report = check_text(engine, text)
-        times.append(time.perf_counter() - started)
-        rows = engine.decoder.runner.rows_run - before
+        runs["now"].append(_measure(engine, now))
+        if args.compare:
+            runs["before"].append(_measure(engine, before))
     words = len(text.split())
-    print(
-        f"check, {words}-word text: {statistics.median(times):.2f} s median of {len(times)} "
-        f"(first run with word lists loading: {first:.2f} s), {rows} rows, {len(report.flags)} flags"
-    )
+    medians = {}
+    for name, done in runs.items():
+        if not done:
+            continue
+        seconds = statistics.median(r[0] for r in done)
+        medians[name] = (seconds, done[-1][1], done[-1][2])
+        label = "check" if name == "now" else "before pruning (all rows, 64-token rows)"
+        print(
+            f"{label}, {words}-word text: {seconds:.2f} s median of {len(done)}, "
+            f"{done[-1][1]} rows, {done[-1][2]} token cells, {done[-1][3]} flags"
+        )
+    print(f"first run with word lists loading: {first:.2f} s")
+    if "before" in medians:
+        (s_now, r_now, c_now), (s_old, r_old, c_old) = medians["now"], medians["before"]
+        print(
+            f"ratios before/now (same run): time {s_old / s_now:.2f}x, rows {r_old / r_now:.2f}x, "
+            f"token cells {c_old / c_now:.2f}x"
+        )
     return 0
 
 

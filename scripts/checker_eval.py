@@ -17,6 +17,7 @@ Measures (``evaluate``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sys
@@ -29,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
-from cloze_app.core.learn.confusion import Alternative  # noqa: E402
+from cloze_app.core.learn.confusion import Alternative, alternatives  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
     AltScore,
     Insertion,
@@ -95,6 +96,12 @@ def _score(engine: object, text: str, words: Sequence | None = None) -> list[dic
     return [_to_json(s) for s in score_words(engine, text, chosen)]  # type: ignore[arg-type]
 
 
+def cache_key(row_id: object, text: str) -> str:
+    """A scored sentence's key in the cache: its id and its text (a regenerated set reuses the
+    scores of the sentences whose text it kept)."""
+    return f"{row_id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+
+
 def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500) -> dict:
     """Score the first ``dev_items`` dev sentences, their clean originals and ``blimp_items``
     BLiMP pairs, whatever is not yet in ``cache``; save it."""
@@ -102,12 +109,12 @@ def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500)
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
     started, done = time.perf_counter(), 0
     for row in rows[:dev_items]:
-        key = str(row["id"])
+        key, clean_key = cache_key(row["id"], row["text"]), cache_key(row["id"], row["clean"])
         if key not in data["dev"]:
             data["dev"][key] = _score(engine, row["text"])
             done += 1
-        if key not in data["clean"] and row["clean"] != row["text"]:
-            data["clean"][key] = _score(engine, row["clean"])
+        if clean_key not in data["clean"] and row["clean"] != row["text"]:
+            data["clean"][clean_key] = _score(engine, row["clean"])
         if done and done % 50 == 0:
             cache.write_text(json.dumps(data))
             print(f"  dev {done} sentences, {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -142,23 +149,33 @@ def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500)
 
 def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]:
     """Cached scores as today's ``proofread.score_words`` would give them: a cache may hold more
-    (insertions at gaps and multi-piece spelling neighbours that are no longer scored)."""
+    (insertions at gaps, candidates no longer in a word's confusion set and multi-piece spelling
+    neighbours that are no longer scored; candidates are one-piece rows' or their own rows, so
+    dropping some leaves the others' scores as they are)."""
     words = [w for w in word_spans(text) if checkable(w)]
     gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
-    out = []
-    for s in scores:
-        alts = tuple(
-            a for a in s.alternatives if usable(Alternative(a.word, a.kind, a.cost), s.known, a.pieces)
-        )
-        out.append(replace(s, alternatives=alts, insertions=s.insertions if s.start in gap_ok else ()))
-    return tuple(out)
+    return tuple(
+        replace(_alternatives_now(s), insertions=s.insertions if s.start in gap_ok else ()) for s in scores
+    )
+
+
+def _alternatives_now(s: WordScores) -> WordScores:
+    """A cached word's candidates that are in its confusion set today, with today's kinds."""
+    kinds = {a.word: a.kind for a in alternatives(s.word)}
+    alts = tuple(
+        replace(a, kind=kinds[a.word])
+        for a in s.alternatives
+        if a.word in kinds and usable(Alternative(a.word, kinds[a.word], a.cost), s.known, a.pieces)
+    )
+    return replace(s, alternatives=alts)
 
 
 def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
     """The cached scores as sentences with errors, clean sentences and BLiMP pairs."""
     rows = {str(r["id"]): r for r in map(json.loads, DEV_SET.read_text(encoding="utf-8").splitlines())}
     dev, clean = [], []
-    for key, row in rows.items():
+    for row in rows.values():
+        key, clean_key = cache_key(row["id"], row["text"]), cache_key(row["id"], row["clean"])
         if key not in data["dev"]:
             continue
         scores = _as_now(row["text"], tuple(_from_json(d) for d in data["dev"][key]))
@@ -166,8 +183,8 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
         dev.append(Sentence(row["text"], tuple(row["errors"]), scores, row["split"], n))
         if row["clean"] == row["text"]:
             clean.append(Sentence(row["text"], (), scores, row["split"], n))
-        elif key in data["clean"]:
-            scores = _as_now(row["clean"], tuple(_from_json(d) for d in data["clean"][key]))
+        elif clean_key in data["clean"]:
+            scores = _as_now(row["clean"], tuple(_from_json(d) for d in data["clean"][clean_key]))
             clean.append(Sentence(row["clean"], (), scores, row["split"], len(word_spans(row["clean"]))))
     pairs = []
     for key, item in data["blimp"].items():
@@ -175,7 +192,8 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
         sides = []
         for side in ("bad", "good"):
             s = item[side]
-            sides.append(Sentence(s["text"], (), tuple(_from_json(d) for d in s["scores"]), split, 1))
+            scores = tuple(_alternatives_now(_from_json(d)) for d in s["scores"])
+            sides.append(Sentence(s["text"], (), scores, split, 1))
         pairs.append(
             Pair(
                 key,
@@ -279,3 +297,73 @@ def evaluate(
         "blimp_pairs": n_pairs,
         "by_kind": by_kind,
     }
+
+
+# BLiMP phenomena by the kind of difference, for the analysis table (every phenomenon of
+# blimp_dev.jsonl falls in one group; a phenomenon not listed is "other").
+PHENOMENON_GROUPS = {
+    "agreement (determiner-noun, subject-verb)": (
+        "determiner_noun_agreement",
+        "distractor_agreement",
+        "irregular_plural_subject_verb_agreement",
+        "regular_plural_subject_verb_agreement",
+    ),
+    "anaphors and binding (himself/herself/themselves)": ("anaphor_", "principle_A"),
+    "irregular forms (past, participle)": ("irregular_past_participle",),
+    "relative and wh-words (who/that/what)": ("wh_vs_that",),
+    "quantifiers and negative polarity (ever, any, no)": (
+        "existential_there_quantifiers",
+        "superlative_quantifiers",
+        "npi_",
+        "only_npi",
+        "sentential_negation",
+    ),
+    "argument structure, raising, islands (another content word)": (),
+}
+
+
+def phenomenon_group(phenomenon: str) -> str:
+    """The analysis group of a BLiMP phenomenon."""
+    for group, prefixes in PHENOMENON_GROUPS.items():
+        if any(phenomenon.startswith(p) for p in prefixes):
+            return group
+    return list(PHENOMENON_GROUPS)[-1]
+
+
+def blimp_analysis(t: CheckerThresholds, pairs: Sequence[Pair], split: str) -> dict[str, dict[str, int]]:
+    """Why BLiMP's bad word is flagged or missed under ``t``, by phenomenon group: ``flagged``;
+    else ``no candidate`` (the good word is not in the bad word's confusion set), ``model prefers
+    bad`` (the good word scores no higher), ``under margin`` (higher, by less than its margin);
+    ``good flagged`` counts false alarms on the good sentence."""
+    out: dict[str, dict[str, int]] = {}
+    for p in pairs:
+        if p.split != split:
+            continue
+        row = out.setdefault(
+            phenomenon_group(p.phenomenon),
+            {
+                "pairs": 0,
+                "flagged": 0,
+                "no candidate": 0,
+                "model prefers bad": 0,
+                "under margin": 0,
+                "good flagged": 0,
+            },
+        )
+        row["pairs"] += 1
+        row["good flagged"] += any(
+            _overlaps((f.start, f.end), p.good_span) for f in judge(p.good.text, p.good.scores, t)
+        )
+        if any(_overlaps((f.start, f.end), p.bad_span) for f in judge(p.bad.text, p.bad.scores, t)):
+            row["flagged"] += 1
+            continue
+        good_word = p.good.text[p.good_span[0] : p.good_span[1]].lower()
+        bad = next((s for s in p.bad.scores if s.start == p.bad_span[0]), None)
+        alt = next((a for a in bad.alternatives if a.word == good_word), None) if bad else None
+        if bad is None or alt is None:
+            row["no candidate"] += 1
+        elif alt.log_prob <= bad.log_prob:
+            row["model prefers bad"] += 1
+        else:
+            row["under margin"] += 1
+    return out

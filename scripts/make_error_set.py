@@ -6,7 +6,9 @@ never trained on, blanks filled with their answers) at about a learner's rate: e
 gets 0, 1 or 2 errors (35% / 45% / 20%), about one error per 30 words. The kinds and their
 shares follow the commonest single-word errors of learner corpora:
 
-* grammar (a word's other form: go/goes/went, day/days, is/are; lemminflect): 30%;
+* grammar (a word's other form: go/goes/went, day/days, is/are, lemminflect; for a third of
+  them where the sentence has one, a closed-class form of another number, person, gender or
+  case: this/these, he/him, himself/herself, doesn't/don't, a/an): 30%;
 * spelling (a non-word made by one edit: deleted, doubled, swapped or inserted letter, or a key
   next to the right one on a QWERTY keyboard): 25%;
 * word choice (a commonly confused word: their/there, make/do; a preposition or article swapped
@@ -16,8 +18,9 @@ shares follow the commonest single-word errors of learner corpora:
 
 Each sentence is in one half, "tune" or "test", by a hash of its text. Writes JSON lines:
 ``{"id", "split", "source", "text", "clean", "errors": [{"start", "end", "correction",
-"kind", "type"}]}``; an error's span is in ``text`` and ``correction`` replaces it (a missing
-word's span is the word after the gap; an extra word's spans it and the next word).
+"kind", "type"}]}`` (``type``: the kind, or "agreement" for a grammar error of a closed-class
+form); an error's span is in ``text`` and ``correction`` replaces it (a missing word's span is
+the word after the gap; an extra word's spans it and the next word).
 
     python scripts/make_error_set.py --out bench/checker_dev.jsonl [--seed 12]
 """
@@ -46,6 +49,7 @@ KINDS = (
     ("extra word", 0.10),
 )
 ERRORS_PER_SENTENCE = ((0, 0.35), (1, 0.45), (2, 0.20))
+AGREEMENT_SHARE = 1 / 3  # of grammar errors: a closed-class form swapped (this/these, he/him)
 _PREPS = ("in", "on", "at", "to", "for", "of", "with", "from", "about", "by")
 
 
@@ -87,6 +91,10 @@ def _choices(words: list, kind: str) -> list[tuple[int, str]]:
         if kind == "grammar":
             forms = [f for f in lexicon.inflections(key) if f != key and spelling.is_known(f) and f.isalpha()]
             out += [(i, f) for f in forms]
+        elif kind == "agreement":
+            for group in confusion.AGREEMENT_SETS:
+                if key in group:
+                    out += [(i, o) for o in sorted(group) if o != key and (i, o) not in out]
         elif kind == "spelling" and len(key) >= 4:
             out.append((i, ""))  # the typo is drawn later
         elif kind == "word choice":
@@ -116,9 +124,12 @@ def inject(text: str, count: int, rng: random.Random) -> tuple[str, list[dict]]:
     for _ in range(count):
         words = word_spans(text)
         kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
+        error_type = kind
+        if kind == "grammar" and rng.random() < AGREEMENT_SHARE and _choices(words, "agreement"):
+            error_type = "agreement"
         options = [
             (i, r)
-            for i, r in _choices(words, kind)
+            for i, r in _choices(words, error_type)
             if i not in used and i - 1 not in used and i + 1 not in used
         ]
         if not options:
@@ -148,7 +159,7 @@ def inject(text: str, count: int, rng: random.Random) -> tuple[str, list[dict]]:
             if e["start"] >= w.start:
                 e["start"] += shift
                 e["end"] += shift
-        record.update(kind=kind, type=kind)
+        record.update(kind=kind, type=error_type)
         errors.append(record)
         used.add(i)
         text = new_text
