@@ -106,7 +106,9 @@ def _conditions(busy: tuple[str, ...], load: tuple[float, float, float] | None, 
 
 METHOD = [
     "Latency: each system runs in its own process, loads once, makes 3 warm-up requests, then times "
-    "each request `--reps` times (wall clock per call). Cloze answers with "
+    "each request `--reps` times (wall clock per call), the requests taking turns (one of each per "
+    "round, so the floor and the requests see the same load); the systems take turns too, over two "
+    "rounds of a process each with half the requests. Cloze answers with "
     "`ClozeEngine.fill(text, top_k=10)` (ranked whole words, multi-piece words decoded, joint filling "
     "for several blanks) or "
     "`score_options`; the pipeline with `pipeline('fill-mask')(text, top_k=10)` (single tokens) or "

@@ -65,14 +65,21 @@ LABELS = {
 }
 
 
-def _time(fn: Callable[[], object], reps: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
+def time_interleaved(
+    calls: dict[str, Callable[[], object]], reps: int, warmup: int
+) -> dict[str, list[float]]:
+    """Milliseconds per call of each workload, the workloads taking turns (one of each per round), so
+    a change in the machine's load during the run reaches every workload alike and ratios between
+    them (the floor's) hold on a shared machine."""
+    for fn in calls.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {key: [] for key in calls}
     for _ in range(reps):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000.0)
+        for key, fn in calls.items():
+            started = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - started) * 1000.0)
     return times
 
 
@@ -189,7 +196,7 @@ def child(
     else:
         calls = cloze_requests(model, threads, spinning)
     engine = calls.pop("_engine", None)
-    latency = {key: _time(fn, reps, warmup) for key, fn in calls.items()}
+    latency = time_interleaved(calls, reps, warmup)
     prof = profile(engine(), calls) if engine is not None else {}
     return {"latency_ms": latency, "profile": prof}
 
@@ -206,26 +213,38 @@ def run_speed(
     warmup: int = 3,
     spinning: bool | None = None,
     engine_roots: dict[str, Path] | None = None,
+    rounds: int = 2,
 ) -> dict[str, dict]:
     """Time every system in its own process; ``models`` maps system -> folder.
 
+    The systems take turns over ``rounds`` rounds (a process per system and round, ``reps`` split
+    between them), so a change in the machine's load during the run reaches every system alike.
+
     Returns ``{system: {"latency_ms": {workload: [ms, ...]}, "profile": {workload: {...}},
-    "peak_rss_bytes": int}}``.
+    "peak_rss_bytes": int}}`` (the profile of the last round, the highest peak).
     """
     results: dict[str, dict] = {}
     spin = "default" if spinning is None else ("on" if spinning else "off")
-    for system, folder in models.items():
-        command = python_command(
-            "-m", "bench.speed", "--child", system, "--model", str(folder),
-            "--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup), "--spinning", spin,
-        )  # fmt: skip
-        root = (engine_roots or {}).get(system)
-        if root is not None:
-            command += ["--engine-root", str(root)]
-        run = run_measured(command, env=child_env())
-        answer = json.loads(run.stdout.strip().splitlines()[-1])
-        results[system] = {**answer, "peak_rss_bytes": run.peak_rss_bytes}
-        print(f"bench: timed {LABELS[system]}", flush=True)
+    rounds = max(1, min(rounds, reps))
+    for round_index in range(rounds):
+        share = reps // rounds + (1 if round_index < reps % rounds else 0)
+        for system, folder in models.items():
+            command = python_command(
+                "-m", "bench.speed", "--child", system, "--model", str(folder),
+                "--threads", str(threads), "--reps", str(share), "--warmup", str(warmup), "--spinning", spin,
+            )  # fmt: skip
+            root = (engine_roots or {}).get(system)
+            if root is not None:
+                command += ["--engine-root", str(root)]
+            run = run_measured(command, env=child_env())
+            answer = json.loads(run.stdout.strip().splitlines()[-1])
+            before = results.get(system)
+            if before is not None:
+                for key, times in before["latency_ms"].items():
+                    answer["latency_ms"][key] = times + answer["latency_ms"].get(key, [])
+            peak = max(run.peak_rss_bytes, before["peak_rss_bytes"] if before else 0)
+            results[system] = {**answer, "peak_rss_bytes": peak}
+            print(f"bench: timed {LABELS[system]} (round {round_index + 1} of {rounds})", flush=True)
     return results
 
 

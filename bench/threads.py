@@ -1,8 +1,9 @@
 """Intra-op threads and spinning: Cloze int8 latency with 1 and 2 threads, spinning on and off.
 
-Each setting runs in its own child process (``python -m bench.speed --child``), all in one run so
-the settings compare under the same machine load. The window's typical request is one blank in a
-paragraph (the editor sends a window of text around the blank); the table shows every workload.
+Each setting runs in its own child process (``python -m bench.speed --child``), all in one run,
+the settings taking turns over two rounds, so they compare under the same machine load. The
+window's typical request is one blank in a paragraph (the editor sends a window of text around
+the blank); the table shows every workload.
 
     python -m bench.threads [--int8 FOLDER] [--reps 15]
 """
@@ -17,13 +18,22 @@ from bench.speed import WORKLOADS, run_speed, summary
 SETTINGS = ((1, False), (1, True), (2, False), (2, True))
 
 
-def run_threads(model: Path, reps: int, warmup: int = 3) -> dict[tuple[int, bool], dict]:
-    """``{(threads, spinning): speed result of Cloze int8}``, each setting in its own process."""
+def run_threads(model: Path, reps: int, warmup: int = 3, rounds: int = 2) -> dict[tuple[int, bool], dict]:
+    """``{(threads, spinning): speed result of Cloze int8}``, each setting in its own process; the
+    settings take turns over ``rounds`` rounds (``reps`` split between them), so a change in the
+    machine's load reaches every setting alike."""
     results: dict[tuple[int, bool], dict] = {}
-    for threads, spinning in SETTINGS:
-        results[(threads, spinning)] = run_speed({"cloze-int8": model}, threads, reps, warmup, spinning)[
-            "cloze-int8"
-        ]
+    rounds = max(1, min(rounds, reps))
+    for round_index in range(rounds):
+        share = reps // rounds + (1 if round_index < reps % rounds else 0)
+        for threads, spinning in SETTINGS:
+            run = run_speed({"cloze-int8": model}, threads, share, warmup, spinning, rounds=1)
+            answer = run["cloze-int8"]
+            before = results.get((threads, spinning))
+            if before is not None:
+                for key, times in before["latency_ms"].items():
+                    answer["latency_ms"][key] = times + answer["latency_ms"].get(key, [])
+            results[(threads, spinning)] = answer
     return results
 
 

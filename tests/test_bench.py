@@ -78,6 +78,14 @@ def test_word_agreement_and_tables() -> None:
     assert "| 150 | 9.4× |" in short and "5.0 ms (20%)" in short  # work against the floor's, load-free
 
 
+def test_requests_take_turns_so_load_changes_reach_every_request() -> None:
+    order: list[str] = []
+    calls = {key: (lambda key=key: order.append(key)) for key in ("short", speed.FLOOR)}
+    times = speed.time_interleaved(calls, reps=3, warmup=1)  # type: ignore[arg-type]
+    assert order == ["short", speed.FLOOR] + ["short", speed.FLOOR] * 3
+    assert [len(t) for t in times.values()] == [3, 3]
+
+
 def test_reference_conversion_matches_the_training_module(tmp_path: Path) -> None:
     import torch
 
