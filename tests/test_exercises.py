@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.distractors import add_distractors
+from cloze_app.core.learn.distractors import TRIES, add_distractors
 from cloze_app.core.learn.exercises import (
     DIFFICULTIES,
     Exercise,
@@ -191,6 +192,20 @@ def test_multiple_choice_distractors_have_the_answers_form_and_score_far_below(
         scores = {s.option: s.log_prob for s in choices_engine.score_options(probe, item.choices)}
         assert max(scores, key=lambda c: scores[c]) == item.answer
     assert make_exercise(choices_engine, PASSAGE, options) == exercise  # same text and seed, same exercise
+
+
+def test_the_distractors_of_all_blanks_are_verified_together_in_a_few_model_runs(
+    choices_engine: ClozeEngine,
+) -> None:
+    options = ExerciseOptions(difficulty="medium", choices=3, seed=7, slot_top=3)
+    open_items = make_exercise(choices_engine, PASSAGE, replace(options, choices=0))
+    assert len(open_items.items) >= 5
+    before = choices_engine.session_runs
+    with_choices = add_distractors(choices_engine, open_items, options)
+    # One check of the blanks in context, one without the text to their right, then at most
+    # TRIES batched runs for every blank's candidates (not one or more runs per blank).
+    assert choices_engine.session_runs - before <= 2 + TRIES
+    assert all(len(item.choices) == 3 for item in with_choices.items)
 
 
 def test_bad_input_is_refused_with_a_reason(passage_engine: ClozeEngine) -> None:

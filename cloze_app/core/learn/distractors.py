@@ -12,8 +12,9 @@ A content answer never gets a function word, and nothing among the slot's best w
 full context) or another form of the answer is ever offered. In the *grammar* level a function
 word gets other words of its closed class ("in": on, at, of) and a verb form the other forms of
 its verb ("went": go, gone, going). Every candidate shown is scored against the answer in its
-context (``engine.score_options``, one call per blank) and kept only when it scores at least
-``distractor_margin`` below the answer, so a distractor is never a second right answer.
+context and kept only when it scores at least ``distractor_margin`` below the answer, so a
+distractor is never a second right answer; the blanks of an exercise are verified together, in
+one to ``TRIES`` batched runs of the model (``items.score_in_place``).
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.items import Exercise, ExerciseEngine, ExerciseItem, ExerciseOptions
-from cloze_app.core.text import context_window, match_case
+from cloze_app.core.learn.items import Exercise, ExerciseEngine, ExerciseOptions, PlaceQuery, score_in_place
+from cloze_app.core.text import match_case
 from cloze_app.core.types import WordCheck
 
 LEFT_POOL = 60  # words asked for per blank without the right-hand context
 SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOptions.slot_top)
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
-TRIES = 3  # score_options calls per blank at most
+TRIES = 3  # batched scoring runs (each over every blank still short of choices) at most
 SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
-SCORE_CHARS = 700  # context (characters) around a blank when scoring candidates (as answers are judged)
-# Extra margin (natural log): an int8 model scores a word a little differently with other options
-# in the batch, and the learner's choices are scored without the spare candidates.
-WINDOW_SLACK = 0.25
+FIRST_EXTRA = 10  # more candidates on the first try (one-piece words of a blank share one row)
+# Extra margin (natural log): an int8 model scores a word differently with what shares its batch
+# (activations are quantized per batch). The blanks are verified in one batch, the learner's
+# choices are scored per blank: on the bundled model the gap between a distractor and the answer
+# moved by up to 1.2 nats between the two (scripts/eval_exercises.py's bakery passage, 4 levels).
+WINDOW_SLACK = 1.5
 _WORD_RE = re.compile(r"[a-z]{2,}")
 ProgressFn = Callable[[int, int, str], None]
 Span = tuple[int, int]
@@ -151,42 +154,53 @@ def candidates(
     return out
 
 
-def _score(
-    engine: ExerciseEngine, window: str, answer: str, words: Sequence[str]
-) -> tuple[float, dict[str, float]]:
-    scores = {s.option: s.log_prob for s in engine.score_options(window, [answer, *words])}
-    return scores[answer], {w: scores[w] for w in words if w in scores}
-
-
-def choose_distractors(
+def verify(
     engine: ExerciseEngine,
     exercise: Exercise,
-    item: ExerciseItem,
-    pool: Sequence[str],
+    pools: Mapping[int, Sequence[str]],
     options: ExerciseOptions,
-) -> tuple[list[tuple[str, float]], float]:
-    """Up to ``options.choices - 1`` words of ``pool`` the model finds clearly wrong here, with
-    their scores, and the answer's score (one ``score_options`` call per try, ``TRIES`` at most)."""
+    progress: ProgressFn | None = None,
+) -> dict[int, tuple[list[tuple[str, float]], float]]:
+    """For each item number in ``pools``: up to ``options.choices - 1`` of its words the model
+    finds clearly wrong in the blank, with their scores, and the answer's score.
+
+    All blanks are verified together: each try is one batched :func:`score_in_place` over every
+    blank still short of choices (the words in place, the rest of the text as written, the
+    model's window, as ``score_options`` sees a blank); ``TRIES`` tries at most. A word passes
+    when it scores at least ``distractor_margin`` (and ``WINDOW_SLACK``) below the answer.
+    """
     needed = options.choices - 1
-    probe, start, end = exercise.probe_text(item.number)
-    window, _ = context_window(probe, start, end, max_chars=SCORE_CHARS)
-    shown = [match_case(word, item.answer) for word in pool]
-    passing: list[tuple[str, float]] = []
-    answer_lp = item.answer_log_prob
-    at = 0
-    for _ in range(TRIES):
-        batch = shown[at : at + needed + SPARE - len(passing)]
-        at += len(batch)
-        if not batch:
+    passing: dict[int, list[tuple[str, float]]] = {n: [] for n in pools}
+    answer_lp = {n: exercise.item(n).answer_log_prob for n in pools}
+    shown = {n: [match_case(w, exercise.item(n).answer) for w in pool] for n, pool in pools.items()}
+    at = dict.fromkeys(pools, 0)
+    for attempt in range(TRIES):
+        queries, numbers = [], []
+        for n in pools:
+            # One-piece words share a row, so the first try asks for a few more than needed.
+            want = needed + SPARE - len(passing[n]) + (FIRST_EXTRA if attempt == 0 else 0)
+            batch = shown[n][at[n] : at[n] + max(0, want)]
+            at[n] += len(batch)
+            if batch and len(passing[n]) < needed:
+                item = exercise.item(n)
+                queries.append(PlaceQuery(item.start, item.end, tuple(batch)))
+                numbers.append(n)
+        if not queries:
             break
-        answer_lp, scores = _score(engine, window, item.answer, batch)
-        limit = answer_lp - options.distractor_margin - WINDOW_SLACK
-        passing += [(w, scores[w]) for w in batch if w in scores and scores[w] <= limit]
-        if len(passing) >= needed:
-            break
-    if options.difficulty == "hard":  # the closest to the answer while still clearly wrong
-        passing.sort(key=lambda pair: -pair[1])
-    return passing[:needed], answer_lp
+        for n, scored in zip(numbers, score_in_place(engine, exercise.text, queries), strict=True):
+            if scored is None:
+                continue
+            answer_lp[n] = scored.written
+            limit = scored.written - options.distractor_margin - WINDOW_SLACK
+            passing[n] += [(w, lp) for w, lp in scored.log_probs.items() if lp <= limit]
+        if progress is not None:
+            progress(attempt + 1, TRIES, "Choosing distractors…")
+    out = {}
+    for n, found in passing.items():
+        if options.difficulty == "hard":  # the closest to the answer while still clearly wrong
+            found.sort(key=lambda pair: -pair[1])
+        out[n] = (found[:needed], answer_lp[n])
+    return out
 
 
 def add_distractors(
@@ -217,15 +231,20 @@ def add_distractors(
             for c in engine.check_words(text, spans=spans, top_k=LEFT_POOL, right_context=False)
         }
     grammar = options.difficulty == "grammar"
-    items = []
-    for k, item in enumerate(exercise.items):
+    pools = {}
+    for item in exercise.items:
         span = (item.start, item.end)
         check = full.get(span)
         forbidden = {_fold(a.word) for a in (check.alternatives[: options.slot_top] if check else ())}
         left_words = [a.word for a in left[span].alternatives] if span in left else []
         tags = slot_tags(item.answer, check)
-        pool = candidates(item.answer, tags, left_words, forbidden, grammar, seed=str(options.seed))
-        picked, answer_lp = choose_distractors(engine, exercise, item, pool, options)
+        pools[item.number] = candidates(
+            item.answer, tags, left_words, forbidden, grammar, seed=str(options.seed)
+        )
+    verified = verify(engine, exercise, pools, options, progress)
+    items = []
+    for item in exercise.items:
+        picked, answer_lp = verified[item.number]
         choices = [item.answer, *(word for word, _ in picked)]
         random.Random(f"{options.seed}:{item.number}:{item.answer}").shuffle(choices)
         lp_of = dict(picked)
@@ -237,6 +256,4 @@ def add_distractors(
                 distractor_log_probs=tuple(lp_of[c] for c in choices if c != item.answer),
             )
         )
-        if progress is not None:
-            progress(k + 1, len(exercise.items), "Choosing distractors…")
     return replace(exercise, items=tuple(items))

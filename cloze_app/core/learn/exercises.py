@@ -264,8 +264,10 @@ def make_exercise(
             )
             step, total = len(done), len(chosen)
 
-            def relay(k: int, _n: int, message: str, step: int = step, total: int = total) -> None:
-                report(min(step + k, total), total, message)
+            def relay(
+                k: int, n: int, message: str, step: int = step, total: int = total, count: int = len(new)
+            ) -> None:
+                report(min(step + count * k // max(1, n), total), total, message)
 
             with_choices = add_distractors(engine, batch, options, full, relay, left_spans).items
             done.update(dict(zip(new, with_choices, strict=True)))
@@ -284,6 +286,11 @@ def make_exercise(
     items = tuple(replace(done[i], number=n) for n, i in enumerate(chosen, start=1))
     if options.choices >= 2 and items:
         items = _drop_top_words(engine, text, items)
+        # A blank left without a single clearly wrong word of its form is no multiple-choice
+        # question: it goes, unless no blank has choices at all.
+        offered = [item for item in items if item.choices]
+        if offered and len(offered) < len(items):
+            items = tuple(replace(item, number=n) for n, item in enumerate(offered, start=1))
     report(1, 1, "")
     return replace(exercise, items=items)
 

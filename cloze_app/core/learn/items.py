@@ -2,6 +2,8 @@
 
 Plain frozen data shared by exercise building (``exercises``), distractors, answer checking and
 export; no module here calls the model except through the ``ExerciseEngine`` protocol.
+:func:`score_in_place` is the one batched question distractors and the judge ask beyond the
+engine's own calls: given words at given places of a text, scored where they stand.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+from tokenizers import Tokenizer
+
+from cloze_app.core.engine.decoding import Decoder, tokens_for
+from cloze_app.core.engine.document import encode_with_words
+from cloze_app.core.engine.session import Row
+from cloze_app.core.engine.vocab import TokenInfo
 from cloze_app.core.errors import InputError
 from cloze_app.core.learn.checker import CheckEngine
 from cloze_app.core.text import WordSpan, sentence_bounds
@@ -24,9 +33,120 @@ _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 class ExerciseEngine(CheckEngine, Protocol):
-    """The two engine primitives exercises and answer checking use (``ClozeEngine`` has both)."""
+    """What exercises and answer checking use of ``ClozeEngine``: ``check_words``,
+    ``score_options``, and its tokenizer and decoder for :func:`score_in_place`."""
+
+    tokenizer: Tokenizer
+    token_info: TokenInfo
+    decoder: Decoder
 
     def score_options(self, text: str, options: Sequence[str], blank: int = 0) -> list[OptionScore]: ...
+
+
+MAX_PIECES = 6  # a word of more pieces is not scored in place (left out of the result)
+
+
+@dataclass(frozen=True)
+class PlaceQuery:
+    """Words to score at ``text[start:end]`` (a word of the text), the rest as written.
+
+    ``aware``: read each word's first piece with the written word still in place (the model's
+    proposal *given* that word: what means the same here), instead of masked (what fits).
+    """
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+    aware: bool = False
+
+
+@dataclass(frozen=True)
+class PlaceScores:
+    """Each word's PLL-word-l2r at the place (words the tokenizer cannot place are missing).
+
+    ``written``: the written word's own score, masked (as ``check_words`` computes it);
+    ``best_other``: the best first piece at the place other than the written word's (the slot's
+    best proposal: masked, or with the written word visible for an ``aware`` query).
+    """
+
+    written: float
+    log_probs: Mapping[str, float]
+    best_other: float
+
+
+def score_in_place(
+    engine: ExerciseEngine, text: str, queries: Sequence[PlaceQuery], window: int | None = None
+) -> list[PlaceScores | None]:
+    """The scores of ``queries`` (same order; None where a place is not a word of its own for the
+    tokenizer), all from one batched run of the model.
+
+    A word of pieces p1..pn scores log P(p1 | its place masked with n masks, or the written word
+    visible when ``aware``) plus, for each later piece, log P(p_i | p_<i in place, the rest
+    masked): PLL-word-l2r, as ``score_options``, so words of any length compare. Rows shared by
+    several words (every one-piece word of a place reads one row) run once; ``window``: tokens per
+    row (default: the model's, as ``score_options``).
+    """
+    info, decoder = engine.token_info, engine.decoder
+    window = min(window or decoder.window, decoder.window)
+    spans = sorted({(q.start, q.end) for q in queries})
+    doc, slot_of = encode_with_words(engine.tokenizer, info, text, spans)
+    slot_at = {span: slot_of[k] for k, span in enumerate(spans) if slot_of[k] >= 0}
+    originals = [list(s.original) for s in doc.slots]
+    rows: list[Row] = []
+    row_index: dict[tuple[object, ...], int] = {}
+
+    def row(target: int, content: tuple[int, ...], read: int, width: int) -> int:
+        key = (target, content, read, width)
+        if key not in row_index:
+            contents = list(originals)
+            contents[target] = list(content)
+            row_index[key] = len(rows)
+            rows.append(doc.row(info, contents, target, [read], width))
+        return row_index[key]
+
+    mask = info.mask_id
+
+    def masked(target: int, pieces: tuple[int, ...], p: int) -> tuple[int, int]:
+        """The row (and the token to read) for piece ``p`` of ``pieces``, later pieces masked;
+        a word's later pieces are read from the engine's short continuation window."""
+        width = window if p == 0 else min(window, decoder.next_window)
+        return row(target, (*pieces[:p], *[mask] * (len(pieces) - p)), p, width), pieces[p]
+
+    plans: list[tuple[int, list[tuple[str, list[tuple[int, int]]]], list[tuple[int, int]], int] | None] = []
+    for q in queries:
+        target = slot_at.get((q.start, q.end))
+        if target is None:
+            plans.append(None)
+            continue
+        slot = doc.slots[target]
+        written = tuple(slot.original)
+        per_word = []
+        for word in q.words:
+            pieces = tuple(tokens_for(engine.tokenizer, info, word, slot.spaced))
+            if not 0 < len(pieces) <= MAX_PIECES:
+                continue
+            first = (row(target, written, 0, window), pieces[0]) if q.aware else masked(target, pieces, 0)
+            per_word.append((word, [first, *(masked(target, pieces, p) for p in range(1, len(pieces)))]))
+        own = [masked(target, written, p) for p in range(len(written))]
+        best_row = row(target, written, 0, window) if q.aware else row(target, (mask,), 0, window)
+        plans.append((target, per_word, own, best_row))
+    results = decoder.runner.log_probs(rows) if rows else []
+
+    def total(need: Sequence[tuple[int, int]]) -> float:
+        return float(sum(float(results[r][0][token]) for r, token in need))
+
+    out: list[PlaceScores | None] = []
+    for plan in plans:
+        if plan is None:
+            out.append(None)
+            continue
+        target, per_word, own, best_row = plan
+        slot = doc.slots[target]
+        allowed = decoder.first_allowed(slot.spaced).copy()
+        allowed[slot.original[0]] = False
+        best = float(np.max(np.where(allowed, results[best_row][0], -np.inf)))
+        out.append(PlaceScores(total(own), {w: total(need) for w, need in per_word}, best))
+    return out
 
 
 @dataclass(frozen=True)
