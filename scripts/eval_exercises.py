@@ -3,7 +3,8 @@
 ``judge``: SWORDS dev (``../shared/eval/swords_dev.jsonl``) lists substitutes for a target word in
 context with the share of judges who accepted them. For every item the app's own ``slot_view``
 scores the target, every substitute, five random words of the target's class and form (from
-wordfreq's common words) and the target's other inflections in one call. Items are split by a
+wordfreq's common words) and the target's other inflections together: masked (does it fit the
+context) and with the target in place (does it mean what the target means there). Items are split by a
 hash of their id: half to fit ``JudgeSettings`` (the most gold substitutes accepted while zero-score
 substitutes are refused >= 85% and random words >= 95%), half to report. Form errors: each
 target's other inflections, labelled "right word, wrong form" or not.
@@ -117,6 +118,7 @@ def _views(engine: ClozeEngine, limit: int, cache: Path | None) -> list[dict[str
                     "top": view.top,
                     "tag": view.tag,
                     "best_log_prob": view.best_log_prob,
+                    "aware": dict(view.aware),
                 },
             }
         )
@@ -129,7 +131,8 @@ def _views(engine: ClozeEngine, limit: int, cache: Path | None) -> list[dict[str
 
 def _view(row: dict[str, Any]) -> SlotView:
     v = row["view"]
-    return SlotView(v["answer"], v["scores"], tuple(tuple(p) for p in v["top"]), v["tag"], v["best_log_prob"])
+    top = tuple(tuple(p) for p in v["top"])
+    return SlotView(v["answer"], v["scores"], top, v["tag"], v["best_log_prob"], v.get("aware", {}))
 
 
 def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, float]:
@@ -164,9 +167,13 @@ def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, flo
     }
 
 
-def _features(rows: list[dict[str, Any]]) -> list[tuple[str, float, float, int, int]]:
-    """(kind, log-prob minus the answer's, minus the best of the answer's form, words, rank)
-    for every gold, zero-score and random word: what ``SlotView.fits`` decides on."""
+Feature = tuple[str, float, float, int, int, float]  # see _features
+
+
+def _features(rows: list[dict[str, Any]]) -> list[Feature]:
+    """(kind, log-prob minus the answer's, minus the best of the answer's form, words, rank,
+    score with the answer in place minus the best other proposal) for every gold, zero-score
+    and random word: what ``SlotView.fits`` decides on."""
     out = []
     for row in rows:
         view = _view(row)
@@ -177,16 +184,19 @@ def _features(rows: list[dict[str, Any]]) -> list[tuple[str, float, float, int, 
             if lp is None or answer_lp is None:
                 continue
             rank = view.rank(word) or 10**6
-            out.append((kind, lp - answer_lp, lp - view.best_log_prob, len(word.split()), rank))
+            # As SlotView.fits: no aware scores at all (the answer not a word of its own) asks nothing.
+            aware = view.aware.get(" ".join(word.split()).casefold(), -math.inf) if view.aware else 0.0
+            out.append((kind, lp - answer_lp, lp - view.best_log_prob, len(word.split()), rank, aware))
     return out
 
 
-def _feature_rates(features: list[tuple[str, float, float, int, int]], s: JudgeSettings) -> dict[str, float]:
+def _feature_rates(features: list[Feature], s: JudgeSettings) -> dict[str, float]:
     accepted: dict[str, list[bool]] = {"gold": [], "zero": [], "random": []}
-    for kind, rel_answer, rel_best, words, rank in features:
+    for kind, rel_answer, rel_best, words, rank, aware in features:
         extra = s.phrase_margin * (words - 1)
         good = rank <= s.top_rank or rel_best >= -s.best_margin - extra
-        accepted[kind].append(good and rel_answer >= -s.answer_margin - extra)
+        means = aware >= -s.aware_margin - extra
+        accepted[kind].append(good and means and rel_answer >= -s.answer_margin - extra)
     return {
         "gold_accepted": sum(accepted["gold"]) / max(1, len(accepted["gold"])),
         "zero_refused": 1 - sum(accepted["zero"]) / max(1, len(accepted["zero"])),
@@ -195,11 +205,12 @@ def _feature_rates(features: list[tuple[str, float, float, int, int]], s: JudgeS
 
 
 def _grid() -> list[JudgeSettings]:
-    margins = [x / 2 for x in range(0, 21)]  # 0 to 10 nats
+    margins = [float(x) for x in range(4, 17)]  # 4 to 16 nats below the best word of the form
+    aware = [x / 4 for x in range(16, 41)] + [math.inf]  # 4 to 10 nats below the best proposal
     return [
-        JudgeSettings(top, best, max(best, answer), phrase)
-        for top, best, answer, phrase in itertools.product(
-            (0, 1, 3, 5, 10), margins, (math.log(4.0), 3.0, 6.0, 8.0), (0.0, 1.0, 2.0, 3.0)
+        JudgeSettings(top, best, answer, phrase, near)
+        for top, best, answer, phrase, near in itertools.product(
+            (0, 5, 10), margins, (6.0, 8.0, 10.0), (0.0, 2.0, 3.0), aware
         )
     ]
 

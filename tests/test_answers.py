@@ -21,7 +21,7 @@ from cloze_app.core.learn.answers import (
     validate_choice,
 )
 from cloze_app.core.learn.exercises import Exercise, ExerciseItem
-from tests.learner_models import DOG_TEXT, dog_model
+from tests.learner_models import DOG_TEXT, SHOP_TEXT, dog_model, shop_model
 
 TEXT = DOG_TEXT + " " + DOG_TEXT  # "the dog barked at home . the dog barked at home ."
 DOG = ExerciseItem(1, 4, 7, "dog")
@@ -107,7 +107,8 @@ def test_a_word_as_unlikely_as_an_unlikely_answer_does_not_fit(engine: ClozeEngi
     # (This model knows 14 words, so "among its best words" means its best two.)
     text = "the hat barked at home ."
     exercise = Exercise(text, (ExerciseItem(1, 4, 7, "hat"),))
-    settings = JudgeSettings(top_rank=2, best_margin=JUDGE.best_margin, answer_margin=JUDGE.answer_margin)
+    # Masked scores only, 6 nats from the best word: the masked-context half of the judge alone.
+    settings = JudgeSettings(top_rank=2, best_margin=6.0, answer_margin=6.0)
     verdict = check_answer(engine, exercise, 1, "bat", settings)
     assert verdict.status == WRONG
     assert verdict.given_log_prob is not None and verdict.answer_log_prob is not None
@@ -128,3 +129,19 @@ def test_another_form_of_the_answer_is_right_word_wrong_form_with_partial_credit
     strict = ExerciseSession(exercise, form_credit=0.0)
     strict.record(verdict)
     assert strict.score().points == 0.0
+
+
+def test_a_word_that_fits_the_context_but_means_something_else_is_wrong(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # With the blank masked, ocean and shop fit as well as bakery; with bakery in place the model
+    # proposes shop far above anything else: shop means what bakery means here, ocean does not.
+    engine = ClozeEngine.load(shop_model(tmp_path_factory.mktemp("shop")))
+    start = SHOP_TEXT.index("bakery")
+    exercise = Exercise(SHOP_TEXT, (ExerciseItem(1, start, start + 6, "bakery"),))
+    ocean, shop = check_answer(engine, exercise, 1, "ocean"), check_answer(engine, exercise, 1, "shop")
+    assert ocean.given_log_prob == pytest.approx(shop.given_log_prob, abs=1e-4)
+    assert ocean.given_log_prob == pytest.approx(ocean.answer_log_prob, abs=1e-4)
+    assert ocean.status == WRONG and shop.status == ALSO_FITS
+    masked_only = JudgeSettings(JUDGE.top_rank, JUDGE.best_margin, JUDGE.answer_margin, JUDGE.phrase_margin)
+    assert check_answer(engine, exercise, 1, "ocean", masked_only).status == ALSO_FITS

@@ -6,7 +6,7 @@ import pytest
 
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.answers import ALSO_FITS, WRONG, WRONG_FORM, check_answer
+from cloze_app.core.learn.answers import ALSO_FITS, CORRECT, WRONG, WRONG_FORM, check_answer
 from cloze_app.core.learn.distractors import add_distractors
 from cloze_app.core.learn.exercises import Exercise, ExerciseItem, ExerciseOptions, make_exercise
 from tests.conftest import BUNDLED_MODEL, bundled_model_available
@@ -39,9 +39,32 @@ def test_nonsense_is_refused_even_where_the_answer_is_unlikely(engine: ClozeEngi
     assert check_answer(engine, bakery, 1, "ocean").status == WRONG
 
 
+def test_the_issues_bakery_examples_only_the_answer_or_a_word_meaning_it_is_accepted(
+    engine: ClozeEngine,
+) -> None:
+    # Masked, "table" and "ocean" fit the context about as well as "bakery" for this model (the
+    # old judge accepted them); with "bakery" in place it does not propose them, so they are
+    # refused, while "store" (what bakery means here) also fits.
+    comes = _one_blank("Every morning my grandmother comes to the bakery to buy fresh bread.", "bakery")
+    assert check_answer(engine, comes, 1, "bakery").status == CORRECT
+    for wrong in ("table", "ocean"):
+        verdict = check_answer(engine, comes, 1, wrong)
+        assert verdict.status == WRONG and not verdict.accepted, verdict
+        assert verdict.given_log_prob is not None and verdict.answer_log_prob is not None
+        assert verdict.given_log_prob > verdict.answer_log_prob - 1.5  # masked, about as likely
+    assert check_answer(engine, comes, 1, "store").status == ALSO_FITS
+    walks = _one_blank("In the morning she walks to the bakery and buys fresh bread for them.", "bakery")
+    assert check_answer(engine, walks, 1, "ocean").status == WRONG
+    assert check_answer(engine, walks, 1, "store").status == ALSO_FITS
+
+
 def test_a_real_alternative_also_fits_and_another_form_is_a_form_error(engine: ClozeEngine) -> None:
     seine = _one_blank("The Seine flows through Paris and into the sea.", "flows")
     assert check_answer(engine, seine, 1, "runs").status == ALSO_FITS
+    assert check_answer(engine, seine, 1, "passes").status == ALSO_FITS
+    assert check_answer(engine, seine, 1, "sleeps").status == WRONG
+    short = _one_blank("The Seine flows through Paris.", "flows")
+    assert check_answer(engine, short, 1, "runs").status == ALSO_FITS
     assert check_answer(engine, seine, 1, "flow").status == WRONG_FORM
     assert check_answer(engine, seine, 1, "flowed").status in (WRONG_FORM, ALSO_FITS)
 

@@ -1,10 +1,19 @@
 """Checking a learner's answers like a teacher: right, also fits, right word in the wrong form, or
 wrong with the model's reasons; hints; a score.
 
-A word other than the answer "also fits" only when the model finds it good in absolute terms
-(among the slot's best words, or close to the best word of the answer's form) *and* about as
-good as the answer. The margins are calibrated on human judgements (SWORDS dev) by
-``scripts/eval_exercises.py judge``; the README reports the held-out half. Another form of the
+A word other than the answer "also fits" only when it passes two questions to the model:
+
+* *it fits the context*: with the blank masked, it is close to the best word of the answer's
+  form the model has for the slot (or among its best words) and not far below the answer;
+* *it means what the answer means here*: with the answer still in place (the judge knows it),
+  the model's proposal for that position ranks the word close to its best alternative to the
+  answer (lexical substitution's "proposal given the target", Zhou et al. 2019; Arefyev et al.
+  2020). A word the context allows but that says something else ("ocean" for "bakery")
+  fails.
+
+Words of several pieces are scored over all their pieces (PLL-word-l2r) in both. The margins are
+calibrated on human judgements (SWORDS dev) by ``scripts/eval_exercises.py judge``; the README
+reports the held-out half. Another form of the
 answer's word ("run" for "runs", "went" for "gone") is told apart as a form error and earns
 partial credit (``ExerciseSession.form_credit``: half or none, as the learner chooses).
 """
@@ -18,7 +27,7 @@ from dataclasses import dataclass, field
 
 from cloze_app.core.errors import InputError
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.items import Exercise, ExerciseEngine
+from cloze_app.core.learn.items import Exercise, ExerciseEngine, PlaceQuery, score_in_place
 from cloze_app.core.text import context_window
 
 CORRECT, ALSO_FITS, WRONG_FORM, WRONG, EMPTY = "correct", "also_fits", "wrong_form", "wrong", "empty"
@@ -33,20 +42,23 @@ class JudgeSettings:
 
     ``top_rank``: the word is among the slot's ``top_rank`` best words; or it is at most
     ``best_margin`` below the best word of the answer's form. And in both cases it is at most
-    ``answer_margin`` below the answer. A phrase needs ``phrase_margin`` more of each margin for
-    each word beyond the first (its log-probability sums over more pieces).
+    ``answer_margin`` below the answer, and, read with the answer in place, at most
+    ``aware_margin`` below the model's best proposal other than the answer (infinite: not
+    asked). A phrase needs ``phrase_margin`` more of each margin for each word beyond the first
+    (its log-probability sums over more pieces).
     """
 
     top_rank: int
     best_margin: float
     answer_margin: float
     phrase_margin: float = 0.0
+    aware_margin: float = math.inf
 
 
 # Fit on half of SWORDS dev by `scripts/eval_exercises.py judge` (the most human-accepted
 # substitutes accepted while >= 85% of rejected substitutes and >= 95% of random words of the
 # answer's form are refused); docs/exercise-eval.json has the other half's rates.
-JUDGE = JudgeSettings(top_rank=5, best_margin=6.0, answer_margin=6.0, phrase_margin=3.0)
+JUDGE = JudgeSettings(top_rank=5, best_margin=14.0, answer_margin=10.0, phrase_margin=3.0, aware_margin=7.75)
 # Another form of the answer's word ("run" for "runs") fits only when the model likes it at least
 # as well as the answer and nearly as well as its best word: the text asked for one form.
 FORM_JUDGE = JudgeSettings(top_rank=1, best_margin=math.log(2.0), answer_margin=0.0)
@@ -59,7 +71,9 @@ class SlotView:
     ``scores`` maps casefolded words to log-probabilities in the full context (one
     ``score_options`` call, so they compare). ``top`` are the slot's best words, best first;
     ``tag`` the answer's form in this slot (Penn tag, "" if unknown); ``best_log_prob`` the
-    score of the best word of that form (the answer included).
+    score of the best word of that form (the answer included). ``aware`` maps casefolded words
+    to their score with the answer in place, less the model's best proposal there other than
+    the answer (0: as good as its favourite alternative; empty: not asked).
     """
 
     answer: str
@@ -67,6 +81,7 @@ class SlotView:
     top: tuple[tuple[str, float], ...]
     tag: str
     best_log_prob: float
+    aware: Mapping[str, float] = field(default_factory=dict)
 
     def log_prob(self, word: str) -> float | None:
         """The word's score in this slot (None: not scored)."""
@@ -99,6 +114,10 @@ class SlotView:
         good = (rank is not None and rank <= settings.top_rank) or (
             lp >= self.best_log_prob - settings.best_margin - extra
         )
+        if self.aware and math.isfinite(settings.aware_margin):
+            aware = self.aware.get(_fold(word))
+            if aware is None or aware < -settings.aware_margin - extra:
+                return False
         return good and lp >= answer_lp - settings.answer_margin - extra
 
     def _ranked(self) -> list[tuple[str, float]]:
@@ -127,8 +146,9 @@ def slot_view(
 ) -> SlotView:
     """Ask the model about the word ``text[start:end]`` and the words ``givens`` in its place.
 
-    Two engine calls: ``check_words`` for the slot's best words, then one ``score_options``
-    for the answer, the givens and those words together (so every score compares).
+    Three engine calls: ``check_words`` for the slot's best words, one ``score_options`` for
+    the answer, the givens and those words together (so every score compares), and one
+    ``score_in_place`` for the same words read with the answer in place.
     """
     answer = text[start:end]
     window, offset = context_window(text, start, end)
@@ -151,7 +171,9 @@ def slot_view(
         same_form = [lp for w, lp in top if tag in lexicon.form_tags(w) and not lexicon.is_function_word(w)]
     else:
         same_form = [lp for _, lp in top]
-    return SlotView(answer, scores, top, tag, max([answer_lp, *same_form]))
+    (aware,) = score_in_place(engine, window, [PlaceQuery(s, e, tuple(options.values()), aware=True)])
+    relative = {_fold(w): lp - aware.best_other for w, lp in aware.log_probs.items()} if aware else {}
+    return SlotView(answer, scores, top, tag, max([answer_lp, *same_form]), relative)
 
 
 def _percent(prob: float) -> str:
