@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.before:
         _extract(args.before, old_root)
         roots["cloze-before"] = old_root
+        LABELS["cloze-before"] = f"Cloze int8, engine of `{args.before}`"
     timed = {"cloze-int8": m.int8, **({"cloze-before": m.int8} if args.before else {}), **systems}
     speeds = speed.run_speed(timed, threads, args.reps, engine_roots=roots)
     shutil.rmtree(old_root, ignore_errors=True)

@@ -59,7 +59,7 @@ WORKLOADS = (
 SYSTEMS = ("cloze-int8", "cloze-before", "cloze-fp32", "transformers")
 LABELS = {
     "cloze-int8": "Cloze int8",
-    "cloze-before": "Cloze int8, engine before issue 14",
+    "cloze-before": "Cloze int8, older engine (`--before`)",
     "cloze-fp32": "Cloze fp32",
     "transformers": "transformers pipeline (PyTorch fp32)",
 }
