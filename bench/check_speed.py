@@ -3,7 +3,8 @@
 The text is the first 500 words of the held-out sentences (``bench/heldout.jsonl``, blanks
 filled with their answers). Prints the median of ``--repeat`` runs after one warm-up run, the
 rows the model ran, the token cells of its batches (rows times their padded length) and the
-flags raised.
+flags raised. The CPU seconds (every thread of the process) are the work done: on a busy
+machine the wall time grows, they much less.
 
 ``--compare`` also times, alternately in the same process (so a busy machine slows both alike),
 the check as it was before rows were pruned: every candidate, gap and deletion scored, rows of
@@ -40,13 +41,19 @@ def sample_text(words: int) -> str:
     return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
 
 
-def _measure(engine: Any, check: Callable[[], int]) -> tuple[float, int, int, int]:
-    """Seconds, rows, token cells and flags of one run of ``check``."""
+def _measure(engine: Any, check: Callable[[], int]) -> tuple[float, int, int, int, float]:
+    """Seconds, rows, token cells, flags and CPU seconds (all threads) of one run of ``check``."""
     runner = engine.decoder.runner
     rows, cells = runner.rows_run, runner.tokens_run
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     flags = check()
-    return time.perf_counter() - started, runner.rows_run - rows, runner.tokens_run - cells, flags
+    return (
+        time.perf_counter() - started,
+        runner.rows_run - rows,
+        runner.tokens_run - cells,
+        flags,
+        time.process_time() - cpu,
+    )
 
 
 def main() -> int:
@@ -94,7 +101,7 @@ def main() -> int:
     started = time.perf_counter()
     now()  # warm-up: loads the word lists (lemminflect, wordfreq, spelling)
     first = time.perf_counter() - started
-    runs: dict[str, list[tuple[float, int, int, int]]] = {"now": [], "before": []}
+    runs: dict[str, list[tuple[float, int, int, int, float]]] = {"now": [], "before": []}
     for _ in range(max(1, args.repeat)):
         runs["now"].append(_measure(engine, now))
         if args.compare:
@@ -105,11 +112,13 @@ def main() -> int:
         if not done:
             continue
         seconds = statistics.median(r[0] for r in done)
+        cpu = statistics.median(r[4] for r in done)
         medians[name] = (seconds, done[-1][1], done[-1][2])
         label = "check" if name == "now" else "before pruning (all rows, 64-token rows)"
         print(
-            f"{label}, {words}-word text: {seconds:.2f} s median of {len(done)}, "
-            f"{done[-1][1]} rows, {done[-1][2]} token cells, {done[-1][3]} flags"
+            f"{label}, {words}-word text: {seconds:.2f} s median of {len(done)} "
+            f"({cpu:.2f} s of CPU over all threads), {done[-1][1]} rows, {done[-1][2]} token cells, "
+            f"{done[-1][3]} flags"
         )
     print(f"first run with word lists loading: {first:.2f} s")
     if "before" in medians:

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
 from cloze_app.core.learn.confusion import Alternative, alternatives  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
+    CHECK_WINDOW,
     AltScore,
     Insertion,
     WordScores,
@@ -91,9 +92,11 @@ class Pair:
     good_span: tuple[int, int]
 
 
-def _score(engine: object, text: str, words: Sequence | None = None) -> list[dict]:
+def _score(
+    engine: object, text: str, words: Sequence | None = None, window: int = CHECK_WINDOW
+) -> list[dict]:
     chosen = [w for w in word_spans(text) if checkable(w)] if words is None else list(words)
-    return [_to_json(s) for s in score_words(engine, text, chosen)]  # type: ignore[arg-type]
+    return [_to_json(s) for s in score_words(engine, text, chosen, window=window)]  # type: ignore[arg-type]
 
 
 def cache_key(row_id: object, text: str) -> str:
@@ -102,19 +105,25 @@ def cache_key(row_id: object, text: str) -> str:
     return f"{row_id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
 
-def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500) -> dict:
+def collect(
+    engine: object, cache: Path, blimp_items: int, dev_items: int = 500, window: int = CHECK_WINDOW
+) -> dict:
     """Score the first ``dev_items`` dev sentences, their clean originals and ``blimp_items``
     BLiMP pairs, whatever is not yet in ``cache``; save it."""
     data = json.loads(cache.read_text()) if cache.exists() else {"dev": {}, "clean": {}, "blimp": {}}
+    if data.setdefault("window", window) != window:
+        raise SystemExit(
+            f"{cache} holds scores of {data['window']}-token rows, not {window}: use another --cache"
+        )
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
     started, done = time.perf_counter(), 0
     for row in rows[:dev_items]:
         key, clean_key = cache_key(row["id"], row["text"]), cache_key(row["id"], row["clean"])
         if key not in data["dev"]:
-            data["dev"][key] = _score(engine, row["text"])
+            data["dev"][key] = _score(engine, row["text"], window=window)
             done += 1
         if clean_key not in data["clean"] and row["clean"] != row["text"]:
-            data["clean"][clean_key] = _score(engine, row["clean"])
+            data["clean"][clean_key] = _score(engine, row["clean"], window=window)
         if done and done % 50 == 0:
             cache.write_text(json.dumps(data))
             print(f"  dev {done} sentences, {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -136,7 +145,7 @@ def collect(engine: object, cache: Path, blimp_items: int, dev_items: int = 500)
             entry[side] = {
                 "text": text,
                 "span": [start, start + len(row[side])],
-                "scores": _score(engine, text, chosen),
+                "scores": _score(engine, text, chosen, window),
             }
         else:
             data["blimp"][row["id"]] = {"phenomenon": row["phenomenon"], **entry}

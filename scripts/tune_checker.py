@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 import checker_eval  # noqa: E402
 
 from cloze_app.core.learn.checker import MARGIN_FIELDS, CheckerThresholds  # noqa: E402
+from cloze_app.core.learn.proofread import CHECK_WINDOW  # noqa: E402
 
 PRESETS_JSON = REPO / "cloze_app" / "core" / "learn" / "checker_presets.json"
 DOC = REPO / "docs" / "checker-tuning.md"
@@ -146,6 +147,7 @@ def write_doc(
     tune_m: dict[str, dict],
     counts: str,
     blimp: dict[str, dict[str, int]],
+    window: int,
 ) -> None:
     """The tuning doc: chosen margins, test-half measures by preset and kind, BLiMP."""
     lines = [
@@ -161,14 +163,14 @@ def write_doc(
         "other members of its closed class) and each gap before a content word with an inserted article,",
         "preposition or auxiliary; a written article, preposition or auxiliary the model finds unlikely",
         "is also tried deleted. A candidate is a fix when it beats the written text by the margin of its",
-        "kind (natural log, PLL over all pieces in the word's sentence, rows of at most 32 tokens); a word",
-        "not in the dictionary and rarer than `rare_zipf` is a misspelling in any case.",
+        f"kind (natural log, PLL over all pieces in the word's sentence, rows of at most {window} tokens); a",
+        "word not in the dictionary and rarer than `rare_zipf` is a misspelling in any case.",
         "",
         "The error set's grammar errors include closed-class agreement swaps (a third of them, where the",
         "sentence has such a word), so the `agreement` margin meets errors of its own kind; they are few",
         "(about one in ten errors), and where a margin's values change nothing on the error set's tune",
         "half the tie is broken by BLiMP's tune half (its bad word flagged while its good word stays",
-        "within 5%): that is how `agreement` came to 2. Rows are pruned",
+        "within 5%). Rows are pruned",
         "(`proofread.Pruning`): a candidate that cannot clear the smallest margin of any preset is not",
         "scored; the tuning scores everything, and the app's flags are the same.",
         "",
@@ -276,6 +278,9 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/checker-scores.json"))
     parser.add_argument("--dev", type=int, default=300, help="sentences of the error set to score")
     parser.add_argument("--blimp", type=int, default=300, help="BLiMP pairs to score")
+    parser.add_argument(
+        "--window", type=int, default=CHECK_WINDOW, help="tokens per row (the checker's CHECK_WINDOW)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print the result only")
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
@@ -283,7 +288,7 @@ def main() -> int:
 
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
     model = f"{engine.info.name} ({engine.info.id})"
-    data = checker_eval.load(checker_eval.collect(engine, args.cache, args.blimp, args.dev))
+    data = checker_eval.load(checker_eval.collect(engine, args.cache, args.blimp, args.dev, args.window))
     dev, clean, pairs = data
     presets: dict[str, CheckerThresholds] = {}
     start = CheckerThresholds()
@@ -328,7 +333,7 @@ def main() -> int:
         ],
     }
     PRESETS_JSON.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    write_doc(model, presets, test, tune_m, counts, blimp)
+    write_doc(model, presets, test, tune_m, counts, blimp, args.window)
     print(f"wrote {PRESETS_JSON.relative_to(REPO)} and {DOC.relative_to(REPO)}", file=sys.stderr)
     return 0
 

@@ -192,6 +192,11 @@ def test_runners_up_are_listed_only_when_the_model_gives_them_a_real_chance() ->
     (flag,) = judge(text, [_scores(text, "recieve", -20.0, known=False, alternatives=alts)], RULES)
     assert flag.message() == "spelling: “recieve”: try receive (100%), relieve (<1%)"
     assert flag.suggestions[0].probability + flag.suggestions[1].probability == pytest.approx(1.0)
+    # the same when the non-word is flagged by the model (its fixes clear the unknown margin)
+    # rather than as too rare a word whatever the model says
+    recieve = _scores(text, "recieve", -20.0, known=False, alternatives=alts)
+    (flag,) = judge(text, [recieve], replace(RULES, rare_zipf=0.0))
+    assert flag.message() == "spelling: “recieve”: try receive (100%), relieve (<1%)"
 
 
 def test_the_presets_are_nested_and_balanced_is_the_default() -> None:

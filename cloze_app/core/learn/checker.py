@@ -363,7 +363,7 @@ def judge(
         judged.append((s, fixes, _insert_fixes(text, s, thresholds), misspelt))
     _one_explanation(text, judged)
     spans = [
-        (s.start, s.end, s.word, fixes + inserts, misspelt)
+        (s.start, s.end, s.word, fixes + inserts, misspelt, not s.known)
         for s, fixes, inserts, misspelt in judged
         if fixes or inserts or misspelt
     ]
@@ -395,9 +395,12 @@ def _order(fix: _Fix) -> tuple[bool, float]:
     return fix.clears, fix.rank
 
 
-def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit: int) -> list[Flag]:
+_Span = tuple[int, int, str, list[_Fix], bool, bool]  # start, end, word, fixes, misspelt, not a word
+
+
+def _merge(text: str, spans: list[_Span], limit: int) -> list[Flag]:
     spans.sort(key=lambda x: x[0])
-    groups: list[list[tuple[int, int, str, list[_Fix], bool]]] = []
+    groups: list[list[_Span]] = []
     end = -1
     for item in spans:
         lo = min([item[0], *(f.start for f in item[3])])
@@ -418,11 +421,12 @@ def _merge(text: str, spans: list[tuple[int, int, str, list[_Fix], bool]], limit
                 best[word] = f
         ranked = sorted(best.items(), key=lambda kv: _order(kv[1]), reverse=True)[: max(1, limit)]
         misspelt = any(g[4] for g in group)
-        shares = _shares([f for _, f in ranked], misspelt)
+        non_word = any(g[5] for g in group)
+        shares = _shares([f for _, f in ranked], non_word)
         suggestions = tuple(
             Suggestion(word, share, f.gain, LABELS[f.kind])
             for (word, f), share in zip(ranked, shares, strict=True)
-            if share >= MIN_SHARE or misspelt or word == ranked[0][0]
+            if share >= MIN_SHARE or non_word or word == ranked[0][0]
         )
         kind = suggestions[0].kind if suggestions else SPELLING
         if misspelt and kind not in (SPELLING, GRAMMAR):
@@ -440,11 +444,11 @@ def pruning_for(thresholds: CheckerThresholds) -> Pruning:
     return Pruning(margins, (min(per_piece), max(per_piece)))
 
 
-def _shares(fixes: Sequence[_Fix], misspelt: bool) -> list[float]:
-    """How likely each fix is. A misspelling's fixes share among themselves by their rank (the
-    word's likelihood less its edits: the non-word written is no option); other fixes share with
-    the written text by their gain over it."""
-    if misspelt and fixes:
+def _shares(fixes: Sequence[_Fix], non_word: bool) -> list[float]:
+    """How likely each fix is. A word not in the dictionary shares among its fixes by their rank
+    (a misspelling's: the word's likelihood less its edits; the non-word written is no option);
+    other fixes share with the written text by their gain over it."""
+    if non_word and fixes:
         top = max(f.rank for f in fixes)
         weights = [math.exp(max(-50.0, f.rank - top)) for f in fixes]
         return [w / sum(weights) for w in weights]
