@@ -149,9 +149,9 @@ def test_joint_rounds_that_fix_a_blank_run_one_row_per_open_blank(tiny_model_dir
     batches: list[int] = []
     original = runner.log_probs
 
-    def counting(rows):  # type: ignore[no-untyped-def]
+    def counting(rows, **options):  # type: ignore[no-untyped-def]
         batches.append(len(rows))
-        return original(rows)
+        return original(rows, **options)
 
     runner.log_probs = counting  # type: ignore[method-assign]
     result = engine.fill("the ___ sat on the ___ with the ___ .", top_k=5)
@@ -204,6 +204,32 @@ def test_long_text_is_windowed_around_each_blank(tmp_path: Path) -> None:
     assert start.blanks[0].best == "Cat"
     assert end.blanks[0].best == "cat"
     assert near.blanks[0].best == "dog"  # the context next to the blank is inside its window
+
+
+def test_a_long_texts_multi_mask_rows_are_shorter_and_run_apart(tmp_path: Path) -> None:
+    """A word's first piece carries its meaning (the whole window for one-piece words); the rows for
+    words of 2 and 3 pieces read a shorter window, and they run apart from the long row instead of
+    being padded to its length."""
+    from cloze_app.core.engine.decoding import MULTI_WINDOW
+
+    tok = wordpiece_tokenizer(WORDS, PIECES)
+    folder = write_model_folder(
+        tmp_path / "long", tok, WORDPIECE, max_length=128, prior={"[MASK]": {"cat": 3.0}}
+    )
+    engine = ClozeEngine.load(folder, gather_head=False)
+    runner = engine.decoder.runner
+    shapes: list[tuple[int, ...]] = []
+    original = runner._run
+
+    def recording(batch, attention, positions):  # type: ignore[no-untyped-def]
+        shapes.append(batch.shape)
+        return original(batch, attention, positions)
+
+    runner._run = recording  # type: ignore[method-assign]
+    _, doc = engine._blanks_doc(" ".join(["the cat sat on the mat ."] * 20) + " the ___ sat")
+    engine.decoder.generate(doc, [[engine.token_info.mask_id]], [0], keep=0)
+    first_step = shapes[:2]
+    assert sorted(first_step) == [(1, 128), (2, MULTI_WINDOW)]  # not 3 rows padded to 128
 
 
 def test_check_words_scores_every_word_in_batched_runs(tiny_model_dir: Path) -> None:
