@@ -78,7 +78,7 @@ def score_in_place(
     engine: ExerciseEngine, text: str, queries: Sequence[PlaceQuery], window: int | None = None
 ) -> list[PlaceScores | None]:
     """The scores of ``queries`` (same order; None where a place is not a word of its own for the
-    tokenizer), all from one batched run of the model.
+    tokenizer), all from one batched run of the model (two where some rows are short).
 
     A word of pieces p1..pn scores log P(p1 | its place masked with n masks, or the written word
     visible when ``aware``) plus, for each later piece, log P(p_i | p_<i in place, the rest
@@ -130,7 +130,14 @@ def score_in_place(
         own = [masked(target, written, p) for p in range(len(written))]
         best_row = row(target, written, 0, window) if q.aware else row(target, (mask,), 0, window)
         plans.append((target, per_word, own, best_row))
-    results = decoder.runner.log_probs(rows) if rows else []
+    # Short rows (a word's later pieces) run apart from the long ones, not padded to their length.
+    results: list[np.ndarray] = [np.empty(0)] * len(rows)
+    short = [i for i, r in enumerate(rows) if len(r.ids) <= window // 2]
+    long = [i for i, r in enumerate(rows) if len(r.ids) > window // 2]
+    for group in (short, long):
+        if group:
+            for i, lp in zip(group, decoder.runner.log_probs([rows[i] for i in group]), strict=True):
+                results[i] = lp
 
     def total(need: Sequence[tuple[int, int]]) -> float:
         return float(sum(float(results[r][0][token]) for r, token in need))
