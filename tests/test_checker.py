@@ -154,8 +154,9 @@ def _scores(text: str, word: str, log_prob: float, **kwargs: object) -> WordScor
     return WordScores(start=start, end=start + len(word), word=word, log_prob=log_prob, **fields_)  # type: ignore[arg-type]
 
 
-def test_one_slip_gives_one_flag_the_likelier_explanation() -> None:
-    """ "began too cry": "too" -> "to", or "to" missing before "cry", is one error: one flag."""
+def test_one_slip_gives_one_flag() -> None:
+    """ "began too cry": "too" -> "to", or "to" missing before "cry", is one error: one flag, the
+    likelier explanation; "this books" is one flag with both fixes."""
     text = "she began too cry ."
 
     def flags(replace_gain: float, insert_gain: float) -> list[tuple[str, str, str]]:
@@ -172,6 +173,13 @@ def test_one_slip_gives_one_flag_the_likelier_explanation() -> None:
     go = _scores(text, "go", -9.0, alternatives=(AltScore("goes", "inflection", 0.0, -1.0, 1),))
     school = _scores(text, "school", -8.0, insertions=(Insertion("to", -0.5, -0.5),))
     assert [f.best for f in judge(text, [go, school], RULES)] == ["goes", "to school"]
+    # neighbours both fixed by another of their forms are one agreement slip: one flag, both fixes
+    text = "she likes this books ."
+    this = _scores(text, "this", -8.0, alternatives=(AltScore("these", "agreement", 0.0, -3.0, 1),))
+    books = _scores(text, "books", -8.0, alternatives=(AltScore("book", "inflection", 0.0, -2.0, 1),))
+    (flag,) = judge(text, [this, books], RULES)
+    assert flag.word == "this books" and [s.word for s in flag.suggestions] == ["this book", "these books"]
+    assert len(judge(text, [this, books], replace(RULES, agreement=99.0))) == 1  # "books" alone
 
 
 def test_runners_up_are_listed_only_when_the_model_gives_them_a_real_chance() -> None:

@@ -353,7 +353,8 @@ def judge(
     ignored: Iterable[str] = (),
 ) -> tuple[Flag, ...]:
     """The flags for scored words under ``thresholds``; words in ``ignored`` (any case) are never
-    flagged. Overlapping fixes (an extra "have" and "went" -> "gone") become one flag over both."""
+    flagged. Overlapping fixes (an extra "have" and "went" -> "gone"), and neighbours that are
+    both fixed by another of their forms ("this books": these, or book), become one flag."""
     skip = {w.casefold() for w in ignored}
     judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]] = []
     for s in scores:
@@ -404,7 +405,9 @@ def _merge(text: str, spans: list[_Span], limit: int) -> list[Flag]:
     end = -1
     for item in spans:
         lo = min([item[0], *(f.start for f in item[3])])
-        if groups and lo < end:
+        agreeing = bool(groups) and _form_fix(groups[-1][-1]) and _form_fix(item)
+        # "this books" (these books, or this book) is one slip: one flag
+        if groups and (lo < end or (agreeing and not text[end:lo].strip())):
             groups[-1].append(item)
         else:
             groups.append([item])
@@ -433,6 +436,12 @@ def _merge(text: str, spans: list[_Span], limit: int) -> list[Flag]:
             kind = SPELLING
         flags.append(Flag(start, stop, text[start:stop], kind, suggestions))
     return flags
+
+
+def _form_fix(item: _Span) -> bool:
+    """Whether a flagged word has another of its forms (inflection or agreement) among the fixes
+    that cleared their margin (a more eager preset keeps it, so presets stay nested)."""
+    return any(f.clears and f.kind in (confusion.INFLECTION, confusion.AGREEMENT) for f in item[3])
 
 
 def pruning_for(thresholds: CheckerThresholds) -> Pruning:
