@@ -360,10 +360,15 @@ def _open_kept(model: str, kept: Path, threads: int, spinning: bool) -> ort.Infe
         with contextlib.suppress(OSError):
             partial.unlink()
         return None
-    with contextlib.suppress(OSError):
+    try:
         os.replace(partial, kept)
-        place = kept.name.split("-")[0]
-        for old in kept.parent.glob(f"{place}-*.onnx"):  # earlier versions of the same file
-            if old != kept:
+    except OSError:  # e.g. another start holds the file open: keep nothing this time
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return session
+    place = kept.name.split("-")[0]
+    for old in kept.parent.glob(f"{place}-*.onnx"):  # earlier versions of the same file
+        if old != kept:
+            with contextlib.suppress(OSError):
                 old.unlink()
     return session
