@@ -210,6 +210,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.theme:
+        # Never the user's own settings and autosave (a restored text would show in the shots).
+        os.environ.setdefault("CLOZE_HOME", tempfile.mkdtemp(prefix=f"cloze-shot-{args.theme}-"))
         return shoot(args.theme, args.model, args.out)
     status = 0
     for theme in ("light", "dark"):
