@@ -5,8 +5,9 @@ needs the PLL-word-l2r (``decoding``) of a short list of words per place, not th
 best. Each place is scored inside its own sentence (rows of a sentence's length, not a long
 window): a word of n pieces needs n rows, and rows are shared between candidates: every
 one-piece word of a place comes from one row (the place masked), every two-piece word's first
-piece from one more, and so on. All rows of a request run in one batched call
-(``ModelRunner.log_probs`` groups them by length).
+piece from one more, and so on. Each sentence's rows run in batches of their own
+(``ModelRunner.log_probs`` groups them by length), so a sentence's scores never depend on the
+rest of the text.
 
 Two kinds of question:
 
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 from tokenizers import Tokenizer
 
 from cloze_app.core.engine.decoding import Decoder, tokens_for
@@ -147,6 +149,7 @@ def score_candidates(
     sentences = {key: _sentence(engine, text, key[0], key[1], found) for key, found in places.items()}
 
     rows: list[Row] = []
+    row_sentence: list[int] = []  # which sentence each row belongs to
     row_index: dict[tuple[object, ...], int] = {}
 
     def need(
@@ -160,6 +163,7 @@ def score_candidates(
         for p in range(len(pieces)):
             key = (id(sentence), edits, target, len(pieces), pieces[:p])
             if key not in row_index:
+                row_sentence.append(id(sentence))
                 contents = [list(s.original) for s in sentence.doc.slots]
                 for slot, content in edits:
                     contents[slot] = list(content)
@@ -198,7 +202,7 @@ def score_candidates(
         content = tuple(tokens_for(engine.tokenizer, info, a.replacement, spaced)) if a.replacement else ()
         plans_a.append(need(sentence, ((edit_slot, content),), target, sentence.doc.slots[target].original))
 
-    results = decoder.runner.log_probs(rows) if rows else []
+    results = _run_by_sentence(decoder, rows, row_sentence)
 
     def total(plan: list[tuple[int, int]]) -> float:
         if not plan:
@@ -225,3 +229,22 @@ def score_candidates(
             )
         )
     return scores, [total(p) for p in plans_a]
+
+
+def _run_by_sentence(decoder: Decoder, rows: list[Row], row_sentence: list[int]) -> list[np.ndarray]:
+    """Each sentence's rows in batches of their own.
+
+    The int8 graph quantizes activations per batch, so a row's scores move (up to about 2 nats)
+    with the other rows of its batch. Run by sentence, a sentence's flags depend only on that
+    sentence: they do not change when another part of the text is edited, the window (which checks
+    a long text in parts) and the command line agree, and tuning, which scores one sentence at a
+    time, sees what users get.
+    """
+    results: list[np.ndarray] = [np.empty(0)] * len(rows)
+    groups: dict[int, list[int]] = {}
+    for index, sentence in enumerate(row_sentence):
+        groups.setdefault(sentence, []).append(index)
+    for indices in groups.values():
+        for index, found in zip(indices, decoder.runner.log_probs([rows[i] for i in indices]), strict=True):
+            results[index] = found
+    return results
