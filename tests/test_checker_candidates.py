@@ -3,6 +3,7 @@ confusion sets, and scoring given words at given places with only the rows they 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,23 @@ def test_candidates_are_scored_in_place_and_one_piece_words_share_one_row(engine
         go.words[0] == "goes" and go.log_probs[0] > -1.0 and go.written < -SURE + 1
     )  # "she" wants goes or is
     assert go.pieces == (1, 1, 1, 1) and go.written_pieces == 1
+
+
+def test_a_written_word_already_scored_is_not_run_again(engine: ClozeEngine) -> None:
+    """The checker's second question about a word asks only for new candidates: the written
+    word's own rows (scored by the first question) are not run again."""
+    text = "she go to school every days ."
+    rows = engine.decoder.runner.rows_run
+    (first,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes",))])
+    assert engine.decoder.runner.rows_run - rows == 1
+    rows = engine.decoder.runner.rows_run
+    (again,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes",), written=False)])
+    assert engine.decoder.runner.rows_run - rows == 1  # the candidate's row only (it is shared)
+    assert math.isnan(again.written) and again.log_probs[0] == pytest.approx(first.log_probs[0], abs=1e-4)
+    rows = engine.decoder.runner.rows_run
+    (place,), _ = score_candidates(engine, text, [SlotQuery(4, 6, (), written=False)])
+    assert engine.decoder.runner.rows_run - rows == 0  # nothing new asked: no row at all
+    assert math.isnan(place.written) and place.words == ()
 
 
 def test_an_insertion_place_between_adjacent_words_sees_its_own_neighbours(engine: ClozeEngine) -> None:

@@ -47,11 +47,16 @@ class CandidateEngine(Protocol):
 
 @dataclass(frozen=True)
 class SlotQuery:
-    """Words to score at ``text[start:end]``; ``start == end`` inserts them at a word's start."""
+    """Words to score at ``text[start:end]``; ``start == end`` inserts them at a word's start.
+
+    ``written``: also score the word written there (a caller that has its score already, from an
+    earlier question, saves its rows; ``SlotScores.written`` is then NaN).
+    """
 
     start: int
     end: int
     words: tuple[str, ...]
+    written: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,7 @@ def score_candidates(
             pieces = tuple(tokens_for(engine.tokenizer, info, word, slot.spaced))
             counts.append(len(pieces))
             per_word.append(need(sentence, (), target, pieces) if 0 < len(pieces) <= MAX_PIECES else [])
-        written = need(sentence, (), target, slot.original) if slot.original else []
+        written = need(sentence, (), target, slot.original) if slot.original and q.written else []
         plans_q.append((per_word, counts, written))
 
     plans_a: list[list[tuple[int, int]]] = []
@@ -217,12 +222,17 @@ def score_candidates(
                 SlotScores(q.start, q.end, -math.inf, 0, q.words, nothing, tuple(0 for _ in q.words))
             )
             continue
+        if not q.written and q.start < q.end:
+            written_score, written_pieces = math.nan, 0  # not asked: the caller has it
+        else:
+            written_score = total(written_plan) if written_plan else 0.0
+            written_pieces = len(written_plan)
         scores.append(
             SlotScores(
                 q.start,
                 q.end,
-                total(written_plan) if written_plan else 0.0,
-                len(written_plan),
+                written_score,
+                written_pieces,
                 q.words,
                 tuple(total(p) for p in per_word),
                 tuple(counts),

@@ -238,7 +238,7 @@ def score_words(
         if rest and not worth_more(i):
             rest = ()
         if rest or gap_at[i]:  # a gap is scored only next to its word's own slot
-            second_q.append((i, SlotQuery(w.start, w.end, rest)))
+            second_q.append((i, SlotQuery(w.start, w.end, rest, written=False)))
     deleted: dict[int, int] = {}
     deletions: list[AfterEdit] = []
     for i, w in enumerate(words):
