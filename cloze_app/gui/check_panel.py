@@ -53,6 +53,7 @@ from cloze_app.core.learn.checker import (
     default_preset_name,
     find_preset,
     rejudge,
+    warm_up,
 )
 from cloze_app.gui.check_marks import Edit, Mark, shift_span, sync_text
 from cloze_app.gui.editor import ClozeEditor
@@ -89,6 +90,7 @@ class CheckPanel(QWidget):
         self.menu: QMenu | None = None
         self._edits: list[Edit] | None = None  # edits made while a check runs
         self._stop = threading.Event()
+        self._warming: threading.Thread | None = None  # loads the word lists on first show
         self.report: CheckReport | None = None  # the last finished check (its scores re-judge)
         self.ignored: set[str] = set()  # words the user chose to ignore in this document
         self._words_note = ""
@@ -182,6 +184,11 @@ class CheckPanel(QWidget):
             self._pull()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        if self._warming is None:
+            # The first check would spend about a second loading word lists: do it now, in the
+            # background (no model work, no Qt), while the user reads the text.
+            self._warming = threading.Thread(target=warm_up, name="cloze-check-warm-up", daemon=True)
+            self._warming.start()
         self._pull()
         if self.editor is not None:
             self.view.setFont(self.editor.font())  # the size chosen in the settings

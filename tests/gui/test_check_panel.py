@@ -293,3 +293,20 @@ def test_settings_applied_elsewhere_show_their_sensitivity_without_a_check(qtbot
     window.editor.setPlainText(BAD)
     window.apply_settings(replace(window.settings, check_sensitivity="Careful"))
     assert panel.sensitivity_name == "Careful" and not panel.running
+
+
+def test_showing_the_check_tab_loads_the_word_lists_in_the_background_once(
+    qtbot, make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The first check would otherwise spend about a second loading word lists."""
+    import threading
+
+    calls: list[str] = []
+    monkeypatch.setattr(check_panel, "warm_up", lambda: calls.append(threading.current_thread().name))
+    window, panel = _panel(qtbot, make_window, learner_model(tmp_path / "learner"))
+    window.show()
+    qtbot.waitUntil(lambda: calls == ["cloze-check-warm-up"], timeout=LOAD_TIMEOUT_MS)
+    window.modes.setCurrentIndex(0)
+    window.modes.setCurrentWidget(panel)  # shown again: not loaded again
+    qtbot.wait(50)
+    assert calls == ["cloze-check-warm-up"] and threading.main_thread().name != calls[0]
