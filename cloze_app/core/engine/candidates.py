@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 from tokenizers import Tokenizer
 
 from cloze_app.core.engine.decoding import Decoder, tokens_for
@@ -207,7 +206,14 @@ def score_candidates(
         content = tuple(tokens_for(engine.tokenizer, info, a.replacement, spaced)) if a.replacement else ()
         plans_a.append(need(sentence, ((edit_slot, content),), target, sentence.doc.slots[target].original))
 
-    results = _run_by_sentence(decoder, rows, row_sentence)
+    # Each sentence's rows in runs of their own: the int8 graph quantizes activations per batch,
+    # so a sentence's scores then depend on that sentence alone (they do not change when another
+    # part of the text is edited, the window and the command line agree, and tuning, which scores
+    # one sentence at a time, sees what users get).
+    by_sentence: dict[int, list[int]] = {}
+    for index, sentence_id in enumerate(row_sentence):
+        by_sentence.setdefault(sentence_id, []).append(index)
+    results = decoder.runner.log_probs_grouped(rows, by_sentence.values())
 
     def total(plan: list[tuple[int, int]]) -> float:
         if not plan:
@@ -239,22 +245,3 @@ def score_candidates(
             )
         )
     return scores, [total(p) for p in plans_a]
-
-
-def _run_by_sentence(decoder: Decoder, rows: list[Row], row_sentence: list[int]) -> list[np.ndarray]:
-    """Each sentence's rows in batches of their own.
-
-    The int8 graph quantizes activations per batch, so a row's scores move (up to about 2 nats)
-    with the other rows of its batch. Run by sentence, a sentence's flags depend only on that
-    sentence: they do not change when another part of the text is edited, the window (which checks
-    a long text in parts) and the command line agree, and tuning, which scores one sentence at a
-    time, sees what users get.
-    """
-    results: list[np.ndarray] = [np.empty(0)] * len(rows)
-    groups: dict[int, list[int]] = {}
-    for index, sentence in enumerate(row_sentence):
-        groups.setdefault(sentence, []).append(index)
-    for indices in groups.values():
-        for index, found in zip(indices, decoder.runner.log_probs([rows[i] for i in indices]), strict=True):
-            results[index] = found
-    return results

@@ -209,11 +209,7 @@ class Decoder:
                     group.append(i)
                     continue
             groups.append([i])
-        results: list[np.ndarray] = [np.empty(0)] * len(rows)
-        for group in groups:
-            for i, lp in zip(group, self.runner.log_probs([rows[i] for i in group]), strict=True):
-                results[i] = lp
-        return results
+        return self.runner.log_probs_grouped(rows, groups)
 
     def _canonical(
         self, doc: Document, multi: list[tuple[int, tuple[int, ...], float]]

@@ -11,7 +11,7 @@ import os
 import platform
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,6 +270,17 @@ class ModelRunner:
                 results[index] = self._fit_vocab(picked)
             start = end
         return [r for r in results if r is not None]
+
+    def log_probs_grouped(self, rows: Sequence[Row], groups: Iterable[Sequence[int]]) -> list[np.ndarray]:
+        """``log_probs`` with each group of indices into ``rows`` in runs of its own (rows of two
+        groups never share a batch: the int8 graph quantizes per batch, and a short row padded to a
+        long one costs the long one's work); the results in the order of ``rows``."""
+        results: list[np.ndarray] = [np.empty(0)] * len(rows)
+        for group in groups:
+            if group:
+                for i, found in zip(group, self.log_probs([rows[i] for i in group]), strict=True):
+                    results[i] = found
+        return results
 
     def _run(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> np.ndarray:
         feed = self._feed(batch, attention, positions)

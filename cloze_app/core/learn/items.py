@@ -131,13 +131,9 @@ def score_in_place(
         best_row = row(target, written, 0, window) if q.aware else row(target, (mask,), 0, window)
         plans.append((target, per_word, own, best_row))
     # Short rows (a word's later pieces) run apart from the long ones, not padded to their length.
-    results: list[np.ndarray] = [np.empty(0)] * len(rows)
     short = [i for i, r in enumerate(rows) if len(r.ids) <= window // 2]
     long = [i for i, r in enumerate(rows) if len(r.ids) > window // 2]
-    for group in (short, long):
-        if group:
-            for i, lp in zip(group, decoder.runner.log_probs([rows[i] for i in group]), strict=True):
-                results[i] = lp
+    results = decoder.runner.log_probs_grouped(rows, (short, long))
 
     def total(need: Sequence[tuple[int, int]]) -> float:
         return float(sum(float(results[r][0][token]) for r, token in need))
