@@ -66,7 +66,7 @@ def main() -> int:
         "--force-gathered",
         action="store_true",
         help="run the head only at the asked positions even when the load-time check refused it "
-        "(to see what that graph would give; the bundled model's probe differs by up to 1.9 nats)",
+        "(to see what that graph would give; the bundled model passes the check)",
     )
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine

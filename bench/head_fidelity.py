@@ -27,11 +27,6 @@ MODEL_DIR = REPO / "models" / "cloze-minilm-en"
 HELDOUT = Path(__file__).resolve().parent / "heldout.jsonl"
 
 
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(-1, keepdims=True)
-    return x - np.log(np.exp(x).sum(-1, keepdims=True))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=300, help="held-out sentences to score")
@@ -44,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import AutoModelForMaskedLM
 
     from cloze_app.core.engine.head_gather import POSITIONS_INPUT, load_gathered
+    from cloze_app.core.engine.session import log_softmax
 
     tok = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
     options = ort.SessionOptions()
@@ -68,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(positions) != 1:
             continue
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        got = {"full head": _log_softmax(full.run(["logits"], feed)[0][0][positions])[0]}
+        got = {"full head": log_softmax(full.run(["logits"], feed)[0][0][positions])[0]}
         feed[POSITIONS_INPUT] = positions[None].astype(np.int64)
-        got["gathered head"] = _log_softmax(gathered.run(["logits"], feed)[0][0])[0]
+        got["gathered head"] = log_softmax(gathered.run(["logits"], feed)[0][0])[0]
         with torch.no_grad():
-            want = _log_softmax(reference(input_ids=torch.tensor(ids)).logits[0][positions].numpy())[0]
+            want = log_softmax(reference(input_ids=torch.tensor(ids)).logits[0][positions].numpy())[0]
         top10 = np.argsort(-want)[:10]
         top5 = set(top10[:5].tolist())
         for name, log_probs in got.items():
