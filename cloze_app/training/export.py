@@ -15,7 +15,7 @@ import numpy as np
 from cloze_app.core.engine.manifest import sha256_file
 
 from .model import BertMLM, arch_of, model_from_state, pretrained_dir
-from .quantize import quantize, word_embedding_gather
+from .quantize import node_with_weight, quantize, word_embedding_gather
 
 MODEL_ID = "cloze-minilm-en"
 MODEL_NAME = "Cloze MiniLM English (int8)"
@@ -162,16 +162,7 @@ def share_tied_embedding(int8_path: Path) -> int:
         (n for n in g.node if n.op_type == "DequantizeLinear" and n.input[0] == gather.output[0]), None
     )
     vocab, hidden = inits[gather.input[0]].dims
-    dec = next(
-        (
-            n
-            for n in g.node
-            if n.op_type == "MatMulInteger"
-            and n.input[1] in inits
-            and list(inits[n.input[1]].dims) == [hidden, vocab]
-        ),
-        None,
-    )
+    dec = node_with_weight(g.node, inits, "MatMulInteger", 1, [hidden, vocab])
     if deq is None or dec is None or len(dec.input) < 4 or dec.input[3] not in inits:
         return 0
     scale_name = dec.input[1].removesuffix("_quantized") + "_scale"

@@ -216,16 +216,7 @@ def _share_embedding_wint8(path: Path) -> bool:
     if gather is None:
         return False
     vocab, hidden = inits[gather.input[0]].dims
-    deq = next(
-        (
-            n
-            for n in g.node
-            if n.op_type == "DequantizeLinear"
-            and n.input[0] in inits
-            and list(inits[n.input[0]].dims) == [hidden, vocab]
-        ),
-        None,
-    )
+    deq = node_with_weight(g.node, inits, "DequantizeLinear", 0, [hidden, vocab])
     if deq is None:
         return False
     emb = numpy_helper.to_array(inits[gather.input[0]]).astype(np.float32)
@@ -494,6 +485,24 @@ def word_embedding_gather(nodes: Sequence[Any], inits: dict[str, Any]) -> Any:
             and n.input[1] == "input_ids"
             and n.input[0] in inits
             and len(inits[n.input[0]].dims) == 2
+        ),
+        None,
+    )
+
+
+def node_with_weight(
+    nodes: Sequence[Any], inits: dict[str, Any], op_type: str, index: int, dims: list[int]
+) -> Any:
+    """The first ``op_type`` node whose input ``index`` is a stored tensor of shape ``dims``
+    (the tied decoder's weight is found this way: [hidden, vocab]), if the graph has one."""
+    return next(
+        (
+            n
+            for n in nodes
+            if n.op_type == op_type
+            and len(n.input) > index
+            and n.input[index] in inits
+            and list(inits[n.input[index]].dims) == dims
         ),
         None,
     )
