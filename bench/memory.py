@@ -30,6 +30,7 @@ class ChildRun:
     peak_rss_bytes: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # the child's user + system CPU seconds, start to exit (less load-dependent)
 
 
 def python_command(*args: str) -> list[str]:
@@ -108,7 +109,8 @@ def run_measured(
     # ru_maxrss also counts the parent's memory at the fork (Linux copies the high-water mark
     # until exec), so /proc's VmHWM of the child's own program is used where there is one.
     peak = max(peaks) if peaks else (usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024)
-    return ChildRun(proc.returncode, wall, first, last, peak, "".join(out_lines), stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(proc.returncode, wall, first, last, peak, "".join(out_lines), stderr, cpu)
 
 
 def _watch_high_water(proc: subprocess.Popen[str], peaks: list[int], every_s: float = 0.02) -> None:
