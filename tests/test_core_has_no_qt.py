@@ -10,7 +10,8 @@ import importlib, pkgutil, sys
 import cloze_app.core as core
 for module in pkgutil.iter_modules(core.__path__):
     importlib.import_module(f"cloze_app.core.{module.name}")
-import cloze_app.cli, cloze_app.cli.fill
+import cloze_app.cli
+cloze_app.cli.build_parser()  # imports every subcommand
 bad = sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6", "cloze_app.gui")))
 print(",".join(bad))
 """

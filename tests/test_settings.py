@@ -75,3 +75,15 @@ def test_an_unknown_or_mistyped_check_sensitivity_falls_back_to_the_default_and_
 def test_a_check_sensitivity_in_another_case_is_accepted_as_the_preset() -> None:
     settings_path().write_text(json.dumps({"check_sensitivity": "balanced"}), encoding="utf-8")
     assert load_settings() == (replace(Settings(), check_sensitivity="Balanced"), None)
+
+
+def test_the_settings_name_the_checkers_presets_as_the_checker_does() -> None:
+    # settings reads checker_presets.json itself (importing the checker loads numpy at start)
+    from cloze_app.core.app import settings as settings_module
+    from cloze_app.core.learn.checker import checker_presets, find_preset
+
+    assert settings_module.default_preset_name() == default_preset_name()
+    for preset in checker_presets():
+        for asked in (preset.name, preset.name.upper(), f" {preset.name.lower()} "):
+            assert settings_module.preset_name(asked) == find_preset(asked).name == preset.name
+    assert settings_module.preset_name("no such preset") == find_preset("no such preset").name

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
 from cloze_app.core.app.autosave import broken_copy_path
 from cloze_app.core.atomic import atomic_write_text
-from cloze_app.core.learn.checker import default_preset_name, find_preset
 from cloze_app.core.models.registry import ModelRegistry
 
 SETTINGS_NAME = "settings.json"
 MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few hundred bytes
 MAX_PATH_CHARS = 4096  # longer "paths" are no paths on any system Cloze runs on
+PRESETS_FILE = "checker_presets.json"  # the checker's (cloze_app.core.learn.checker.PRESETS_FILE)
 
 
 def cpu_count() -> int:
@@ -39,6 +41,33 @@ def clamp_threads(threads: int) -> tuple[int, str | None]:
     if threads > limit:
         return limit, f"{threads} threads asked, but this computer has {limit} CPUs; using {limit}."
     return threads, None
+
+
+@lru_cache(maxsize=1)
+def _presets() -> tuple[tuple[str, ...], str]:
+    """The checker's Sensitivity preset names and the default one, from its presets file.
+
+    Read here rather than through ``cloze_app.core.learn.checker``, whose import brings numpy and
+    onnxruntime: every start reads its settings first, and the window loads the model in the
+    background (tests check that both give the same names).
+    """
+    data = json.loads(
+        resources.files("cloze_app.core.learn").joinpath(PRESETS_FILE).read_text(encoding="utf-8")
+    )
+    return tuple(str(p["name"]) for p in data["presets"]), str(data["default"])
+
+
+def default_preset_name() -> str:
+    """The Sensitivity preset a first start uses (``checker.default_preset_name``)."""
+    return _presets()[1]
+
+
+def preset_name(name: str) -> str:
+    """The preset called ``name`` (any case), as the checker spells it; the default one for an
+    unknown name (``checker.find_preset(name).name``)."""
+    names, default = _presets()
+    wanted = name.strip().casefold()
+    return next((n for n in names if n.casefold() == wanted), default)
 
 
 def _usable_path(value: str) -> str:
@@ -71,7 +100,7 @@ class Settings:
             top_k=min(max(self.top_k, 1), 50),
             font_size=min(max(self.font_size, 6), 72),
             debounce_ms=min(max(self.debounce_ms, 0), 5000),
-            check_sensitivity=find_preset(self.check_sensitivity).name,
+            check_sensitivity=preset_name(self.check_sensitivity),
         )
 
 

@@ -1,0 +1,50 @@
+"""Cold start: what a start imports before its first prediction (issue 14).
+
+The command line imports only the subcommand that runs; reading the settings never imports the
+checker (and with it numpy and onnxruntime); the window imports neither numpy nor onnxruntime
+on the UI thread before it starts loading the model.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(','.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    return set(out.stdout.strip().splitlines()[-1].split(","))
+
+
+def test_reading_the_settings_imports_neither_the_checker_nor_numpy() -> None:
+    loaded = _modules_after(
+        "from cloze_app.core.app.settings import Settings, load_settings\n"
+        "load_settings()\nSettings().validated()"
+    )
+    assert "cloze_app.core.app.settings" in loaded
+    assert not loaded & {"numpy", "onnxruntime", "cloze_app.core.learn.checker"}
+
+
+def test_the_command_line_imports_only_the_subcommand_that_runs() -> None:
+    loaded = _modules_after("from cloze_app.cli import build_parser\nbuild_parser('fill')")
+    assert "cloze_app.cli.fill" in loaded
+    assert not loaded & {"cloze_app.cli.models", "cloze_app.cli.check", "cloze_app.cli.exercise"}
+    assert not loaded & {"cloze_app.core.learn.checker", "cloze_app.core.models.store"}
+
+
+def test_help_still_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    from cloze_app.cli import SUBCOMMANDS, run_cli
+
+    with pytest.raises(SystemExit):
+        run_cli(["--help"])
+    shown = capsys.readouterr().out
+    assert all(command in shown for command in SUBCOMMANDS)
