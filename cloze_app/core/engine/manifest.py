@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cloze_app.core.atomic import atomic_write_text
+from cloze_app.core.engine.digests import cached_sha256, sha256_file
 from cloze_app.core.errors import ModelError
 from cloze_app.core.types import ModelInfo
 
@@ -83,15 +83,6 @@ class ModelManifest:
             # Plain extra manifest fields (source repo, revision, int8 agreement) for display.
             extra={k: str(v) for k, v in self.extra.items() if isinstance(v, (str, int, float, bool))},
         )
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in chunks so large models do not fill memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def safe_relative_path(name: str) -> PurePosixPath:
@@ -189,6 +180,9 @@ def read_json_file(path: Path, max_bytes: int, what: str) -> Any:
 def validate_model_folder(folder: Path, *, verify_checksums: bool = True) -> ModelManifest:
     """Check a model folder completely: manifest, every listed file, and their SHA-256.
 
+    A file's SHA-256 is remembered from an earlier check while the file is unchanged (same path,
+    size, inode, modification and change time: :mod:`cloze_app.core.engine.digests`).
+
     Raises:
         ModelError: naming the exact missing or wrong piece.
     """
@@ -200,7 +194,7 @@ def validate_model_folder(folder: Path, *, verify_checksums: bool = True) -> Mod
         if path.resolve().parent != folder.resolve() and folder.resolve() not in path.resolve().parents:
             raise ModelError(f"{name} in {folder} is a link that points outside the model folder.")
         if verify_checksums:
-            actual = sha256_file(path)
+            actual = cached_sha256(path)
             if actual != expected.lower():
                 raise ModelError(
                     f"{name} in {folder} does not match its SHA-256 in {MANIFEST_NAME} "
