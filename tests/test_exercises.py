@@ -13,12 +13,14 @@ import pytest
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.learn import lexicon
+from cloze_app.core.learn.blanks import left_checks, scan
 from cloze_app.core.learn.distractors import TRIES, add_distractors
 from cloze_app.core.learn.exercises import (
     DIFFICULTIES,
     Exercise,
     ExerciseItem,
     ExerciseOptions,
+    blankable,
     every_nth,
     make_exercise,
     pick_blanks,
@@ -252,3 +254,47 @@ def test_bundled_model_exercises_follow_the_rules_and_distractors_score_clearly_
                 assert scores[distractor] <= scores[item.answer] - math.log(20) + 1e-3
     mean = {d: statistics.mean(i.answer_log_prob for i in made[d].items) for d in DIFFICULTIES}
     assert mean["easy"] > mean["hard"]
+
+
+def test_scan_reads_several_words_to_a_row_with_the_scores_check_words_gives(
+    passage_engine: ClozeEngine, dog_engine: ClozeEngine
+) -> None:
+    words = word_spans(PASSAGE)
+    asked = [i for i, w in enumerate(words) if blankable(w)]
+    runner = passage_engine.decoder.runner
+    before = runner.rows_run
+    scanned = scan(passage_engine, PASSAGE, words, asked, top_k=3)
+    assert runner.rows_run - before <= len(asked) // 4  # not one row per word
+    checks = passage_engine.check_words(
+        PASSAGE, spans=[(words[i].start, words[i].end) for i in asked], top_k=3
+    )
+    assert len(checks) == len(scanned) == len(asked)
+    for i, check in zip(asked, checks, strict=True):
+        assert scanned[i].log_prob == pytest.approx(check.log_prob, abs=1e-4), words[i].word
+        assert scanned[i].rank == check.rank
+        assert [a.word for a in scanned[i].alternatives] == [a.word.lower() for a in check.alternatives]
+    # The text to the right counts: "barked" makes "dog" second only to "puppy"; from "the"
+    # alone, cat, hat, bat and puppy come first.
+    dog_words = word_spans(DOG_TEXT)
+    (dog,) = scan(dog_engine, DOG_TEXT, dog_words, [1]).values()
+    assert dog.word == "dog" and dog.rank == 2
+    (left,) = left_checks(dog_engine, DOG_TEXT, dog_words, [1], top_k=4).values()
+    assert left.rank == 5 and [a.word for a in left.alternatives][:2] == ["cat", "hat"]
+    assert {a.word for a in left.alternatives[2:]} == {"bat", "puppy"}  # a tie
+
+
+def test_a_blank_without_clearly_wrong_words_of_its_kind_gives_way_before_its_candidates_are_scored(
+    choices_engine: ClozeEngine,
+) -> None:
+    # The WRONG_WORDS score -6; with a margin of 6 (+ WINDOW_SLACK) only the passage's likelier
+    # words (prior >= 1.5) have distractors. Hard wants the least likely words: those give way
+    # to the next ones while choosing the blanks, so the candidates are verified once.
+    options = ExerciseOptions(difficulty="hard", choices=3, seed=7, slot_top=3, distractor_margin=6.0)
+    before = choices_engine.session_runs
+    exercise = make_exercise(choices_engine, PASSAGE, options)
+    runs = choices_engine.session_runs - before
+    assert exercise.items and all(len(item.choices) == 3 for item in exercise.items)
+    assert all(PASSAGE_PRIOR[item.answer.lower()] >= 1.5 for item in exercise.items)
+    # The scan, the words before the unsure words and before the blanks, the exact check, one
+    # try of the candidates: no blank needed a second round.
+    assert runs <= 1 + 3 + 1 + 1

@@ -25,6 +25,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
+
+from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import lexicon
 from cloze_app.core.learn.items import Exercise, ExerciseEngine, ExerciseOptions, PlaceQuery, score_in_place
 from cloze_app.core.text import match_case
@@ -35,7 +38,7 @@ SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOp
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
 TRIES = 3  # batched scoring runs (each over every blank still short of choices) at most
 SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
-FIRST_EXTRA = 10  # more candidates on the first try (one-piece words of a blank share one row)
+FREE = 100  # one-piece candidates also scored on the first try (they share the answer's row)
 # Extra margin (natural log): an int8 model scores a word differently with what shares its batch
 # (activations are quantized per batch). The blanks are verified in one batch, the learner's
 # choices are scored per blank: on the bundled model the gap between a distractor and the answer
@@ -154,6 +157,10 @@ def candidates(
     return out
 
 
+def _pieces(engine: ExerciseEngine, word: str, spaced: bool) -> int:
+    return len(tokens_for(engine.tokenizer, engine.token_info, word, spaced))
+
+
 def verify(
     engine: ExerciseEngine,
     exercise: Exercise,
@@ -166,22 +173,37 @@ def verify(
 
     All blanks are verified together: each try is one batched :func:`score_in_place` over every
     blank still short of choices (the words in place, the rest of the text as written, the
-    model's window, as ``score_options`` sees a blank); ``TRIES`` tries at most. A word passes
-    when it scores at least ``distractor_margin`` (and ``WINDOW_SLACK``) below the answer.
+    model's window, as ``score_options`` sees a blank); ``TRIES`` tries at most. The first asks
+    every one-piece word of the pool (``FREE`` at most: they are all read from one row per blank;
+    a word of more pieces needs rows of its own), the next ones the next few words of the pool
+    (longer ones too). A word passes when it scores
+    at least ``distractor_margin`` (and ``WINDOW_SLACK``) below the answer; the first passing
+    words in the pool's order are kept (in *hard*, the closest to the answer).
     """
     needed = options.choices - 1
     passing: dict[int, list[tuple[str, float]]] = {n: [] for n in pools}
     answer_lp = {n: exercise.item(n).answer_log_prob for n in pools}
     shown = {n: [match_case(w, exercise.item(n).answer) for w in pool] for n, pool in pools.items()}
-    at = dict.fromkeys(pools, 0)
+    asked: dict[int, set[str]] = {n: set() for n in pools}
     for attempt in range(TRIES):
         queries, numbers = [], []
         for n in pools:
-            # One-piece words share a row, so the first try asks for a few more than needed.
-            want = needed + SPARE - len(passing[n]) + (FIRST_EXTRA if attempt == 0 else 0)
-            batch = shown[n][at[n] : at[n] + max(0, want)]
-            at[n] += len(batch)
-            if batch and len(passing[n]) < needed:
+            if len(passing[n]) >= needed:
+                continue
+            rest = [w for w in shown[n] if w not in asked[n]]
+            want = needed + SPARE - len(passing[n])
+            batch = rest[:want]
+            if attempt == 0:  # every one-piece word (they share one row), longer ones if too few
+                item = exercise.item(n)
+                spaced = item.start > 0 and exercise.text[item.start - 1].isspace()
+                single = [w for w in rest if _pieces(engine, w, spaced) == 1][:FREE]
+                batch = (
+                    single
+                    if len(single) >= want
+                    else [*single, *[w for w in rest if w not in single][: want - len(single)]]
+                )
+            asked[n].update(batch)
+            if batch:
                 item = exercise.item(n)
                 queries.append(PlaceQuery(item.start, item.end, tuple(batch)))
                 numbers.append(n)
@@ -195,12 +217,51 @@ def verify(
             passing[n] += [(w, lp) for w, lp in scored.log_probs.items() if lp <= limit]
         if progress is not None:
             progress(attempt + 1, TRIES, "Choosing distractors…")
+    for n, found in passing.items():  # best teaching value first, as the pool is ordered
+        place = {w: k for k, w in enumerate(shown[n])}
+        found.sort(key=lambda pair: place[pair[0]])
     out = {}
     for n, found in passing.items():
         if options.difficulty == "hard":  # the closest to the answer while still clearly wrong
             found.sort(key=lambda pair: -pair[1])
         out[n] = (found[:needed], answer_lp[n])
     return out
+
+
+def likely_short(
+    engine: ExerciseEngine,
+    check: WordCheck,
+    left: WordCheck | None,
+    single: np.ndarray,
+    spaced: bool,
+    options: ExerciseOptions,
+) -> bool:
+    """Whether a blank will probably get fewer than ``options.choices - 1`` distractors: fewer
+    one-piece words of its pool than that score clearly below the answer in ``single`` (the
+    one-piece words' scores in the blank from a cheap reading of the text, ``blanks.scan``).
+    Exercises choose another word instead, before any model run on the blank's candidates (a
+    word the model finds unlikely, "werewolf" at rank 15,000, has no clearly worse word of its
+    kind)."""
+    needed = options.choices - 1
+    forbidden = {_fold(a.word) for a in check.alternatives[: options.slot_top]}
+    left_words = [a.word for a in left.alternatives] if left else []
+    pool = candidates(
+        check.word,
+        slot_tags(check.word, check),
+        left_words,
+        forbidden,
+        options.difficulty == "grammar",
+        seed=str(options.seed),
+    )
+    limit = check.log_prob - options.distractor_margin - WINDOW_SLACK
+    found = 0
+    for word in pool:
+        pieces = tokens_for(engine.tokenizer, engine.token_info, match_case(word, check.word), spaced)
+        if len(pieces) == 1 and single[pieces[0]] <= limit:
+            found += 1
+            if found >= needed:
+                return False
+    return True
 
 
 def add_distractors(

@@ -1,7 +1,7 @@
 """Cloze exercises from any text: which words to blank, at which level, with or without choices.
 
-The level decides from what the model says about each word in its full context (one batched
-``engine.check_words`` call):
+The level decides from what the model says about each word in its full context (read several
+words to a row, ``blanks.scan``; the unsure ones also from the words before them only):
 
 * *easy*: content words the context makes clear (the model ranks them near the top);
 * *hard*: content words that need the whole passage: the model does not find them from the
@@ -23,9 +23,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.distractors import LEFT_POOL, add_distractors
+from cloze_app.core.learn.blanks import left_checks, scan
+from cloze_app.core.learn.distractors import LEFT_POOL, SLOT_TOP, add_distractors, likely_short
 from cloze_app.core.learn.items import (
     BLANK_MARK,
     DIFFICULTIES,
@@ -54,6 +57,7 @@ __all__ = [
 
 _EXISTING_BLANK_RE = re.compile(r"_{2,}")
 EASY_RANK = 3  # easy blanks: the model ranks the word this high in context
+TOP_WORDS = 10  # a distractor is never among the slot's this many best words
 PASSAGE_GAIN = math.log(4.0)  # hard blanks: the rest of the passage makes the word this much likelier
 _GRAMMAR_CLASSES = frozenset({"DET", "ADP", "AUX", "CONJ", "PRON"})
 ProgressFn = Callable[[int, int, str], None]
@@ -170,20 +174,32 @@ def _checks_by_index(
     words: Sequence[WordSpan],
     indices: Sequence[int],
     top_k: int = 20,
-    right_context: bool = True,
 ) -> dict[int, WordCheck]:
-    """One batched ``check_words`` call for these words, keyed by word index (a word the model
-    cannot place is left out)."""
+    """One batched ``check_words`` call for these words (each read from a row of its own, the
+    model's exact view), keyed by word index (a word the model cannot place is left out)."""
     if not indices:
         return {}
     spans = [(words[i].start, words[i].end) for i in indices]
-    results = engine.check_words(text, spans=spans, top_k=top_k, right_context=right_context)
-    by_span = {(c.start, c.end): c for c in results}
+    by_span = {(c.start, c.end): c for c in engine.check_words(text, spans=spans, top_k=top_k)}
     return {
         i: by_span[(words[i].start, words[i].end)]
         for i in indices
         if (words[i].start, words[i].end) in by_span
     }
+
+
+def _left_pool(
+    words: Sequence[WordSpan], checks: Mapping[int, WordCheck], difficulty: str, count: int
+) -> list[int]:
+    """The words worth judging from the words before them (the hard level's measure): content
+    words the model is not sure of in context, least supported first, twice as many as the level
+    may take (a confident word is never a hard blank, whatever the words before it say)."""
+    if difficulty not in ("hard", "medium"):
+        return []
+    unsure = [i for i in checks if _content(words[i]) and (checks[i].rank or EASY_RANK + 1) > EASY_RANK]
+    unsure.sort(key=lambda i: (checks[i].log_prob, i))
+    wanted = count if difficulty == "hard" else (count + 1) // 2
+    return sorted(unsure[: 2 * wanted + 4])
 
 
 def make_exercise(
@@ -194,6 +210,11 @@ def make_exercise(
     progress: ProgressFn | None = None,
 ) -> Exercise:
     """Build an exercise from ``text``.
+
+    The level's words are read together, several per row (``blanks.scan``); *hard* and *medium*
+    judge the unsure ones again from the words before them (short rows, ``blanks.left_checks``).
+    The chosen blanks are then checked exactly (``check_words``, one batched call) for their
+    distractors, whose candidates are verified together (``distractors.verify``).
 
     ``progress(done, total, message)`` is called between steps (a caller may raise from it to
     cancel).
@@ -217,48 +238,60 @@ def make_exercise(
             progress(done, total, message)
 
     report(0, 1, "Reading the text…")
+    multiple = options.choices >= 2
+    slot_top = max(SLOT_TOP, options.slot_top)
+    target = _target_count(len(words), options)
     left: dict[int, WordCheck] = {}
+    exact: dict[int, WordCheck] = {}
     if options.every_n:
         chosen = every_nth(words, options.every_n)
         if options.max_blanks > 0:
             chosen = chosen[: options.max_blanks]
-        checks = _checks_by_index(engine, text, words, chosen)
+        checks = exact = _checks_by_index(engine, text, words, chosen, top_k=slot_top)
         order = chosen
         mode = "every-n"
     else:
-        # Only the words the level can blank are asked about (one batched call); the rest of the
-        # text is still context.
+        # Only the words the level can blank are asked about; the rest of the text is context.
         suits = _grammar if options.difficulty == "grammar" else _content
         asked = [i for i in eligible if suits(words[i])] or eligible
-        checks = _checks_by_index(engine, text, words, asked)
+        singles: dict[int, np.ndarray] = {}
+        checks = scan(engine, text, words, asked, top_k=slot_top, keep=singles)
         if not checks:
             raise InputError("The model could not read any word of this text.")
-        if options.difficulty in ("hard", "medium"):
-            # What the model expects from the words before: the hard level's measure of how much
-            # the rest of the passage helps, and the distractors' first candidates.
-            left = _checks_by_index(engine, text, words, list(checks), top_k=LEFT_POOL, right_context=False)
+        report(0, 1, "Choosing the blanks…")
+        pool = _left_pool(words, checks, options.difficulty, target)
+        left = left_checks(engine, text, words, pool, top_k=LEFT_POOL)
         order = difficulty_order(words, checks, options.difficulty, left)
-        chosen = pick_blanks(words, order, _target_count(len(words), options), options.min_gap)
+        chosen = pick_blanks(words, order, target, options.min_gap)
         mode = "model"
+        if multiple:
+            order, chosen = _viable(engine, text, words, options, order, chosen, checks, left, singles)
 
     def item_for(i: int) -> ExerciseItem:
+        check = exact.get(i) or checks.get(i)
         return ExerciseItem(
             number=0,
             start=words[i].start,
             end=words[i].end,
             answer=words[i].word,
-            answer_log_prob=checks[i].log_prob if i in checks else 0.0,
-            rank=checks[i].rank if i in checks else None,
+            answer_log_prob=check.log_prob if check else 0.0,
+            rank=check.rank if check else None,
         )
 
-    full = {(words[i].start, words[i].end): checks[i] for i in checks}
-    left_spans = {(words[i].start, words[i].end): left[i] for i in left}
     exercise = Exercise(text=text, items=(), difficulty=options.difficulty, mode=mode, title=title)
     done: dict[int, ExerciseItem] = {}
     banned: set[int] = set()
+    checked_together = list(chosen)  # the blanks of the first exact check
     for attempt in range(3):
         new = [i for i in chosen if i not in done]
-        if options.choices >= 2 and new:
+        if multiple and new:
+            report(len(done), len(chosen), "Choosing distractors…")
+            # The exact check (one row per blank, as check_words reads every word: the slot's
+            # best words, the answer's reading) and the words before each blank, where missing.
+            exact.update(_checks_by_index(engine, text, words, [i for i in new if i not in exact], slot_top))
+            left.update(left_checks(engine, text, words, [i for i in new if i not in left], LEFT_POOL))
+            full = {(words[i].start, words[i].end): exact[i] for i in new if i in exact}
+            left_spans = {(words[i].start, words[i].end): left[i] for i in new if i in left}
             batch = replace(
                 exercise, items=tuple(replace(item_for(i), number=n) for n, i in enumerate(new, 1))
             )
@@ -273,19 +306,18 @@ def make_exercise(
             done.update(dict(zip(new, with_choices, strict=True)))
         else:
             done.update({i: item_for(i) for i in new})
-        short = (
-            {i for i in chosen if len(done[i].choices) < options.choices} if options.choices >= 2 else set()
-        )
+        short = {i for i in chosen if len(done[i].choices) < options.choices} if multiple else set()
         if not short or mode != "model" or attempt == 2:
             break
         # A blank without enough clearly wrong choices of its form gives way to the next best word.
         banned |= short
-        chosen = pick_blanks(
-            words, [i for i in order if i not in banned], _target_count(len(words), options), options.min_gap
-        )
+        chosen = pick_blanks(words, [i for i in order if i not in banned], target, options.min_gap)
     items = tuple(replace(done[i], number=n) for n, i in enumerate(chosen, start=1))
-    if options.choices >= 2 and items:
-        items = _drop_top_words(engine, text, items)
+    if multiple and items:
+        # The last word on the slot's best words: the exact check, if it ran on these very
+        # blanks (same batch, same scores), else a new check of them all.
+        ran = [exact[i] for i in chosen if i in exact] if chosen == checked_together else None
+        items = _drop_top_words(engine, text, items, ran)
         # A blank left without a single clearly wrong word of its form is no multiple-choice
         # question: it goes, unless no blank has choices at all.
         offered = [item for item in items if item.choices]
@@ -295,13 +327,53 @@ def make_exercise(
     return replace(exercise, items=items)
 
 
+def _viable(
+    engine: ExerciseEngine,
+    text: str,
+    words: Sequence[WordSpan],
+    options: ExerciseOptions,
+    order: list[int],
+    chosen: list[int],
+    checks: Mapping[int, WordCheck],
+    left: dict[int, WordCheck],
+    singles: Mapping[int, np.ndarray],
+) -> tuple[list[int], list[int]]:
+    """The order and blanks without the words that would likely get too few distractors
+    (``distractors.likely_short`` on the cheap reading), so the exact check and the
+    verification run once on blanks that keep their choices. ``left`` gains the words before
+    each chosen blank (one short batched call per round)."""
+    target = _target_count(len(words), options)
+    assessed: set[int] = set()
+    for _ in range(3):
+        new = [i for i in chosen if i not in assessed and i in singles]
+        if not new:
+            break
+        left.update(left_checks(engine, text, words, [i for i in new if i not in left], LEFT_POOL))
+        assessed.update(new)
+        short = set()
+        for i in new:
+            spaced = words[i].start > 0 and text[words[i].start - 1].isspace()
+            if likely_short(engine, checks[i], left.get(i), singles[i], spaced, options):
+                short.add(i)
+        if not short:
+            break
+        order = [i for i in order if i not in short]
+        chosen = pick_blanks(words, order, target, options.min_gap)
+    return order, chosen
+
+
 def _drop_top_words(
-    engine: ExerciseEngine, text: str, items: Sequence[ExerciseItem]
+    engine: ExerciseEngine,
+    text: str,
+    items: Sequence[ExerciseItem],
+    exact: Sequence[WordCheck] | None = None,
 ) -> tuple[ExerciseItem, ...]:
-    """A last check of every blank at once (one batched call): a distractor the model now ranks
-    among the slot's 10 best words goes (int8 scores move a little with what shares a batch)."""
-    checks = engine.check_words(text, spans=[(i.start, i.end) for i in items], top_k=10)
-    top = {(c.start, c.end): {a.word.casefold() for a in c.alternatives} for c in checks}
+    """A distractor among the slot's 10 best words in one batched check of every blank goes
+    (int8 scores move a little with what shares a batch). ``exact``: that check of these very
+    blanks, when it already ran; else it runs now."""
+    if exact is None:
+        exact = engine.check_words(text, spans=[(i.start, i.end) for i in items], top_k=TOP_WORDS)
+    top = {(c.start, c.end): {a.word.casefold() for a in c.alternatives[:TOP_WORDS]} for c in exact}
     out = []
     for item in items:
         bad = {d for d in item.distractors if d.casefold() in top.get((item.start, item.end), set())}
