@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cloze_app.core.engine import rowquant
 from cloze_app.core.engine.manifest import sha256_file
 
 from .model import BertMLM, arch_of, model_from_state, pretrained_dir
@@ -138,6 +139,7 @@ def quantize_int8(fp32_path: Path, int8_path: Path, per_channel: bool = True) ->
         weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"],
     )
+    rowquant.rewrite_file(int8_path)  # activations per token: a row's scores never depend on its batch
 
 
 def share_tied_embedding(int8_path: Path) -> int:

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from cloze_app.core.engine import rowquant
+
 METHODS = ("dynamic", "ffn-fp32", "ffn-wint8", "ffn-wint8+head", "head-wint8", "wint8", "smooth", "static")
 
 
@@ -161,6 +163,7 @@ def _dynamic(src: Path, dst: Path, exclude: Sequence[str] = ()) -> None:
         op_types_to_quantize=["MatMul", "Gather"],
         nodes_to_exclude=list(exclude),
     )
+    rowquant.rewrite_file(dst)  # activations per token: a row's scores never depend on its batch
 
 
 def _weight_only_int8(path: Path, weight_names: Sequence[str]) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cloze_app.core.engine.rowquant import quantized_source
+
 if TYPE_CHECKING:
     import onnx
 
@@ -43,10 +45,7 @@ def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
         if node.op_type in _MATMULS:
             matmuls += 1
             if matmuls == 2:
-                tensor = node.input[0]
-                source = producer.get(tensor)
-                if source is not None and source.op_type == "DynamicQuantizeLinear":
-                    tensor = source.input[0]
+                tensor = quantized_source(producer, node.input[0])
                 return tensor if tensor not in constants else None
         queue.extend(i for i in node.input if i and i not in constants)
     return None

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from cloze_app.core.engine import rowquant
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE
 from cloze_app.core.engine.session import mask_logits, open_session, probe_texts
 from cloze_app.core.errors import ModelError
@@ -100,6 +101,7 @@ def quantize_int8(fp32_file: Path, int8_file: Path) -> Path:
     root.addFilter(_drop_preprocess_advice)
     try:
         quantize_dynamic(str(fp32_file), str(int8_file), per_channel=True, weight_type=QuantType.QInt8)
+        rowquant.rewrite_file(int8_file)  # activations per token: a row's scores never depend on its batch
     except Exception as exc:
         raise ModelError(f"Quantizing {fp32_file.name} to int8 failed: {exc}") from exc
     finally:
