@@ -13,6 +13,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
         return run_cli(args)
+    from cloze_app.gui import preload
+
+    preload.start()  # the model loads while Qt starts and the window is built
     from cloze_app.gui.app import run_app
 
     return run_app(args)

@@ -48,3 +48,10 @@ def test_help_still_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -
         run_cli(["--help"])
     shown = capsys.readouterr().out
     assert all(command in shown for command in SUBCOMMANDS)
+
+
+def test_the_window_modules_leave_numpy_and_onnxruntime_to_the_model_thread() -> None:
+    # Imported on the UI thread while the preload thread imports them: it would wait for it.
+    loaded = _modules_after("import cloze_app.gui.app")
+    assert "cloze_app.gui.main_window" in loaded
+    assert not loaded & {"numpy", "onnxruntime", "tokenizers", "cloze_app.gui.check_panel"}

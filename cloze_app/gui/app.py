@@ -6,22 +6,43 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from cloze_app import __version__
 from cloze_app.core.paths import asset_path
-from cloze_app.gui.exercise_modes import add_exercise_and_check_modes
+from cloze_app.gui import preload
+from cloze_app.gui.exercise_modes import add_exercise_and_check_modes, add_exercise_and_check_modes_on_demand
 from cloze_app.gui.main_window import MainWindow
-from cloze_app.gui.models_page import install_models_page
+
+if TYPE_CHECKING:
+    from cloze_app.gui.settings_dialog import SettingsDialog
 
 ICON = asset_path("cloze.svg")
+
+
+def install_models_page(window: MainWindow) -> None:
+    """Settings → Models (its module, which brings onnxruntime, is imported when a dialog opens)."""
+
+    def factory(dialog: SettingsDialog) -> QWidget:
+        from cloze_app.gui.models_page import models_page_for
+
+        return models_page_for(dialog)
+
+    window.add_settings_page(factory, "&Models")
+
 
 # Every mode and settings page beyond Write and General, in the order they appear.
 EXTENSIONS: tuple[Callable[[MainWindow], object], ...] = (
     add_exercise_and_check_modes,  # the Exercise and Check tabs
     install_models_page,  # Settings → Models
+)
+# The same, as the app's start installs them: each tab built the first time it is shown.
+EXTENSIONS_ON_DEMAND: tuple[Callable[[MainWindow], object], ...] = (
+    add_exercise_and_check_modes_on_demand,
+    install_models_page,
 )
 
 
@@ -30,9 +51,10 @@ def app_icon() -> QIcon:
     return QIcon(str(ICON)) if ICON.exists() else QIcon()
 
 
-def install_extensions(window: MainWindow) -> None:
-    """Add the Exercise and Check modes and the Models settings page."""
-    for install in EXTENSIONS:
+def install_extensions(window: MainWindow, *, on_demand: bool = False) -> None:
+    """Add the Exercise and Check modes and the Models settings page (``on_demand``: each mode's
+    panel is built, and its modules imported, when its tab is first shown)."""
+    for install in EXTENSIONS_ON_DEMAND if on_demand else EXTENSIONS:
         install(window)
 
 
@@ -54,6 +76,7 @@ def run_app(argv: list[str]) -> int:
         The exit status of the event loop.
     """
     args = parse_args(argv)
+    preload.start()  # (python -m cloze_app started it before importing Qt)
     QGuiApplication.setApplicationName("Cloze")
     QGuiApplication.setApplicationDisplayName("Cloze")
     QGuiApplication.setApplicationVersion(__version__)
@@ -63,6 +86,6 @@ def run_app(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
 
     window = MainWindow(open_file=args.file)
-    install_extensions(window)
+    install_extensions(window, on_demand=True)
     window.show()
     return int(app.exec())

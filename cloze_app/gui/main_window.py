@@ -39,7 +39,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QFont
@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 
 from cloze_app.core import paths
 from cloze_app.core.app.autosave import AutosaveStore
-from cloze_app.core.app.settings import Settings, default_model_id, load_settings, save_settings
+from cloze_app.core.app.settings import Settings, load_settings, save_settings
 from cloze_app.core.errors import ModelError
 from cloze_app.core.models.registry import ModelRegistry
 from cloze_app.gui.document import FILE_FILTER, DocumentController
@@ -63,13 +63,17 @@ from cloze_app.gui.editor import ClozeEditor
 from cloze_app.gui.file_dialogs import start_folder
 from cloze_app.gui.find_bar import FindBar
 from cloze_app.gui.menus import build_menus
-from cloze_app.gui.settings_dialog import SettingsDialog
+from cloze_app.gui.on_demand import OnDemand
+from cloze_app.gui.preload import model_folder
 from cloze_app.gui.status import MessageBar, RequestFeedback, StatusWidgets
 from cloze_app.gui.suggest import SUGGEST, SuggestionController
 from cloze_app.gui.suggestions_panel import SuggestionsPanel
 from cloze_app.gui.worker import EngineService, EngineStatus
 
-PageFactory = Callable[[SettingsDialog], QWidget]
+if TYPE_CHECKING:  # imported when first opened: it brings onnxruntime (the providers' list)
+    from cloze_app.gui.settings_dialog import SettingsDialog
+
+PageFactory = Callable[["SettingsDialog"], QWidget]
 MIN_FONT_SIZE, MAX_FONT_SIZE = 6, 72  # the settings dialog's range
 
 
@@ -171,6 +175,17 @@ class MainWindow(QMainWindow):
         """Add a mode as a tab; returns its index."""
         return self.modes.addTab(widget, title)
 
+    def add_mode_on_demand(self, build: Callable[[], QWidget], title: str) -> int:
+        """Add a mode as a tab whose widget ``build()`` makes the first time the tab is shown, so
+        its imports and construction stay out of the start; returns its index.
+        ``window.mode_widget(index)`` builds it at once."""
+        return self.add_mode(OnDemand(build), title)
+
+    def mode_widget(self, index: int) -> QWidget | None:
+        """The widget of the mode at ``index`` (a mode added on demand is built now)."""
+        widget = self.modes.widget(index)
+        return widget.built() if isinstance(widget, OnDemand) else widget
+
     def add_settings_page(self, factory: PageFactory, title: str) -> None:
         """Have every settings dialog include ``factory(dialog)`` as a tab called ``title``."""
         self._page_factories.append((factory, title))
@@ -199,20 +214,13 @@ class MainWindow(QMainWindow):
     def load_model(self) -> None:
         """(Re)load the model the settings name, in the background (the default model, with a
         message, when the one named was removed)."""
-        wanted = self.settings.model
-        if wanted and "/" not in wanted and all(m.id != wanted for m in self.registry.models()):
-            fallback = default_model_id(self.settings, self.registry)
-            self.show_message(
-                f"The model {wanted!r} is no longer installed; using {fallback!r}.",
-                "warning",
-                key="model-gone",
-            )
-            wanted = fallback
         try:
-            folder = self.registry.resolve(wanted or None)
+            folder, note = model_folder(self.settings, self.registry)
         except ModelError as exc:
             self._model_failed(f"{exc}")
             return
+        if note:
+            self.show_message(note, "warning", key="model-gone")
         self.service.load_model(folder, self.settings.provider, self.settings.threads)
 
     @Slot(object)
@@ -262,6 +270,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (non-modal); returns it."""
+        from cloze_app.gui.settings_dialog import SettingsDialog
+
         active = self.service.status.info.id if self.service.status else ""
         dialog = SettingsDialog(self.settings, self.registry, active, self)
         for factory, title in self._page_factories:

@@ -390,12 +390,13 @@ class ModelsPage(QWidget):
             self.convert_folder(Path(folder))
 
 
+def models_page_for(dialog: Any) -> ModelsPage:
+    """A Models page for a settings dialog; closing the dialog cancels the page's job."""
+    page = ModelsPage()
+    dialog.finished.connect(page.cancel_job)  # the dialog's add_page keeps the General tab in step
+    return page
+
+
 def install_models_page(window: Any) -> None:
     """Add the Models page to every settings dialog ``window`` opens; closing it cancels a job."""
-
-    def factory(dialog: Any) -> ModelsPage:
-        page = ModelsPage()
-        dialog.finished.connect(page.cancel_job)  # the dialog's add_page keeps the General tab in step
-        return page
-
-    window.add_settings_page(factory, "&Models")
+    window.add_settings_page(models_page_for, "&Models")

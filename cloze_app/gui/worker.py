@@ -45,7 +45,13 @@ class EngineStatus:
 
 
 def default_loader(model_dir: Path, provider: str | None, threads: int) -> ClozeEngine:
-    """Load the real engine (imported here so the window opens before onnxruntime is imported)."""
+    """Load the real engine (imported here so the window opens before onnxruntime is imported);
+    the one :mod:`cloze_app.gui.preload` started loading at start, when it is this model."""
+    from cloze_app.gui import preload
+
+    preloaded = preload.take(model_dir, provider, threads)
+    if preloaded is not None:
+        return preloaded
     from cloze_app.core.engine.engine import ClozeEngine
 
     return ClozeEngine.load(model_dir, provider=provider, threads=threads)

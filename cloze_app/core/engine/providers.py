@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import onnxruntime as ort
-
 CPU = "CPUExecutionProvider"
 
 # Short names users type (CLI, settings) mapped to onnxruntime's provider names.
@@ -87,6 +85,8 @@ def canonical_name(name: str | None) -> str | None:
 
 def available_providers() -> list[str]:
     """Providers this onnxruntime build offers that run the model here, CPU last."""
+    import onnxruntime as ort  # here, not at import: the window's status bar reads the labels at start
+
     found = [p for p in ort.get_available_providers() if p != CPU and p not in NOT_LOCAL]
     return [*found, CPU]
 
@@ -108,6 +108,8 @@ def provider_choices() -> list[ProviderChoice]:
 
 def not_local_providers() -> list[ProviderChoice]:
     """Providers this build lists but Cloze does not offer, each with why (e.g. Azure)."""
+    import onnxruntime as ort
+
     return [
         ProviderChoice(p, label(p), False, NOT_LOCAL[p] + ".")
         for p in ort.get_available_providers()
