@@ -84,7 +84,8 @@ def render(results: dict, training: dict) -> str:
         "embeddings, output bias (initialised to the log unigram frequency of the training text).",
         "- ONNX (opset 17): inputs `input_ids`, `attention_mask`, `token_type_ids` (int64, [batch, seq], dynamic); "
         "output `logits` (float32, [batch, seq, 30522]).",
-        f"- Dynamic int8 quantization (onnxruntime, per-channel, MatMul and Gather weights): "
+        f"- Dynamic int8 quantization (onnxruntime, per-channel, MatMul and Gather weights; activations "
+        "quantized per token, so a sentence scores the same in any batch: `core/engine/rowquant.py`): "
         f"`model.onnx` is {check.get('int8_mb', '?')} MB. The tied word embedding is stored once: words are "
         "looked up in the decoder's int8 weight (one scale per word); the fp32 export "
         f"({check.get('fp32_mb', '?')} MB) stores it twice and is not shipped.",
