@@ -13,11 +13,15 @@ target's other inflections, labelled "right word, wrong form" or not.
 never trained on); counts distractors of another class or form, function-word distractors for
 content answers and distractors among the slot's 10 best words.
 
-``speed``: the time to build a 300-word multiple-choice exercise (median of runs, warm).
+``speed``: the time to build a 300-word multiple-choice exercise (median of runs, warm), with
+the model runs and batch cells it asks for (the same on any machine, busy or not).
+
+``levels``: what each level blanks in held-out passages, in the model's exact view.
 
     python scripts/eval_exercises.py judge --cache /tmp/swords-views.json
     python scripts/eval_exercises.py distractors --items 300
     python scripts/eval_exercises.py speed
+    python scripts/eval_exercises.py levels --passages 8
 Writes ``docs/exercise-eval.json`` (each part replaces its own entry).
 """
 
@@ -28,6 +32,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import random
 import statistics
 import sys
@@ -277,6 +282,7 @@ def run_distractors(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, 
             "other_form",
             "function_for_content",
             "in_top10",
+            "within_20x_in_judge_view",
         ),
         0,
     )
@@ -290,6 +296,12 @@ def run_distractors(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, 
         spans = [(i.start, i.end) for i in exercise.items]
         fresh = {(c.start, c.end): c for c in engine.check_words(passage, spans=spans, top_k=10)}
         for item in exercise.items:
+            if item.choices:  # as the judge scores the choices: one blank, the model's full window
+                probe, _, _ = exercise.probe_text(item.number)
+                scores = {s.option: s.log_prob for s in engine.score_options(probe, item.choices)}
+                close = [d for d in item.distractors if scores[d] > scores[item.answer] - math.log(20)]
+                counts["within_20x_in_judge_view"] += len(close)
+                examples += [f"{item.answer} -> {d} within 20x of the answer (judge's view)" for d in close]
             counts["items"] += 1
             counts["multiple_choice"] += item.is_multiple_choice
             check = fresh.get((item.start, item.end))
@@ -319,53 +331,99 @@ def run_distractors(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, 
     return {"model": engine.info.id, "levels": levels, **counts, "examples": examples[:20]}
 
 
+def run_levels(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
+    """What each level blanks, in the model's exact view (``check_words`` of the chosen blanks,
+    in context and from the words before them only): the share the context makes clear (rank
+    <= 3), the mean log-probability, the share the rest of the passage makes at least 4x likelier
+    than the words before them, the share of function words. Held-out 300-word passages, open
+    answers (the blanks as the level chooses them)."""
+    from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
+
+    passages = [" ".join(p.split()[:300]) for p in _heldout_passages(300)[: args.passages]]
+    out: dict[str, Any] = {}
+    for level in ("easy", "medium", "hard", "grammar"):
+        ranks, lps, gains, function = [], [], [], []
+        for text in passages:
+            exercise = make_exercise(engine, text, ExerciseOptions(difficulty=level))
+            spans = [(i.start, i.end) for i in exercise.items]
+            full = {(c.start, c.end): c for c in engine.check_words(text, spans=spans)}
+            left = {(c.start, c.end): c for c in engine.check_words(text, spans=spans, right_context=False)}
+            for item in exercise.items:
+                span = (item.start, item.end)
+                if span not in full or span not in left:
+                    continue
+                rank = full[span].rank
+                ranks.append(rank is not None and rank <= 3)
+                lps.append(full[span].log_prob)
+                gains.append(full[span].log_prob - left[span].log_prob >= math.log(4.0))
+                function.append(lexicon.is_function_word(item.answer))
+        out[level] = {
+            "blanks": len(ranks),
+            "context_makes_clear": round(statistics.mean(ranks), 3),
+            "mean_log_prob": round(statistics.mean(lps), 2),
+            "passage_makes_4x_likelier": round(statistics.mean(gains), 3),
+            "function_words": round(statistics.mean(function), 3),
+        }
+        print(f"  {level}: {out[level]}", file=sys.stderr)
+    return {"model": engine.info.id, "passages": len(passages), "words": 300, "levels": out}
+
+
 def run_speed(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
     """Time to build a 300-word exercise, against checking every word of the same text (the
     engine's own batched pass over it) measured in the same run, so a busy machine shows as a
-    slower reference too."""
+    slower reference too. Also the work asked of the model, which no other load changes: its
+    runs (``session.run`` calls) and batch cells (rows x padded length)."""
     from cloze_app.core.learn.exercises import ExerciseOptions, make_exercise
 
     text = " ".join(" ".join(_heldout_passages(300)[:1]).split()[:300])
     settings = {
         "medium, 4 choices": ExerciseOptions(difficulty="medium", choices=4),
         "easy, 4 choices": ExerciseOptions(difficulty="easy", choices=4),
+        "hard, 4 choices": ExerciseOptions(difficulty="hard", choices=4),
         "grammar, 4 choices": ExerciseOptions(difficulty="grammar", choices=4),
         "medium, open answers": ExerciseOptions(difficulty="medium"),
     }
-    make_exercise(engine, text, settings["medium, 4 choices"])  # warm: tables, caches
-    runs: dict[str, list[float]] = {"check every word (reference)": []}
+    runner = engine.decoder.runner
+    reference = "check every word (reference)"
+    jobs: dict[str, Any] = {reference: lambda: engine.check_words(text)}
+    for key, options in settings.items():
+        jobs[key] = lambda options=options: make_exercise(engine, text, options)
+    jobs["medium, 4 choices"]()  # warm: tables, caches
+    runs: dict[str, list[float]] = {}
     session_runs: dict[str, int] = {}
+    cells: dict[str, int] = {}
     for _ in range(args.repeat):
-        started = time.perf_counter()
-        engine.check_words(text)
-        runs["check every word (reference)"].append(time.perf_counter() - started)
-        for key, options in settings.items():
-            before = engine.session_runs
+        for key, job in jobs.items():
+            before, cells_before = runner.runs, runner.tokens_run
             started = time.perf_counter()
-            make_exercise(engine, text, options)
+            job()
             runs.setdefault(key, []).append(time.perf_counter() - started)
-            session_runs[key] = engine.session_runs - before
+            session_runs[key] = runner.runs - before
+            cells[key] = runner.tokens_run - cells_before
     median = {k: statistics.median(v) for k, v in runs.items()}
-    reference = median["check every word (reference)"]
     return {
         "model": engine.info.id,
         "words": len(text.split()),
         "median_s": {k: round(v, 2) for k, v in median.items()},
-        "times_the_reference": {k: round(v / reference, 2) for k, v in median.items()},
+        "times_the_reference": {k: round(v / median[reference], 2) for k, v in median.items()},
         "session_runs": session_runs,
+        "batch_cells": cells,
+        "cells_of_the_reference": {k: round(v / cells[reference], 2) for k, v in cells.items()},
         "runs": args.repeat,
-        "note": "warm; medians of the runs; the machine may be shared (see the reference)",
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "note": "warm; medians of the runs; the machine may be shared (see the reference and the load)",
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=("judge", "distractors", "speed"))
+    parser.add_argument("part", choices=("judge", "distractors", "speed", "levels"))
     parser.add_argument("--model", default=None, help="model folder or id (default: the bundled model)")
     parser.add_argument("--limit", type=int, default=0, help="at most N SWORDS items (0: all)")
     parser.add_argument("--items", type=int, default=300, help="distractors: exercise items to make")
     parser.add_argument("--cache", type=Path, default=None, help="judge: keep the model's views here")
     parser.add_argument("--repeat", type=int, default=3, help="speed: runs per setting")
+    parser.add_argument("--passages", type=int, default=8, help="levels: 300-word passages")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
@@ -374,6 +432,8 @@ def main() -> int:
         result = run_judge(engine, args)
     elif args.part == "distractors":
         result = run_distractors(engine, args)
+    elif args.part == "levels":
+        result = run_levels(engine, args)
     else:
         result = run_speed(engine, args)
     print(json.dumps(result, indent=2))

@@ -223,3 +223,38 @@ def _with_alternatives(
         if len(alternatives) >= top_k:
             break
     return WordCheck(slot.start, slot.end, word, log_prob, rank, tuple(alternatives), pieces)
+
+
+def slot_views(
+    engine: ExerciseEngine,
+    text: str,
+    words: Sequence[WordSpan],
+    indices: Sequence[int],
+    top_k: int,
+    window: int,
+) -> dict[int, tuple[WordCheck, np.ndarray]]:
+    """Each word as ``check_words`` reads it with ``window`` tokens per row (the same rows, so
+    the same scores): its PLL-word-l2r, its rank, the model's ``top_k`` one-piece proposals and
+    the single-mask log-probabilities (every one-piece word's score in its place), keyed by word
+    index. One batched run."""
+    indices = sorted(indices)
+    if not indices:
+        return {}
+    spans = [(words[i].start, words[i].end) for i in indices]
+    doc, slot_of = encode_with_words(engine.tokenizer, engine.token_info, text, spans)
+    contents = [list(slot.original) for slot in doc.slots]
+    chosen = [s for s in range(len(spans)) if slot_of[s] >= 0]
+    items = [(slot_of[s], contents[slot_of[s]]) for s in chosen]
+    totals, singles = engine.decoder.piece_log_probs(
+        doc, contents, items, with_alternatives=True, window=window
+    )
+    out: dict[int, tuple[WordCheck, np.ndarray]] = {}
+    for s, total, single in zip(chosen, totals, singles, strict=True):
+        if single is None:
+            continue
+        slot, i = doc.slots[slot_of[s]], indices[s]
+        out[i] = (
+            _with_alternatives(engine, slot, words[i].word, total, single, top_k, len(slot.original)),
+            single,
+        )
+    return out

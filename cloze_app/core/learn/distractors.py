@@ -38,12 +38,17 @@ SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOp
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
 TRIES = 3  # batched scoring runs (each over every blank still short of choices) at most
 SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
-FREE = 100  # one-piece candidates also scored on the first try (they share the answer's row)
+FREE = 100  # one-piece candidates scored on the first try (all read from one row per blank)
 # Extra margin (natural log): an int8 model scores a word differently with what shares its batch
 # (activations are quantized per batch). The blanks are verified in one batch, the learner's
 # choices are scored per blank: on the bundled model the gap between a distractor and the answer
 # moved by up to 1.2 nats between the two (scripts/eval_exercises.py's bakery passage, 4 levels).
 WINDOW_SLACK = 1.5
+# More margin for a word verified from the rows of the exact check (``known``: check_words' 96-token
+# window) instead of the judge's full window (128) when the text is longer than 96 tokens: on
+# held-out blanks the gap between a word and the answer moved by 1.2 nats (standard deviation)
+# between the two windows.
+KNOWN_SLACK = 1.0
 _WORD_RE = re.compile(r"[a-z]{2,}")
 ProgressFn = Callable[[int, int, str], None]
 Span = tuple[int, int]
@@ -167,6 +172,8 @@ def verify(
     pools: Mapping[int, Sequence[str]],
     options: ExerciseOptions,
     progress: ProgressFn | None = None,
+    known: Mapping[int, tuple[float, np.ndarray]] | None = None,
+    known_slack: float = KNOWN_SLACK,
 ) -> dict[int, tuple[list[tuple[str, float]], float]]:
     """For each item number in ``pools``: up to ``options.choices - 1`` of its words the model
     finds clearly wrong in the blank, with their scores, and the answer's score.
@@ -174,17 +181,29 @@ def verify(
     All blanks are verified together: each try is one batched :func:`score_in_place` over every
     blank still short of choices (the words in place, the rest of the text as written, the
     model's window, as ``score_options`` sees a blank); ``TRIES`` tries at most. The first asks
-    every one-piece word of the pool (``FREE`` at most: they are all read from one row per blank;
-    a word of more pieces needs rows of its own), the next ones the next few words of the pool
-    (longer ones too). A word passes when it scores
-    at least ``distractor_margin`` (and ``WINDOW_SLACK``) below the answer; the first passing
-    words in the pool's order are kept (in *hard*, the closest to the answer).
+    every one-piece word of the pool (``FREE`` at most: they are all read from one row per
+    blank; a word of more pieces needs rows of its own), the next ones the next few words of the
+    pool (longer ones too). A word passes when it scores at least ``distractor_margin`` (and
+    ``WINDOW_SLACK``) below the answer; the first passing words in the pool's order are kept (in
+    *hard*, the closest to the answer).
     """
     needed = options.choices - 1
     passing: dict[int, list[tuple[str, float]]] = {n: [] for n in pools}
     answer_lp = {n: exercise.item(n).answer_log_prob for n in pools}
     shown = {n: [match_case(w, exercise.item(n).answer) for w in pool] for n, pool in pools.items()}
     asked: dict[int, set[str]] = {n: set() for n in pools}
+    for n, (written, dist) in (known or {}).items():
+        # This blank's row already ran: its one-piece words are read from it, no new run.
+        item = exercise.item(n)
+        spaced = item.start > 0 and exercise.text[item.start - 1].isspace()
+        answer_lp[n] = written
+        limit = written - options.distractor_margin - WINDOW_SLACK - known_slack
+        for word in shown[n][: FREE * 2]:
+            pieces = tokens_for(engine.tokenizer, engine.token_info, word, spaced)
+            if len(pieces) == 1:
+                asked[n].add(word)
+                if float(dist[pieces[0]]) <= limit:
+                    passing[n].append((word, float(dist[pieces[0]])))
     for attempt in range(TRIES):
         queries, numbers = [], []
         for n in pools:
@@ -271,13 +290,19 @@ def add_distractors(
     full: Mapping[Span, WordCheck] | None = None,
     progress: ProgressFn | None = None,
     left: Mapping[Span, WordCheck] | None = None,
+    known: Mapping[Span, np.ndarray] | None = None,
+    known_slack: float = KNOWN_SLACK,
 ) -> Exercise:
     """The exercise with ``options.choices`` choices per item (fewer only when too few words of
     the answer's form are clearly wrong).
 
     ``full``: the model's check of each answer in full context (its best words), and ``left``
     without the text to its right (``LEFT_POOL`` words), if the caller has them already;
-    otherwise one batched ``check_words`` call gets each.
+    otherwise one batched ``check_words`` call gets each. ``known``: the single-mask
+    log-probabilities of a blank read as ``score_in_place`` reads it (``blanks.slot_views``;
+    ``full`` then holds the answer's score from the same rows): its one-piece candidates are
+    verified from them without a new run, ``known_slack`` further below the answer (0 where
+    those rows hold the whole text, as the judge's do).
     """
     if not exercise.items:
         return exercise
@@ -302,7 +327,12 @@ def add_distractors(
         pools[item.number] = candidates(
             item.answer, tags, left_words, forbidden, grammar, seed=str(options.seed)
         )
-    verified = verify(engine, exercise, pools, options, progress)
+    read = {
+        item.number: (full[(item.start, item.end)].log_prob, known[(item.start, item.end)])
+        for item in exercise.items
+        if known is not None and (item.start, item.end) in known
+    }
+    verified = verify(engine, exercise, pools, options, progress, read, known_slack)
     items = []
     for item in exercise.items:
         picked, answer_lp = verified[item.number]

@@ -25,10 +25,17 @@ from dataclasses import replace
 
 import numpy as np
 
+from cloze_app.core.engine.engine import CHECK_WINDOW
 from cloze_app.core.errors import EmptyTextError, InputError
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.blanks import left_checks, scan
-from cloze_app.core.learn.distractors import LEFT_POOL, SLOT_TOP, add_distractors, likely_short
+from cloze_app.core.learn.blanks import left_checks, scan, slot_views
+from cloze_app.core.learn.distractors import (
+    KNOWN_SLACK,
+    LEFT_POOL,
+    SLOT_TOP,
+    add_distractors,
+    likely_short,
+)
 from cloze_app.core.learn.items import (
     BLANK_MARK,
     DIFFICULTIES,
@@ -58,6 +65,7 @@ __all__ = [
 _EXISTING_BLANK_RE = re.compile(r"_{2,}")
 EASY_RANK = 3  # easy blanks: the model ranks the word this high in context
 TOP_WORDS = 10  # a distractor is never among the slot's this many best words
+VIEW = True
 PASSAGE_GAIN = math.log(4.0)  # hard blanks: the rest of the passage makes the word this much likelier
 _GRAMMAR_CLASSES = frozenset({"DET", "ADP", "AUX", "CONJ", "PRON"})
 ProgressFn = Callable[[int, int, str], None]
@@ -243,6 +251,9 @@ def make_exercise(
     target = _target_count(len(words), options)
     left: dict[int, WordCheck] = {}
     exact: dict[int, WordCheck] = {}
+    known: dict[int, np.ndarray] = {}
+    # The exact check's rows hold the whole text (as the judge's rows do): no window between them.
+    short_text = len(engine.tokenizer.encode(text, add_special_tokens=False).ids) + 2 <= CHECK_WINDOW
     if options.every_n:
         chosen = every_nth(words, options.every_n)
         if options.max_blanks > 0:
@@ -288,7 +299,17 @@ def make_exercise(
             report(len(done), len(chosen), "Choosing distractors…")
             # The exact check (one row per blank, as check_words reads every word: the slot's
             # best words, the answer's reading) and the words before each blank, where missing.
-            exact.update(_checks_by_index(engine, text, words, [i for i in new if i not in exact], slot_top))
+            if VIEW:
+                missing = [i for i in new if i not in exact]
+                for i, (check, dist) in slot_views(
+                    engine, text, words, missing, slot_top, CHECK_WINDOW
+                ).items():
+                    exact[i] = check
+                    known[i] = dist
+            else:
+                exact.update(
+                    _checks_by_index(engine, text, words, [i for i in new if i not in exact], slot_top)
+                )
             left.update(left_checks(engine, text, words, [i for i in new if i not in left], LEFT_POOL))
             full = {(words[i].start, words[i].end): exact[i] for i in new if i in exact}
             left_spans = {(words[i].start, words[i].end): left[i] for i in new if i in left}
@@ -302,7 +323,17 @@ def make_exercise(
             ) -> None:
                 report(min(step + count * k // max(1, n), total), total, message)
 
-            with_choices = add_distractors(engine, batch, options, full, relay, left_spans).items
+            known_spans = {(words[i].start, words[i].end): known[i] for i in new if i in known}
+            with_choices = add_distractors(
+                engine,
+                batch,
+                options,
+                full,
+                relay,
+                left_spans,
+                known_spans,
+                0.0 if short_text else KNOWN_SLACK,
+            ).items
             done.update(dict(zip(new, with_choices, strict=True)))
         else:
             done.update({i: item_for(i) for i in new})
@@ -319,8 +350,12 @@ def make_exercise(
         ran = [exact[i] for i in chosen if i in exact] if chosen == checked_together else None
         items = _drop_top_words(engine, text, items, ran)
         # A blank left without a single clearly wrong word of its form is no multiple-choice
-        # question: it goes, unless no blank has choices at all.
-        offered = [item for item in items if item.choices]
+        # question: it goes, unless no blank has choices at all (and so does a blank that would
+        # then follow one with the same answer).
+        offered: list[ExerciseItem] = []
+        for item in items:
+            if item.choices and not (offered and offered[-1].answer.lower() == item.answer.lower()):
+                offered.append(item)
         if offered and len(offered) < len(items):
             items = tuple(replace(item, number=n) for n, item in enumerate(offered, start=1))
     report(1, 1, "")
