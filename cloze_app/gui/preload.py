@@ -15,8 +15,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cloze_app.core.errors import ModelError
-
 if TYPE_CHECKING:
     from cloze_app.core.app.settings import Settings
     from cloze_app.core.engine.engine import ClozeEngine
@@ -53,7 +51,7 @@ def _load(key_out: Future[Key], engine_out: Future[ClozeEngine]) -> None:
         settings, _warning = load_settings()
         folder, _note = model_folder(settings, ModelRegistry())
         key: Key = (folder, settings.provider, settings.threads)
-    except (ModelError, OSError) as exc:  # the window says it with its own load
+    except BaseException as exc:  # noqa: BLE001 - the window's own load says what is wrong
         key_out.set_exception(exc)
         engine_out.cancel()
         return
@@ -98,7 +96,7 @@ def take(folder: Path, provider: str | None, threads: int) -> ClozeEngine | None
     key_out, engine_out = preload
     try:
         key = key_out.result()
-    except (ModelError, OSError):
+    except BaseException:  # noqa: BLE001 - no folder chosen: the window loads (and reports) itself
         return None
     if key != (Path(folder), provider, threads):
         _drop(engine_out)

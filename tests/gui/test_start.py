@@ -113,3 +113,17 @@ def test_suggestions_come_with_the_tabs_on_demand(qtbot, make_window) -> None:  
     assert wait_for_words(qtbot, window)[0] == "cat"
     QApplication.processEvents()
     assert not any(window.modes.widget(i).is_built for i in (1, 2))  # type: ignore[attr-defined]
+
+
+def test_a_preload_that_cannot_even_read_the_settings_never_holds_the_window_up(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cloze_app.core.app.settings as settings_module
+
+    def broken() -> None:
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(settings_module, "load_settings", broken)
+    preload.start()
+    assert preload.take(tiny_model_dir, CPU, 0) is None
+    assert default_loader(tiny_model_dir, CPU, 0).info.id == "tiny-wp"
