@@ -29,11 +29,19 @@ import numpy as np
 
 from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.items import Exercise, ExerciseEngine, ExerciseOptions, PlaceQuery, score_in_place
+from cloze_app.core.learn.items import (
+    Exercise,
+    ExerciseEngine,
+    ExerciseItem,
+    ExerciseOptions,
+    PlaceQuery,
+    score_in_place,
+)
 from cloze_app.core.text import match_case
 from cloze_app.core.types import WordCheck
 
 LEFT_POOL = 60  # words asked for per blank without the right-hand context
+TOP_WORDS = 10  # a distractor is never among the slot's this many best words (the promise)
 SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOptions.slot_top)
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
 TRIES = 3  # batched scoring runs (each over every blank still short of choices) at most
@@ -348,3 +356,30 @@ def add_distractors(
             )
         )
     return replace(exercise, items=tuple(items))
+
+
+def drop_top_words(
+    engine: ExerciseEngine,
+    text: str,
+    items: Sequence[ExerciseItem],
+    exact: Sequence[WordCheck] | None = None,
+) -> tuple[ExerciseItem, ...]:
+    """A distractor among the slot's 10 best words in one batched check of every blank goes
+    (int8 scores move a little with what shares a batch). ``exact``: that check of these very
+    blanks, when it already ran; else it runs now."""
+    if exact is None:
+        exact = engine.check_words(text, spans=[(i.start, i.end) for i in items], top_k=TOP_WORDS)
+    top = {(c.start, c.end): {a.word.casefold() for a in c.alternatives[:TOP_WORDS]} for c in exact}
+    out = []
+    for item in items:
+        bad = {d for d in item.distractors if d.casefold() in top.get((item.start, item.end), set())}
+        if bad:
+            kept = [
+                (d, lp)
+                for d, lp in zip(item.distractors, item.distractor_log_probs, strict=True)
+                if d not in bad
+            ]
+            choices = tuple(c for c in item.choices if c not in bad) if kept else ()
+            item = replace(item, choices=choices, distractor_log_probs=tuple(lp for _, lp in kept))
+        out.append(item)
+    return tuple(out)

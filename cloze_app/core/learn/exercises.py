@@ -34,6 +34,7 @@ from cloze_app.core.learn.distractors import (
     LEFT_POOL,
     SLOT_TOP,
     add_distractors,
+    drop_top_words,
     likely_short,
 )
 from cloze_app.core.learn.items import (
@@ -64,8 +65,6 @@ __all__ = [
 
 _EXISTING_BLANK_RE = re.compile(r"_{2,}")
 EASY_RANK = 3  # easy blanks: the model ranks the word this high in context
-TOP_WORDS = 10  # a distractor is never among the slot's this many best words
-VIEW = True
 PASSAGE_GAIN = math.log(4.0)  # hard blanks: the rest of the passage makes the word this much likelier
 _GRAMMAR_CLASSES = frozenset({"DET", "ADP", "AUX", "CONJ", "PRON"})
 ProgressFn = Callable[[int, int, str], None]
@@ -176,26 +175,6 @@ def every_nth(words: Sequence[WordSpan], n: int) -> list[int]:
     return chosen
 
 
-def _checks_by_index(
-    engine: ExerciseEngine,
-    text: str,
-    words: Sequence[WordSpan],
-    indices: Sequence[int],
-    top_k: int = 20,
-) -> dict[int, WordCheck]:
-    """One batched ``check_words`` call for these words (each read from a row of its own, the
-    model's exact view), keyed by word index (a word the model cannot place is left out)."""
-    if not indices:
-        return {}
-    spans = [(words[i].start, words[i].end) for i in indices]
-    by_span = {(c.start, c.end): c for c in engine.check_words(text, spans=spans, top_k=top_k)}
-    return {
-        i: by_span[(words[i].start, words[i].end)]
-        for i in indices
-        if (words[i].start, words[i].end) in by_span
-    }
-
-
 def _left_pool(
     words: Sequence[WordSpan], checks: Mapping[int, WordCheck], difficulty: str, count: int
 ) -> list[int]:
@@ -254,11 +233,23 @@ def make_exercise(
     known: dict[int, np.ndarray] = {}
     # The exact check's rows hold the whole text (as the judge's rows do): no window between them.
     short_text = len(engine.tokenizer.encode(text, add_special_tokens=False).ids) + 2 <= CHECK_WINDOW
+
+    def read_exactly(indices: Sequence[int]) -> None:
+        """The exact check of these words where missing (one batched run, as check_words reads
+        a word: the slot's best words, the answer's reading and every one-piece word's score)."""
+        views = slot_views(
+            engine, text, words, [i for i in indices if i not in exact], slot_top, CHECK_WINDOW
+        )
+        for i, (check, dist) in views.items():
+            exact[i] = check
+            known[i] = dist
+
     if options.every_n:
         chosen = every_nth(words, options.every_n)
         if options.max_blanks > 0:
             chosen = chosen[: options.max_blanks]
-        checks = exact = _checks_by_index(engine, text, words, chosen, top_k=slot_top)
+        read_exactly(chosen)
+        checks = exact
         order = chosen
         mode = "every-n"
     else:
@@ -297,19 +288,7 @@ def make_exercise(
         new = [i for i in chosen if i not in done]
         if multiple and new:
             report(len(done), len(chosen), "Choosing distractors…")
-            # The exact check (one row per blank, as check_words reads every word: the slot's
-            # best words, the answer's reading) and the words before each blank, where missing.
-            if VIEW:
-                missing = [i for i in new if i not in exact]
-                for i, (check, dist) in slot_views(
-                    engine, text, words, missing, slot_top, CHECK_WINDOW
-                ).items():
-                    exact[i] = check
-                    known[i] = dist
-            else:
-                exact.update(
-                    _checks_by_index(engine, text, words, [i for i in new if i not in exact], slot_top)
-                )
+            read_exactly(new)  # and the words before each blank
             left.update(left_checks(engine, text, words, [i for i in new if i not in left], LEFT_POOL))
             full = {(words[i].start, words[i].end): exact[i] for i in new if i in exact}
             left_spans = {(words[i].start, words[i].end): left[i] for i in new if i in left}
@@ -348,7 +327,7 @@ def make_exercise(
         # The last word on the slot's best words: the exact check, if it ran on these very
         # blanks (same batch, same scores), else a new check of them all.
         ran = [exact[i] for i in chosen if i in exact] if chosen == checked_together else None
-        items = _drop_top_words(engine, text, items, ran)
+        items = drop_top_words(engine, text, items, ran)
         # A blank left without a single clearly wrong word of its form is no multiple-choice
         # question: it goes, unless no blank has choices at all (and so does a blank that would
         # then follow one with the same answer).
@@ -395,30 +374,3 @@ def _viable(
         order = [i for i in order if i not in short]
         chosen = pick_blanks(words, order, target, options.min_gap)
     return order, chosen
-
-
-def _drop_top_words(
-    engine: ExerciseEngine,
-    text: str,
-    items: Sequence[ExerciseItem],
-    exact: Sequence[WordCheck] | None = None,
-) -> tuple[ExerciseItem, ...]:
-    """A distractor among the slot's 10 best words in one batched check of every blank goes
-    (int8 scores move a little with what shares a batch). ``exact``: that check of these very
-    blanks, when it already ran; else it runs now."""
-    if exact is None:
-        exact = engine.check_words(text, spans=[(i.start, i.end) for i in items], top_k=TOP_WORDS)
-    top = {(c.start, c.end): {a.word.casefold() for a in c.alternatives[:TOP_WORDS]} for c in exact}
-    out = []
-    for item in items:
-        bad = {d for d in item.distractors if d.casefold() in top.get((item.start, item.end), set())}
-        if bad:
-            kept = [
-                (d, lp)
-                for d, lp in zip(item.distractors, item.distractor_log_probs, strict=True)
-                if d not in bad
-            ]
-            choices = tuple(c for c in item.choices if c not in bad) if kept else ()
-            item = replace(item, choices=choices, distractor_log_probs=tuple(lp for _, lp in kept))
-        out.append(item)
-    return tuple(out)
