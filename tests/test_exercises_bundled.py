@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from cloze_app.core.engine.engine import ClozeEngine
@@ -93,3 +96,25 @@ def test_easy_exercises_blank_content_words_and_grammar_ones_function_words(engi
             "VBZ",
             "VBG",
         }
+
+
+def test_a_300_word_exercise_asks_the_model_for_a_third_of_one_check_of_every_word(
+    engine: ClozeEngine,
+) -> None:
+    # The speed target in work the model does, the same on a busy machine: batch cells (rows x
+    # padded length) and runs. The text: the first 300 words of held-out passages, as
+    # scripts/eval_exercises.py speed measures.
+    lines = (Path(__file__).resolve().parent.parent / "bench" / "heldout.jsonl").read_text().splitlines()
+    sentences = [json.loads(line) for line in lines if line.strip()]
+    text = " ".join(" ".join(s["text"].replace("___", s["answer"], 1) for s in sentences[:40]).split()[:300])
+    runner = engine.decoder.runner
+    cells, runs = runner.tokens_run, runner.runs
+    engine.check_words(text)
+    reference = runner.tokens_run - cells
+    for level in ("easy", "medium", "hard", "grammar"):
+        cells, runs = runner.tokens_run, runner.runs
+        exercise = make_exercise(engine, text, ExerciseOptions(difficulty=level, choices=4))
+        assert len(exercise.items) >= 30 and all(len(i.choices) >= 2 for i in exercise.items), level
+        assert sum(len(i.choices) == 4 for i in exercise.items) >= 0.9 * len(exercise.items), level
+        assert runner.tokens_run - cells <= reference / 3, level
+        assert runner.runs - runs <= 8, level
