@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
-from cloze_app.core.learn.confusion import Alternative, alternatives  # noqa: E402
+from cloze_app.core.learn.confusion import DELETABLE, Alternative, alternatives  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
     CHECK_WINDOW,
     AltScore,
@@ -44,6 +44,10 @@ from cloze_app.core.text import word_spans  # noqa: E402
 
 DEV_SET = REPO / "bench" / "checker_dev.jsonl"
 BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
+# What the cached scores hold: bump it when scoring changes (new candidates, new rows), so an old
+# cache is not mistaken for today's scores. 2: neighbours' PLL with each candidate
+# (``AltScore.context``), subject pronouns for reflexives, determiners one closed class.
+SCORING = 2
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 
@@ -110,10 +114,16 @@ def collect(
 ) -> dict:
     """Score the first ``dev_items`` dev sentences, their clean originals and ``blimp_items``
     BLiMP pairs, whatever is not yet in ``cache``; save it."""
-    data = json.loads(cache.read_text()) if cache.exists() else {"dev": {}, "clean": {}, "blimp": {}}
+    fresh: dict = {"dev": {}, "clean": {}, "blimp": {}, "scoring": SCORING}
+    data = json.loads(cache.read_text()) if cache.exists() else fresh
     if data.setdefault("window", window) != window:
         raise SystemExit(
             f"{cache} holds scores of {data['window']}-token rows, not {window}: use another --cache"
+        )
+    if data.get("scoring", 1) != SCORING:
+        raise SystemExit(
+            f"{cache} holds scores of an older checker (scoring {data.get('scoring', 1)}, not "
+            f"{SCORING}): remove it or use another --cache"
         )
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
     started, done = time.perf_counter(), 0
@@ -169,14 +179,16 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
 
 
 def _alternatives_now(s: WordScores) -> WordScores:
-    """A cached word's candidates that are in its confusion set today, with today's kinds."""
+    """A cached word's candidates that are in its confusion set today, with today's kinds (and
+    its deletion only if it is still a word that may be deleted)."""
     kinds = {a.word: a.kind for a in alternatives(s.word)}
     alts = tuple(
         replace(a, kind=kinds[a.word])
         for a in s.alternatives
         if a.word in kinds and usable(Alternative(a.word, kinds[a.word], a.cost), s.known, a.pieces)
     )
-    return replace(s, alternatives=alts)
+    deleted = s.deleted_next if s.word.lower() in DELETABLE else None
+    return replace(s, alternatives=alts, deleted_next=deleted)
 
 
 def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
@@ -215,6 +227,26 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
             )
         )
     return dev, clean, pairs
+
+
+def without_context(
+    data: tuple[list[Sentence], list[Sentence], list[Pair]],
+) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
+    """The same scores with every candidate judged by its slot alone (``AltScore.context`` 0):
+    the checker before it scored a candidate's neighbours, for comparison."""
+
+    def plain(s: Sentence) -> Sentence:
+        scores = tuple(
+            replace(w, alternatives=tuple(replace(a, context=0.0) for a in w.alternatives)) for w in s.scores
+        )
+        return replace(s, scores=scores)
+
+    dev, clean, pairs = data
+    return (
+        [plain(s) for s in dev],
+        [plain(s) for s in clean],
+        [replace(p, bad=plain(p.bad), good=plain(p.good)) for p in pairs],
+    )
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -37,17 +37,22 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     def kinds(word: str) -> dict[str, str]:
         return {a.word: a.kind for a in confusion.alternatives(word)}
 
-    assert {"goes": "inflection", "went": "inflection", "gone": "inflection"}.items() <= kinds("go").items()
-    assert kinds("informations")["information"] == "inflection"  # a wrongly made plural
+    # a form of another number or person is an agreement slip; another tense is another form
+    assert {"goes": "agreement", "went": "inflection", "gone": "inflection"}.items() <= kinds("go").items()
+    assert kinds("children")["child"] == "agreement" and kinds("has")["have"] == "agreement"
+    assert kinds("were")["was"] == "agreement" and kinds("is")["was"] == "inflection"
+    assert kinds("does")["doing"] == "inflection"  # "does" is also a doe's plural, not doing's
+    assert kinds("informations")["information"] == "agreement"  # a wrongly made plural
     assert kinds("teached")["taught"] == "inflection"
     assert kinds("their")["there"] == "confusable" and kinds("their")["theirs"] == "agreement"
     # closed-class forms that differ only in agreement: number, person, gender, case
     assert kinds("this")["these"] == "agreement" and kinds("this")["those"] == "closed"
     assert {"himself", "themselves"} <= {w for w, k in kinds("herself").items() if k == "agreement"}
     assert "her" not in kinds("herself") and kinds("him")["he"] == "agreement"  # both mostly grammatical
+    assert kinds("herself")["she"] == "agreement" and kinds("they")["themselves"] == "agreement"
     assert kinds("don't")["doesn't"] == "agreement" and kinds("wasn't")["weren't"] == "agreement"
     assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"
-    assert kinds("is")["are"] == "inflection"  # lemminflect's forms of "be" come first
+    assert kinds("is")["are"] == "agreement"  # lemminflect's forms of "be" come first
     assert {"each", "all", "some"} <= set(kinds("every")) and kinds("no")["some"] == "closed"  # quantifiers
     assert kinds("what")["that"] == "confusable"
     assert {"on", "at", "to"} <= set(kinds("in")) and kinds("in")["on"] == "closed"

@@ -4,13 +4,16 @@ Each word is compared with its confusion set (``confusion``: its other forms, sp
 neighbours, commonly confused words, other members of its closed class), and the gaps and
 function words with a missing or an extra word (``proofread`` scores them all with the model,
 PLL over all pieces, in the word's sentence). A word is flagged when a candidate is more likely
-than the written word by the margin of that candidate's kind; a word that is not in the
+than the written word by the margin of that candidate's kind, counting what the candidate does
+to its neighbours' PLL for the kinds in ``proofread.CONTEXT_KINDS`` ("She go": "She" fits goes
+better than go); a word that is not in the
 dictionary and rarer than ``rare_zipf`` is a spelling error whatever the model says. This is
 Bryant & Briscoe's (2018) method with a masked language model in place of their n-gram model.
 
 Only rows that can matter are run (``proofread.Pruning``): a log-probability is at most 0, so
-a candidate cannot gain more than the written word lacks, and one that could not clear the
-smallest margin of any preset is not scored; what any preset flags is unchanged.
+a candidate cannot gain more than the written word lacks (and its neighbours no more than
+``proofread.CONTEXT_CAP``), and one that could not clear the smallest margin of any preset is
+not scored; what any preset flags is unchanged.
 
 The margins are tuned by ``scripts/tune_checker.py`` on a generated error set (BLiMP measured too)
 (``docs/checker-tuning.md``) and live in ``checker_presets.json``: three Sensitivity presets,
@@ -24,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -33,6 +36,10 @@ from cloze_app.core.engine.candidates import CandidateEngine
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn import confusion, lexicon
 from cloze_app.core.learn.proofread import (
+    CONTEXT_CAP,
+    CONTEXT_FLOOR,
+    CONTEXT_KINDS,
+    CONTEXT_WORDS,
     DELETE_CEILING,
     INSERT_FLOOR,
     Pruning,
@@ -47,6 +54,7 @@ CHUNK_WORDS = 100  # words per batch of sentences: batched runs, with progress b
 PRESETS_FILE = "checker_presets.json"
 EDIT_COST = 1.0  # a misspelt word's suggestions: log-probability given up per edit
 _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SENTENCE_END = re.compile(r"[.!?]")
 
 # What each kind of candidate is called in a flag.
 SPELLING, GRAMMAR, WORD_CHOICE, MISSING_WORD, EXTRA_WORD = (
@@ -278,6 +286,7 @@ class _Fix:
     rank: float  # how fixes are ordered: the gain (a misspelling's: log-probability less edits)
     kind: str
     clears: bool = True  # False: a weaker suggestion that did not clear its margin (ranked last)
+    leans: bool = False  # it cleared its margin only with its neighbours' context
 
 
 def _scored(log_prob: float | None) -> bool:
@@ -300,16 +309,21 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
     for a in s.alternatives:
         if not _scored(a.log_prob) or not _scored(s.log_prob):
             continue
-        gain = a.log_prob - s.log_prob
+        # the slot's gain, and what the candidate adds to its neighbours' PLL (proofread.CONTEXT_CAP)
+        slot_gain = a.log_prob - s.log_prob
+        # (not for a non-word: its neighbours' scores as written are read next to a garbled word)
+        with_context = s.known and a.kind in CONTEXT_KINDS and slot_gain > CONTEXT_FLOOR
+        context = min(a.context, CONTEXT_CAP) if with_context else 0.0
+        gain = slot_gain + context
         kind = confusion.SPELLING if a.kind != confusion.INFLECTION and not s.known else a.kind
         if misspelt:
-            fixes.append(_Fix(s.start, s.end, a.word, gain, a.log_prob - EDIT_COST * a.cost, kind))
+            fixes.append(_Fix(s.start, s.end, a.word, gain, a.log_prob + context - EDIT_COST * a.cost, kind))
             continue
         # A known word's PLL runs lower for each extra piece; an unknown word's pieces are a
         # symptom of its misspelling, not a bias to correct for.
         needed = t.unknown if not s.known else t.margin(a.kind) + t.per_piece * (s.pieces - a.pieces)
         if gain >= needed:
-            fixes.append(_Fix(s.start, s.end, a.word, gain, gain, kind))
+            fixes.append(_Fix(s.start, s.end, a.word, gain, gain, kind, leans=slot_gain < needed))
         elif gain > 0:
             weaker.append(_Fix(s.start, s.end, a.word, gain, gain, kind, clears=False))
     if fixes:
@@ -328,9 +342,7 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
 
 def replace_case(fix: _Fix, written: str) -> _Fix:
     """The fix written with the case of the word it replaces ("She"/"he" -> "He")."""
-    return _Fix(
-        fix.start, fix.end, match_case(fix.replacement, written), fix.gain, fix.rank, fix.kind, fix.clears
-    )
+    return replace(fix, replacement=match_case(fix.replacement, written))
 
 
 def _insert_fixes(text: str, s: WordScores, t: CheckerThresholds) -> list[_Fix]:
@@ -373,12 +385,39 @@ def judge(
         fixes, misspelt = _word_fixes(text, s, thresholds)
         judged.append((s, fixes, _insert_fixes(text, s, thresholds), misspelt))
     _one_explanation(text, judged)
+    _no_vouching(text, judged)
     spans = [
         (s.start, s.end, s.word, fixes + inserts, misspelt, not s.known)
         for s, fixes, inserts, misspelt in judged
         if fixes or inserts or misspelt
     ]
     return tuple(_merge(text, spans, thresholds.max_suggestions))
+
+
+def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:
+    """A wrong word does not vouch for its neighbour: a fix that cleared its margin only with its
+    neighbours' context is dropped (in place) when a word within ``CONTEXT_WORDS`` of it in its
+    sentence has a fix of its own that needs no context ("began too cry": too -> to, and not also
+    cry -> crying because "too crying" reads better than "too cry")."""
+    sure = [any(f.clears and not f.leans for f in fixes + inserts) for _, fixes, inserts, _ in judged]
+    for i, (s, fixes, _, _) in enumerate(judged):
+        if not any(f.leans for f in fixes):
+            continue
+        lo, hi = max(0, i - CONTEXT_WORDS), min(len(judged), i + CONTEXT_WORDS + 1)
+        near = [
+            j
+            for j in range(lo, hi)
+            if j != i
+            and sure[j]
+            and not _SENTENCE_END.search(
+                text[min(s.end, judged[j][0].end) : max(s.start, judged[j][0].start)]
+            )
+        ]
+        if not near:
+            continue
+        fixes[:] = [replace(f, clears=False, leans=False) if f.leans else f for f in fixes]
+        if all(not f.clears for f in fixes if f.kind != confusion.EXTRA):
+            fixes[:] = [f for f in fixes if f.kind == confusion.EXTRA]
 
 
 def _one_explanation(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:

@@ -2,7 +2,8 @@
 
 Bryant & Briscoe (2018, "Language Model Based Grammatical Error Correction without Annotated
 Training Data") check a word against its confusion set, not the whole vocabulary: its other
-inflections (lemminflect, through ``core.learn.lexicon``), spelling neighbours
+inflections (lemminflect, through ``core.learn.lexicon``; a form of another number or person,
+goes/go, is/are, child/children, is an agreement candidate), spelling neighbours
 (``core.learn.spelling``), commonly confused words, the forms of a closed-class paradigm that
 differ only in agreement (this/these, himself/herself/themselves, doesn't/don't), and for
 closed-class words the other members of the class. Missing and extra words are insertion and
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 from cloze_app.core.learn import lexicon, spelling
 
 SPELLING = "spelling"  # a spelling neighbour (of a non-word, or a real-word slip: form/from)
-INFLECTION = "inflection"  # another form of the same word (go/goes/went, information/informations)
-AGREEMENT = "agreement"  # a closed-class form of another number, person, gender, case (this/these)
+INFLECTION = "inflection"  # another form of the same word (go/went/gone, information/informations)
+# a form of another number, person, gender or case: of a closed-class paradigm (this/these,
+# he/him) or of the same word (go/goes, is/are, child/children: ``number_forms``)
+AGREEMENT = "agreement"
 CONFUSABLE = "confusable"  # a commonly confused word (their/there, affect/effect, make/do)
 CLOSED = "closed"  # another member of a closed class (in/on/at, a/the, is/are)
 MISSING = "missing"  # a word inserted before this one
@@ -85,8 +88,10 @@ CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
 # Closed-class paradigms: forms of one function word that differ only in agreement (number,
 # person, gender, case), as a noun's or a verb's inflections do: a learner's "this books",
 # "she hurt himself", "he don't". Every word of a row is a candidate for every other. A
-# reflexive and its personal pronoun are not (both are mostly grammatical: "thought about
-# him/himself" differ in meaning, and the model prefers the commoner "him").
+# reflexive and its object pronoun are not (both are mostly grammatical: "thought about
+# him/himself" differ in meaning, and the model prefers the commoner "him"); a reflexive and its
+# subject pronoun are, since only one of them can be a subject ("said that himself/he left",
+# "myself and John went").
 AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
     frozenset(line.split())
     for line in """
@@ -100,6 +105,11 @@ AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
     they them their theirs
     it its
     myself yourself himself herself itself ourselves yourselves themselves
+    i myself
+    he himself
+    she herself
+    we ourselves
+    they themselves
     is are was were am
     has have had
     does do did
@@ -110,6 +120,9 @@ AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
 )
 
 # Closed classes whose members replace each other (a learner's usual slips are within one).
+# Articles and demonstratives are kept apart from the quantifiers: tried as one class of
+# determiners, correct "that teacher", "some couch", "each waiter" in BLiMP dev's good sentences
+# were flagged for the commoner "a" and "the".
 CLOSED_SETS: tuple[frozenset[str], ...] = tuple(
     frozenset(line.split())
     for line in """
@@ -129,7 +142,9 @@ ARTICLES = ("the", "a", "an")
 PREPOSITIONS = ("to", "of", "in", "for", "on", "at", "with", "about", "from")
 AUXILIARIES = ("is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "does", "did", "will")
 INSERTABLE: tuple[str, ...] = (*ARTICLES, *PREPOSITIONS, "is", "are", "was", "be", "have", "has", "will")
-DELETABLE: frozenset[str] = frozenset((*ARTICLES, *PREPOSITIONS, *AUXILIARIES, "that", "it"))
+# Not "that": a complementizer or relative "that" is mostly optional ("conceal (that) some person
+# bikes"), so taking it out is no fix (BLiMP dev's good sentences were flagged for it).
+DELETABLE: frozenset[str] = frozenset((*ARTICLES, *PREPOSITIONS, *AUXILIARIES, "it"))
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,17 @@ class Alternative:
     word: str
     kind: str
     cost: float = 0.0  # spelling: the edit distance (a keyboard slip is 0.5)
+
+
+# Forms of "be" that differ only in number or person (lemminflect tags both of each pair alike).
+_NUMBER_PAIRS = (frozenset({"was", "were"}), frozenset({"am", "are"}), frozenset({"am", "is"}))
+
+
+def number_forms(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are forms of one word of another number or person only (goes/go,
+    is/are, has/have, was/were, child/children): an agreement slip, as this/these is, not another
+    tense or part of speech (go/went, broke/broken)."""
+    return frozenset({a, b}) in _NUMBER_PAIRS or lexicon.number_forms(a, b)
 
 
 def _confusables(key: str) -> set[str]:
@@ -169,7 +195,7 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
 
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
-            add(form, INFLECTION)
+            add(form, AGREEMENT if number_forms(key, form) else INFLECTION)
     for other in sorted(_agreement(key)):
         add(other, AGREEMENT)
     for other in sorted(_confusables(key)):

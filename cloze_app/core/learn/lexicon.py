@@ -219,6 +219,27 @@ def inflections(word: str) -> frozenset[str]:
     return frozenset(forms)
 
 
+# Tags of two forms of one word that differ only in number or person.
+_NUMBER_TAGS = (frozenset({"NN", "NNS"}), frozenset({"VBZ", "VBP"}))
+
+
+def number_forms(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are one noun's singular and plural ("child"/"children") or one
+    verb's third person singular and another present form ("goes"/"go", "has"/"have"), by
+    lemminflect's tables (so "does"/"doing" are not: a doe's plural, a verb's -ing form)."""
+    ka, kb = _key(a), _key(b)
+    for upos, lems in _lemmas_by_class(ka).items():
+        if upos not in (NOUN, VERB):
+            continue
+        for lem in lems:
+            table = _table(lem, upos)
+            tags_a = {tag for tag, forms in table.items() if ka in forms}
+            tags_b = {tag for tag, forms in table.items() if kb in forms}
+            if any(frozenset({x, y}) in _NUMBER_TAGS for x in tags_a for y in tags_b):
+                return True
+    return False
+
+
 def same_lemma(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` are forms of one word ("run"/"runs", "went"/"gone")."""
     ka, kb = _key(a), _key(b)

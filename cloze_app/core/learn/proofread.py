@@ -29,7 +29,7 @@ from cloze_app.core.engine.candidates import (
 )
 from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import confusion, lexicon, spelling
-from cloze_app.core.text import WordSpan
+from cloze_app.core.text import WordSpan, word_spans
 
 # Only insertions at least this likely in the gap, and deletions of words at most this likely
 # where they stand, get the second question (a row each). Measured on the error set's cache
@@ -44,6 +44,21 @@ INSERTS_PER_GAP = 2
 # 0.74, BLiMP bad word flagged 25% / 22%) and 24 costs a quarter less; 16 let false alarms rise
 # to 1.26. The engine's own window is 64.
 CHECK_WINDOW = 24
+# A replacement changes how well its neighbours fit too ("She go": the model's "She" fits "goes"
+# better than "go"): a candidate of CONTEXT_KINDS that the model prefers to the written word in
+# its slot (by more than CONTEXT_FLOOR) also gets the PLL of up to CONTEXT_WORDS words either side
+# in its sentence with it in place, less theirs as written (``AltScore.context``, both in one run).
+# The checker adds it, at most CONTEXT_CAP, to the candidate's gain: a PLL over the words around
+# the slot rather than the slot alone (Salazar et al. 2020 score whole sentences so). Agreement
+# and a word's form are decided by the words next to it (this/these books, she go/goes); spelling
+# neighbours and closed-class swaps are left to the slot, where a neighbour that is itself wrong
+# would vouch for them ("began too cry": "too dry"), and so are confusables (who/that/what hang on
+# a clause's gap, not on the next words: with them, BLiMP's good who/what were flagged for "that").
+# docs/checker-tuning.md compares the default with and without.
+CONTEXT_WORDS = 2
+CONTEXT_FLOOR = 0.0
+CONTEXT_CAP = 4.0
+CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.AGREEMENT})
 _NO_GAP_AFTER = frozenset(
     [
         "a",
@@ -72,13 +87,15 @@ _NO_GAP_AFTER = frozenset(
 
 @dataclass(frozen=True)
 class AltScore:
-    """One candidate for a word: its kind, spelling cost, PLL and pieces."""
+    """One candidate for a word: its kind, spelling cost, PLL and pieces; ``context``: what it
+    adds to its neighbours' PLL (0.0: not asked, see ``CONTEXT_FLOOR``)."""
 
     word: str
     kind: str
     cost: float
     log_prob: float
     pieces: int
+    context: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -115,8 +132,8 @@ def gap_before(words: Sequence[WordSpan], i: int) -> bool:
     if i == 0 or words[i].sentence_start or words[i - 1].word.lower() in _NO_GAP_AFTER:
         return False
     key = words[i].word.lower()
-    if key in confusion.DELETABLE and key not in confusion.ARTICLES:
-        return False
+    if (key in confusion.DELETABLE or key in ("that", "it")) and key not in confusion.ARTICLES:
+        return False  # not before a preposition, auxiliary, "that" or "it"
     return bool(lexicon.word_classes(key) & {lexicon.NOUN, lexicon.ADJ, "DET"})
 
 
@@ -218,6 +235,8 @@ def score_words(
         pieces = first[i].written_pieces
         for a, n in alts[i]:
             bound = lp[i][a.word][0] - written[i] if a.word in lp[i] else -written[i]
+            if bound > CONTEXT_FLOOR and a.kind in CONTEXT_KINDS:
+                bound += CONTEXT_CAP
             if pruning.could_clear(a.kind, bound, pieces - n):
                 return True
         return False
@@ -258,7 +277,8 @@ def score_words(
         lp[i].update({word: (v, n) for word, v, n in zip(s.words, s.log_probs, s.pieces, strict=True)})
     gap_scores = iter(second_scores[len(second_q) :])
 
-    # Third run: the next word after the likeliest insertions.
+    # Third run: the next word after the likeliest insertions, and the neighbours of the
+    # candidates the model prefers in their slots (``CONTEXT_FLOOR``).
     after: list[AfterEdit] = []
     inserted: dict[int, list[tuple[str, float, int]]] = {}
     for i, w in enumerate(words):
@@ -272,7 +292,25 @@ def score_words(
             ):
                 inserted.setdefault(i, []).append((word, v, len(after)))
                 after.append(AfterEdit(w.start, w.start, word, w.start, w.end))
-    _, after_scores = score_candidates(engine, text, [], after, window=window) if after else ([], [])
+    near = _Neighbours(text)
+    places: dict[tuple[int, int], int] = {}  # a neighbour's written score: its query
+    asked: list[tuple[int, str, int, int]] = []  # word, candidate, its AfterEdit, neighbour's query
+    for i, w in enumerate(words):
+        chosen = _context_candidates(first[i], alts[i], lp[i], known[i], pruning)
+        for nb in near.around(w) if chosen else ():
+            q = places.setdefault((nb.start, nb.end), len(places))
+            for word in chosen:
+                asked.append((i, word, len(after), q))
+                after.append(AfterEdit(w.start, w.end, word, nb.start, nb.end))
+    written_q = [SlotQuery(s, e, ()) for s, e in places]
+    nb_scores, after_scores = (
+        score_candidates(engine, text, written_q, after, window=window) if after else ([], [])
+    )
+    context: list[dict[str, float]] = [{} for _ in words]
+    for i, word, k, q in asked:
+        before, now = nb_scores[q].written, after_scores[k]
+        if math.isfinite(before) and math.isfinite(now):
+            context[i][word] = context[i].get(word, 0.0) + now - before
 
     result = []
     for i, (w, alt, s) in enumerate(zip(words, alts, first, strict=True)):
@@ -287,7 +325,9 @@ def score_words(
                 known=known[i],
                 zipf=0.0 if known[i] else lexicon.zipf(w.word),
                 alternatives=tuple(
-                    AltScore(a.word, a.kind, a.cost, *lp[i][a.word]) for a, _ in alt if a.word in lp[i]
+                    AltScore(a.word, a.kind, a.cost, *lp[i][a.word], context[i].get(a.word, 0.0))
+                    for a, _ in alt
+                    if a.word in lp[i]
                 ),
                 insertions=tuple(Insertion(word, v, after_scores[k]) for word, v, k in inserted.get(i, [])),
                 deleted_next=deletion_scores[deleted[i]] if i in deleted else None,
@@ -296,6 +336,51 @@ def score_words(
             )
         )
     return result
+
+
+class _Neighbours:
+    """The words of a text written in letters (names too), to find a word's neighbours."""
+
+    def __init__(self, text: str) -> None:
+        self.spans = [w for w in word_spans(text) if w.is_lettered]
+        self.at = {w.start: k for k, w in enumerate(self.spans)}
+
+    def around(self, word: WordSpan) -> list[WordSpan]:
+        """Up to ``CONTEXT_WORDS`` words either side of ``word`` in its sentence."""
+        k = self.at.get(word.start)
+        if k is None:
+            return []
+        lo = k
+        while lo > max(0, k - CONTEXT_WORDS) and not self.spans[lo].sentence_start:
+            lo -= 1
+        hi = k + 1
+        while hi < min(len(self.spans), k + 1 + CONTEXT_WORDS) and not self.spans[hi].sentence_start:
+            hi += 1
+        return self.spans[lo:k] + self.spans[k + 1 : hi]
+
+
+def _context_candidates(
+    first: SlotScores,
+    alts: Sequence[tuple[confusion.Alternative, int]],
+    lp: Mapping[str, tuple[float, int]],
+    known: bool,
+    pruning: Pruning | None,
+) -> list[str]:
+    """A word's candidates whose neighbours are scored: those more than ``CONTEXT_FLOOR`` more
+    likely than the written word in its slot; with ``pruning``, none when no candidate could
+    clear its margin even with the most context can add (then nothing of the word is flagged)."""
+    if not known or not math.isfinite(first.written):
+        return []  # a non-word's neighbours are read next to a garbled word: no context
+    gains = {
+        a.word: (lp[a.word][0] - first.written, a.kind, first.written_pieces - lp[a.word][1])
+        for a, _ in alts
+        if a.word in lp and math.isfinite(lp[a.word][0]) and a.kind in CONTEXT_KINDS
+    }
+    chosen = {word: g for word, g in gains.items() if g[0] > CONTEXT_FLOOR}
+    if pruning is None:
+        return list(chosen)
+    could = (pruning.could_clear(kind, gain + CONTEXT_CAP, extra) for gain, kind, extra in chosen.values())
+    return list(chosen) if any(could) else []
 
 
 def score_text_words(
