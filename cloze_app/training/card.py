@@ -98,7 +98,9 @@ def render(results: dict, training: dict) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for s in source_table():
-        st = corpus.get(s["name"], {})
+        st = corpus.get(s["name"])
+        if not st:  # a reader added after this model's corpus was built: not trained on
+            continue
         out.append(
             f"| {s['name']} | {s['package']} | {s['license']} | {st.get('train_words', 0):,d} | "
             f"{st.get('heldout_words', 0):,d} | x{st.get('weight', 1)} |"
