@@ -310,9 +310,9 @@ def write_doc(
         "  polarity items, argument structure: `no candidate` above); where a candidate exists, the small",
         "  model often scores the bad word higher or by less than the margin that keeps false alarms on",
         "  clean text within budget. Only the differing word and the one after it are checked.",
-        "- The int8 model quantizes activations per batch, so a row's scores move (about 1 nat seen for",
-        "  one word) with the rows batched beside it: the cache scores each sentence alone, the app",
-        "  about 100 words at a time, and a gain near a margin may flag in one and not the other.",
+        "- The int8 model quantizes activations per token, so a row scores the same in any batch: the",
+        "  tuner's cache (each sentence alone) and the app (each sentence's rows in runs of their own)",
+        "  see the same gains.",
         "- Rates are from a few hundred sentences: a difference of a few points is within noise.",
     ]
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
