@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -262,14 +263,24 @@ class CheckReport:
         return self.text[: flag.start] + suggestion + self.text[flag.end :]
 
 
+_WORD_LISTS = threading.Lock()
+_word_lists_loaded = False
+
+
 def warm_up() -> None:
     """Load what the first check would otherwise load on the way (the dictionary, spelling
     neighbours, word forms and frequencies: about 1.3 s here), so that check is as quick as the
     next. Safe from any thread, does no model work; the window calls it in the background when
-    the Check tab is first shown."""
-    for word in ("house", "went", "their"):
-        confusion.alternatives(word)  # dictionary, neighbours, forms, confusables
-    lexicon.zipf("house")
+    the Check tab is first shown. Once only, under a lock: a check that starts meanwhile waits
+    for it (``check_text`` calls it first) instead of loading the same lists beside it."""
+    global _word_lists_loaded
+    with _WORD_LISTS:
+        if _word_lists_loaded:
+            return
+        for word in ("house", "went", "their"):
+            confusion.alternatives(word)  # dictionary, neighbours, forms, confusables
+        lexicon.zipf("house")
+        _word_lists_loaded = True
 
 
 def checkable(word: WordSpan) -> bool:
@@ -535,6 +546,7 @@ def check_text(
     """
     if not text.strip():
         raise EmptyTextError()
+    warm_up()  # the word lists, loaded once (not beside a background warm-up)
     thresholds = thresholds or CheckerThresholds.tuned()
     words = [w for w in word_spans(text) if checkable(w)]
     scores, calls, cancelled = score_text_words(
