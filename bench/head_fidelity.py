@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 def _blank_log_probs(session: object, rows: list[list[int]], position: int) -> np.ndarray:
     """Log-probabilities at ``position`` of the first of ``rows``, run as one padded batch."""
     from cloze_app.core.engine.head_gather import POSITIONS_INPUT
-    from cloze_app.core.engine.session import log_softmax
+    from cloze_app.core.engine.session import feed_inputs, log_softmax
 
     width = max(len(r) for r in rows)
     ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -117,14 +117,11 @@ def _blank_log_probs(session: object, rows: list[list[int]], position: int) -> n
     for i, r in enumerate(rows):
         ids[i, : len(r)] = r
         attention[i, : len(r)] = 1
-    feed = {"input_ids": ids, "attention_mask": attention, "token_type_ids": np.zeros_like(ids)}
-    names = {i.name for i in session.get_inputs()}  # type: ignore[attr-defined]
-    if POSITIONS_INPUT in names:
-        feed[POSITIONS_INPUT] = np.full((len(rows), 1), position, dtype=np.int64)
-        (logits,) = session.run(["logits"], feed)  # type: ignore[attr-defined]
-        return log_softmax(logits[0, 0][None])[0]
-    (logits,) = session.run(["logits"], feed)  # type: ignore[attr-defined]
-    return log_softmax(logits[0, position][None])[0]
+    names = [i.name for i in session.get_inputs()]  # type: ignore[attr-defined]
+    positions = np.full((len(rows), 1), position, dtype=np.int64)
+    (logits,) = session.run(["logits"], feed_inputs(names, ids, attention, positions))  # type: ignore[attr-defined]
+    at = 0 if POSITIONS_INPUT in names else position  # a gathering graph answers at the asked positions only
+    return log_softmax(logits[0, at][None])[0]
 
 
 if __name__ == "__main__":
