@@ -171,25 +171,10 @@ def left_checks(
 ) -> dict[int, WordCheck]:
     """Each word judged from the ``window`` tokens before it (one row each, plus one per later
     piece), with the model's ``top_k`` one-piece proposals there, keyed by word index."""
-    indices = sorted(indices)
-    if not indices:
-        return {}
-    info, decoder = engine.token_info, engine.decoder
-    spans = [(words[i].start, words[i].end) for i in indices]
-    doc, slot_of = encode_with_words(engine.tokenizer, info, text, spans)
-    contents = [list(slot.original) for slot in doc.slots]
-    chosen = [s for s in range(len(spans)) if slot_of[s] >= 0]
-    items = [(slot_of[s], contents[slot_of[s]]) for s in chosen]
-    totals, singles = decoder.piece_log_probs(
-        doc, contents, items, cut_right=True, with_alternatives=True, window=window
-    )
-    out: dict[int, WordCheck] = {}
-    for s, total, single in zip(chosen, totals, singles, strict=True):
-        slot = doc.slots[slot_of[s]]
-        out[indices[s]] = _with_alternatives(
-            engine, slot, words[indices[s]].word, total, single, top_k, len(slot.original)
-        )
-    return out
+    return {
+        i: check
+        for i, (check, _) in _read_words(engine, text, words, indices, top_k, window, cut_right=True).items()
+    }
 
 
 def _with_alternatives(
@@ -237,6 +222,25 @@ def slot_views(
     the same scores): its PLL-word-l2r, its rank, the model's ``top_k`` one-piece proposals and
     the single-mask log-probabilities (every one-piece word's score in its place), keyed by word
     index. One batched run."""
+    return {
+        i: (check, single)
+        for i, (check, single) in _read_words(engine, text, words, indices, top_k, window).items()
+        if single is not None
+    }
+
+
+def _read_words(
+    engine: ExerciseEngine,
+    text: str,
+    words: Sequence[WordSpan],
+    indices: Sequence[int],
+    top_k: int,
+    window: int,
+    *,
+    cut_right: bool = False,
+) -> dict[int, tuple[WordCheck, np.ndarray | None]]:
+    """Each word's ``WordCheck`` and single-mask log-probabilities from one batched run of
+    ``window``-token rows (``cut_right``: only the text before the word), keyed by word index."""
     indices = sorted(indices)
     if not indices:
         return {}
@@ -246,15 +250,11 @@ def slot_views(
     chosen = [s for s in range(len(spans)) if slot_of[s] >= 0]
     items = [(slot_of[s], contents[slot_of[s]]) for s in chosen]
     totals, singles = engine.decoder.piece_log_probs(
-        doc, contents, items, with_alternatives=True, window=window
+        doc, contents, items, cut_right=cut_right, with_alternatives=True, window=window
     )
-    out: dict[int, tuple[WordCheck, np.ndarray]] = {}
+    out: dict[int, tuple[WordCheck, np.ndarray | None]] = {}
     for s, total, single in zip(chosen, totals, singles, strict=True):
-        if single is None:
-            continue
         slot, i = doc.slots[slot_of[s]], indices[s]
-        out[i] = (
-            _with_alternatives(engine, slot, words[i].word, total, single, top_k, len(slot.original)),
-            single,
-        )
+        check = _with_alternatives(engine, slot, words[i].word, total, single, top_k, len(slot.original))
+        out[i] = (check, single)
     return out
