@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     import onnx
 
 PREFIX = "cloze_rowq/"
-_SCALES_SUFFIX = "_quant_scales_mul:0"
 
 
 def is_per_token(model: onnx.ModelProto) -> bool:
