@@ -75,3 +75,45 @@ def test_untied_copies_are_left_alone(tmp_path: Path) -> None:
     before = int8.read_bytes()
     assert share_tied_embedding(int8) == 0
     assert int8.read_bytes() == before
+
+
+def _lookups(model: onnx.ModelProto) -> list[tuple[list[int], int]]:
+    """(table shape, axis) of every Gather on ``input_ids`` that reads a 2-D table."""
+    tables = {i.name: list(i.dims) for i in model.graph.initializer}
+    found = []
+    for node in model.graph.node:
+        if (
+            node.op_type == "Gather"
+            and node.input[1] == "input_ids"
+            and len(tables.get(node.input[0], [])) == 2
+        ):
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+            found.append((tables[node.input[0]], axis))
+    return found
+
+
+def test_the_engine_graph_reads_the_shared_table_by_rows_with_the_same_logits(tmp_path: Path) -> None:
+    from cloze_app.core.engine.head_gather import load_gathered, row_lookups
+
+    shared = tmp_path / "shared.onnx"
+    shutil.copy(_int8(tmp_path), shared)
+    assert share_tied_embedding(shared) > 0
+    assert _lookups(onnx.load(str(shared))) == [([64, VOCAB], 1)]  # columns of the decoder weight
+
+    model = onnx.load(str(shared))
+    assert row_lookups(model) == 1
+    assert _lookups(model) == [([VOCAB, 64], 0)]
+    assert not any(n.name == "/cloze/shared_embedding/Transpose" for n in model.graph.node)
+    rows = tmp_path / "rows.onnx"
+    onnx.save(model, str(rows))
+    rng = np.random.default_rng(1)
+    ids = rng.integers(5, VOCAB, size=(3, 10))
+    attn = np.ones_like(ids)
+    assert np.array_equal(onnx_logits(shared)(ids, attn), onnx_logits(rows)(ids, attn))
+
+    # The position-gathering graph the engine opens has it too; a plain row lookup is left alone.
+    gathered = load_gathered(shared)
+    assert gathered is not None
+    assert _lookups(onnx.ModelProto.FromString(gathered)) == [([VOCAB, 64], 0)]
+    plain = onnx.load(str(_int8(tmp_path / "plain")))
+    assert row_lookups(plain) == 0

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 POSITIONS_INPUT = "cloze_positions"
 # Bump when the rewrite changes: cached rewritten graphs carry it in their name.
-GATHER_VERSION = "2"
+GATHER_VERSION = "3"
 _MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm", "FusedMatMul", "MatMulNBits"})
 
 
@@ -135,6 +135,56 @@ def load_gathered(path: Path) -> bytes | None:
         hidden = find_head_input(model, output)
         if hidden is None:
             return None
-        return gather_positions(model, hidden).SerializeToString()
+        gathered = gather_positions(model, hidden)
+        row_lookups(gathered)
+        return gathered.SerializeToString()
     except Exception:  # any odd graph simply keeps the standard path
         return None
+
+
+def row_lookups(model: onnx.ModelProto) -> int:
+    """Look words up by rows of a table kept as columns; returns how many lookups changed (in place).
+
+    A bundled model keeps its tied word embedding once, as the decoder's int8 weight [hidden,
+    vocab], and looks a word up as ``Transpose(Gather(weight, ids, axis=1))``. onnxruntime gathers
+    along axis 1 one byte at a time: on a 16 x 24 batch that lookup took 6 of 69 ms. Here the
+    table gets a second, transposed copy [vocab, hidden] (one more byte per weight in memory and
+    in the cached graph) and the lookup becomes a row gather of it, with the same values: a
+    16-token row runs ~9% faster, a 16 x 24 batch ~11% (``python -m bench.speed``, floor row).
+    """
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    tables = {init.name: init for init in graph.initializer}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    outputs = {out.name for out in graph.output}
+    dropped: set[int] = set()
+    for node in graph.node:
+        if node.op_type != "Gather" or node.input[0] not in tables or node.output[0] in outputs:
+            continue
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+        table = tables[node.input[0]]
+        uses = consumers.get(node.output[0], [])
+        if len(table.dims) != 2 or axis not in (1, -1) or len(uses) != 1 or uses[0].op_type != "Transpose":
+            continue
+        transpose = uses[0]
+        perm = next((list(a.ints) for a in transpose.attribute if a.name == "perm"), [])
+        if len(perm) < 2 or perm != [*range(1, len(perm)), 0]:
+            continue  # [hidden, *ids] -> [*ids, hidden] only
+        rows = node.input[0] + "/rows"
+        if rows not in tables:
+            tables[rows] = numpy_helper.from_array(np.ascontiguousarray(numpy_helper.to_array(table).T), rows)
+            graph.initializer.append(tables[rows])
+        node.input[0] = rows
+        del node.attribute[:]
+        node.attribute.append(helper.make_attribute("axis", 0))
+        node.output[0] = transpose.output[0]
+        dropped.add(id(transpose))
+    if dropped:
+        kept = [node for node in graph.node if id(node) not in dropped]
+        del graph.node[:]
+        graph.node.extend(kept)
+    return len(dropped)
