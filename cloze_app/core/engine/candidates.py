@@ -5,9 +5,9 @@ needs the PLL-word-l2r (``decoding``) of a short list of words per place, not th
 best. Each place is scored inside its own sentence (rows of a sentence's length, not a long
 window): a word of n pieces needs n rows, and rows are shared between candidates: every
 one-piece word of a place comes from one row (the place masked), every two-piece word's first
-piece from one more, and so on. Each sentence's rows run in batches of their own
-(``ModelRunner.log_probs`` groups them by length), so a sentence's scores never depend on the
-rest of the text.
+piece from one more, and so on. All the rows of a question run together, batched by length
+(``ModelRunner.log_probs``); a row's scores do not depend on its batch mates (``rowquant``), so a
+sentence's scores never depend on the rest of the text.
 
 Two kinds of question:
 
@@ -153,7 +153,6 @@ def score_candidates(
     sentences = {key: _sentence(engine, text, key[0], key[1], found) for key, found in places.items()}
 
     rows: list[Row] = []
-    row_sentence: list[int] = []  # which sentence each row belongs to
     row_index: dict[tuple[object, ...], int] = {}
 
     def need(
@@ -167,7 +166,6 @@ def score_candidates(
         for p in range(len(pieces)):
             key = (id(sentence), edits, target, len(pieces), pieces[:p])
             if key not in row_index:
-                row_sentence.append(id(sentence))
                 contents = [list(s.original) for s in sentence.doc.slots]
                 for slot, content in edits:
                     contents[slot] = list(content)
@@ -206,14 +204,10 @@ def score_candidates(
         content = tuple(tokens_for(engine.tokenizer, info, a.replacement, spaced)) if a.replacement else ()
         plans_a.append(need(sentence, ((edit_slot, content),), target, sentence.doc.slots[target].original))
 
-    # Each sentence's rows in runs of their own: the int8 graph quantizes activations per batch,
-    # so a sentence's scores then depend on that sentence alone (they do not change when another
-    # part of the text is edited, the window and the command line agree, and tuning, which scores
-    # one sentence at a time, sees what users get).
-    by_sentence: dict[int, list[int]] = {}
-    for index, sentence_id in enumerate(row_sentence):
-        by_sentence.setdefault(sentence_id, []).append(index)
-    results = decoder.runner.log_probs_grouped(rows, by_sentence.values())
+    # All sentences' rows together, in runs of similar lengths: the int8 graph quantizes each
+    # token's activations apart (``rowquant``), so a row's scores do not depend on its batch mates
+    # and a sentence scores the same alone, in another text or after an edit elsewhere.
+    results = decoder.runner.log_probs(rows)
 
     def total(plan: list[tuple[int, int]]) -> float:
         if not plan:

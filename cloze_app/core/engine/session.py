@@ -273,8 +273,8 @@ class ModelRunner:
 
     def log_probs_grouped(self, rows: Sequence[Row], groups: Iterable[Sequence[int]]) -> list[np.ndarray]:
         """``log_probs`` with each group of indices into ``rows`` in runs of its own (rows of two
-        groups never share a batch: the int8 graph quantizes per batch, and a short row padded to a
-        long one costs the long one's work); the results in the order of ``rows``."""
+        groups never share a batch: a short row padded to a long one costs the long one's work);
+        the results in the order of ``rows``."""
         results: list[np.ndarray] = [np.empty(0)] * len(rows)
         for group in groups:
             if group:
