@@ -58,3 +58,17 @@ def test_common_words_by_form_come_commonest_first_without_function_words() -> N
     assert [z for _, z in past] == sorted((z for _, z in past), reverse=True)
     assert not any(lexicon.is_function_word(w) for w, _ in lexicon.common_words("NN"))
     assert lexicon.zipf("went") == dict(past)["went"]
+
+
+def test_nearest_common_words_are_the_nearest_in_frequency_of_those_accepted() -> None:
+    def by_scan(tag: str, target: float, accept: object) -> list[str]:
+        near = [(w, abs(z - target)) for w, z in lexicon.common_words(tag) if abs(z - target) <= 1.0]
+        return [w for w, _ in sorted((p for p in near if accept(p[0])), key=lambda p: p[1])[:120]]  # type: ignore[operator]
+
+    for tag in ("NN", "VBD", "JJ"):
+        for target in (2.5, 3.0, 4.2, 6.0, 9.0):
+            for accept in (lambda w: True, lambda w: "e" in w, lambda w: w.endswith("zz")):
+                found = lexicon.nearest_common_words(tag, target, 1.0, 120, accept)
+                assert found == by_scan(tag, target, accept)
+                assert all(accept(w) for w in found)
+    assert len(lexicon.nearest_common_words("NN", 4.0, 1.0, 120, lambda w: True)) == 120

@@ -46,6 +46,7 @@ SLOT_TOP = 10  # the slot's best words asked for in full context (see ExerciseOp
 FREQ_SPAN = 1.0  # Zipf units: candidates at most this much more or less common than the answer
 TRIES = 3  # batched scoring runs (each over every blank still short of choices) at most
 SPARE = 2  # candidates scored beyond the number needed, for those the model refuses
+NEAREST = 120  # words of the answer's class and form nearest in frequency, shuffled for a choice
 FREE = 100  # one-piece candidates scored on the first try (all read from one row per blank)
 # Extra margin (natural log): an int8 model scores a word differently with what shares its batch
 # (activations are quantized per batch). The blanks are verified in one batch, the learner's
@@ -157,13 +158,9 @@ def candidates(
             for form in lexicon.inflect(lem, tag):
                 if fits(form):
                     take(form)
-    near = [
-        (w, abs(z - target))
-        for w, z in lexicon.common_words(tag)
-        if abs(z - target) <= FREQ_SPAN and set(tags) <= lexicon.form_tags(w)
-    ]
-    near.sort(key=lambda pair: pair[1])
-    nearest = [w for w, _ in near[:120]]
+    nearest = lexicon.nearest_common_words(
+        tag, target, FREQ_SPAN, NEAREST, lambda w: set(tags) <= lexicon.form_tags(w)
+    )
     random.Random(f"{seed}:{answer_key}").shuffle(nearest)
     for word in nearest:
         take(word)

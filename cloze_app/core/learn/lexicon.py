@@ -14,7 +14,9 @@ answers in lower case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import bisect
+import math
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -266,6 +268,40 @@ def common_words(tag: str) -> tuple[tuple[str, float], ...]:
     """Common English content words that can have Penn tag ``tag``, with their Zipf frequency,
     commonest first (about 15,000 words in all; no profanity)."""
     return _common()[1].get(tag, ())
+
+
+@lru_cache(maxsize=64)
+def _rarity(tag: str) -> tuple[float, ...]:
+    """Minus the Zipf frequency of each of ``common_words(tag)``: ascending, for bisection."""
+    return tuple(-z for _, z in common_words(tag))
+
+
+def nearest_common_words(
+    tag: str, zipf_value: float, span: float, count: int, accept: Callable[[str], bool]
+) -> list[str]:
+    """The ``count`` words of ``common_words(tag)`` nearest in Zipf frequency to ``zipf_value``
+    (at most ``span`` away) that ``accept`` takes, nearest first, ties in the list's order.
+
+    The list is sorted by frequency, so the search walks out from ``zipf_value`` and stops once
+    ``count`` words are found, instead of testing every word of the tag (thousands).
+    """
+    words, rarity = common_words(tag), _rarity(tag)
+    up, down = bisect.bisect_left(rarity, -zipf_value) - 1, bisect.bisect_left(rarity, -zipf_value)
+    found: list[tuple[float, int]] = []  # (distance, index) of accepted words, in walk order
+    while True:
+        d_up = words[up][1] - zipf_value if up >= 0 else math.inf
+        d_down = zipf_value - words[down][1] if down < len(words) else math.inf
+        distance = min(d_up, d_down)
+        if distance > span or (len(found) >= count and distance > found[-1][0]):
+            break
+        if d_up <= d_down:
+            index, up = up, up - 1
+        else:
+            index, down = down, down + 1
+        if accept(words[index][0]):
+            found.append((distance, index))
+    found.sort()
+    return [words[index][0] for _, index in found[:count]]
 
 
 @lru_cache(maxsize=65536)
