@@ -1,4 +1,4 @@
-"""``python -m bench.joint``: which words it blanks, and that it runs on a model and prints its figures."""
+"""``python -m bench.joint`` and ``python -m bench.beams``: what they measure, on a tiny model."""
 
 from __future__ import annotations
 
@@ -32,3 +32,14 @@ def test_it_runs_on_a_model_and_prints_accuracy_and_work(
     out = capsys.readouterr().out
     assert out.startswith("3 sentences x 2 blanks")
     assert "top-1 " in out and "per request: runs " in out
+
+
+def test_beams_compares_each_setting_with_the_wide_search(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import beams
+
+    assert beams.main(["--limit", "3", "--model", str(tiny_model_dir)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[2].startswith("| wide |") and rows[2].endswith("| 3/3 | 3/3 | 3/3 |")  # itself
+    assert {row.split(" | ")[0] for row in rows[2:]} == {f"| {name}" for name in beams.settings()}

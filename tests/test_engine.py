@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cloze_app.core.engine.decoding import BeamWidths
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError, NoBlankError, TooManyBlanksError
 from tests.conftest import PIECES, WORDS
@@ -119,8 +120,34 @@ def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
     _, doc = engine._blanks_doc("the ___ sat")
     before = engine.session_runs
     engine.decoder.generate(doc, [[engine.token_info.mask_id]], [0], keep=0)  # no pruning
-    assert engine.session_runs - before == 3  # 1, 2 and 3 masks; then second pieces; then third
-    assert engine.fill("the ___ sat").session_runs <= 3
+    assert engine.session_runs - before == 2  # 1 and 2 masks; then second pieces
+    assert engine.fill("the ___ sat").session_runs <= 2
+    engine.decoder.beam = BeamWidths(first3=2)  # three-piece words too: a third step
+    before = engine.session_runs
+    engine.decoder.generate(doc, [[engine.token_info.mask_id]], [0], keep=0)
+    assert engine.session_runs - before == 3
+
+
+def test_three_piece_words_are_searched_only_when_the_beam_asks(tiny_model_dir: Path) -> None:
+    """By default a blank's first run holds rows of one and two masks (a three-mask row and its
+    continuations cost a third of the work for a top 10 that is nearly always the same)."""
+    engine = ClozeEngine.load(tiny_model_dir)
+    mask = engine.token_info.mask_id
+    runner = engine.decoder.runner
+    first_runs: list[list[int]] = []
+    original = runner.log_probs_grouped
+
+    def spying(rows, groups):  # type: ignore[no-untyped-def]
+        first_runs.append(sorted(row.ids.count(mask) for row in rows))
+        return original(rows, groups)
+
+    runner.log_probs_grouped = spying  # type: ignore[method-assign]
+    found = words(engine.fill("i saw the ___ there").blanks[0])
+    assert first_runs == [[1, 2]]
+    assert "football" in found  # two-piece words are still there
+    engine.decoder.beam = BeamWidths(first3=2)
+    engine.fill("i saw the ___ there .")
+    assert first_runs[-1] == [1, 2, 3]
 
 
 def test_pruned_generation_keeps_the_words_asked_for(engine: ClozeEngine) -> None:
@@ -217,6 +244,7 @@ def test_a_long_texts_multi_mask_rows_are_shorter_and_run_apart(tmp_path: Path) 
         tmp_path / "long", tok, WORDPIECE, max_length=128, prior={"[MASK]": {"cat": 3.0}}
     )
     engine = ClozeEngine.load(folder, gather_head=False)
+    engine.decoder.beam = BeamWidths(first3=2)  # rows of 2 and 3 masks
     runner = engine.decoder.runner
     shapes: list[tuple[int, ...]] = []
     original = runner._run

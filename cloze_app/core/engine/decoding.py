@@ -6,10 +6,10 @@ blank holds as many mask tokens as the word has pieces, so a piece never sees th
 its right; plain PLL (all other pieces visible) inflates multi-piece words because each piece
 is easy to guess from its neighbours. Generation follows the same order: the first piece is
 proposed with n masks in place, then each next piece with the earlier ones filled, so every
-score the beam computes is exactly the word's PLL-word-l2r and words of 1, 2 and 3 pieces
-compete in one ranking. The pieces after the first are predicted from a short window around the
-blank (``CONTINUATION_WINDOW``), the first piece of a longer word from a 64-token one
-(``MULTI_WINDOW``).
+score the beam computes is exactly the word's PLL-word-l2r and words of 1 and 2 pieces (and 3,
+if ``BeamWidths.first3`` asks) compete in one ranking. The pieces after the first are predicted
+from a short window around the blank (``CONTINUATION_WINDOW``), the first piece of a longer
+word from a 64-token one (``MULTI_WINDOW``).
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ class BeamWidths:
     singles: int = 60  # one-piece words kept per slot
     first2: int = 4  # first pieces tried for two-piece words
     next2: int = 2
-    first3: int = 2  # first pieces tried for three-piece words
+    # First pieces tried for three-piece words (0: none are generated, no three-mask row runs).
+    # Off by default: against a wide search (``python -m bench.beams``) they changed the top 10
+    # of 1 of 200 held-out sentences and 0 of 200 SWORDS contexts, for a third of the work.
+    first3: int = 0
     next3: int = 1
 
 
@@ -129,7 +132,9 @@ class Decoder:
         """
         info, beam, mask = self.info, self.beam, self.info.mask_id
         found: dict[int, dict[str, Scored]] = {t: {} for t in targets}
-        lengths = (1, 2, 3) if self.multi_piece and multi_piece else (1,)
+        lengths: tuple[int, ...] = (1,)
+        if self.multi_piece and multi_piece:
+            lengths = (1, 2, 3) if beam.first3 > 0 else (1, 2)
 
         def floor(t: int) -> float:
             """The score a prefix in slot t must reach to still matter."""
