@@ -46,8 +46,10 @@ DEV_SET = REPO / "bench" / "checker_dev.jsonl"
 BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # What the cached scores hold: bump it when scoring changes (new candidates, new rows), so an old
 # cache is not mistaken for today's scores. 2: neighbours' PLL with each candidate
-# (``AltScore.context``), subject pronouns for reflexives, determiners one closed class.
-SCORING = 2
+# (``AltScore.context``), subject pronouns for reflexives, determiners one closed class. 3: object
+# pronouns for reflexives (reference, no neighbours), ever/never/every/even and even/only, a content
+# word's number forms (number) with their neighbours.
+SCORING = 3
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 

@@ -3,10 +3,12 @@
 At a masked position the model prefers a word by the word before it (``AFTER``):
 
 * "she go to school every days ." -> "she" wants goes (grammar), "every" wants day (grammar);
-* "their is a cat ." -> a sentence starts with there, she or i (word choice: their/there);
+* "their is a cat ." -> a sentence starts with there, she, i or he (word choice: their/there);
 * "i recieve letters ." -> "i" wants receive; recieve is not an English word (spelling);
 * "she is in house ." -> "in" wants the, and "the" wants house (missing word);
-* "she is a the cat ." -> "a" wants cat, not the (extra word).
+* "she is a the cat ." -> "a" wants cat, not the (extra word);
+* "he hurt him ." -> "hurt" wants himself (grammar: a reflexive for its object pronoun);
+* "i ever go to school ." -> "i" wants never (word choice: ever/never).
 
 Every word of ``CLEAN`` is the one the model wants after the word before it, so nothing in it
 is flagged. ``SURE`` is how strongly the model prefers a word (natural log).
@@ -47,10 +49,19 @@ WORDS = [
     "at",
     "receive",
     "letters",
+    "ever",
+    "never",
+    "even",
+    "him",
+    "himself",
+    "hurt",
 ]
 AFTER = {
-    "[CLS]": {"she": SURE, "there": SURE, "i": SURE},
+    "[CLS]": {"she": SURE, "there": SURE, "i": SURE, "he": SURE},
     "she": {"goes": SURE, "is": SURE},
+    "he": {"hurt": SURE},
+    "hurt": {"himself": SURE},
+    "himself": {".": SURE},
     "goes": {"to": SURE},
     "go": {"to": SURE},
     "to": {"school": SURE},
@@ -66,7 +77,8 @@ AFTER = {
     "cat": {".": SURE},
     "house": {".": SURE},
     "in": {"the": SURE},
-    "i": {"receive": SURE},
+    "i": {"receive": SURE, "never": SURE},
+    "never": {"go": SURE},
     "receive": {"letters": SURE},
     "[UNK]": {"letters": SURE},
     "letters": {".": SURE},
@@ -79,6 +91,11 @@ ERRORS = {
     "i recieve letters .": ("recieve", "spelling", "receive"),
     "she is in house .": ("house", "missing word", "the house"),
     "she is a the cat .": ("the cat", "extra word", "cat"),
+}
+# Candidates of the kinds added later: text: (flagged span, kind, best fix, the margin it needs)
+MORE_ERRORS = {
+    "he hurt him .": ("him", "grammar", "himself", "reference"),
+    "i ever go to school .": ("ever", "word choice", "never", "confusable"),
 }
 CLEAN = "she goes to school every day . there is a cat . she is in the house ."
 

@@ -5,6 +5,7 @@ bundled model on a learner's sentences."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from cloze_app.core.learn.checker import (
 )
 from cloze_app.core.learn.proofread import AltScore, Insertion, WordScores, score_text_words
 from cloze_app.core.text import word_spans
-from tests.checker_models import CLEAN, ERRORS, learner_model
+from tests.checker_models import CLEAN, ERRORS, MORE_ERRORS, learner_model
 from tests.conftest import BUNDLED_MODEL, bundled_model_available
 
 # Margins well below the tiny model's certainty (12 nats), so each error is flagged.
@@ -67,6 +68,31 @@ def test_a_closed_class_form_of_the_wrong_agreement_is_a_grammar_flag_with_its_o
     assert check_text(engine, text, replace(no_slips, closed=99.0)).flags[0].best == "a"
 
 
+@pytest.mark.parametrize("text", list(MORE_ERRORS))
+def test_a_reflexive_for_its_pronoun_and_never_for_ever_are_flagged_by_their_own_margins(
+    engine: ClozeEngine, text: str
+) -> None:
+    """ "he hurt him": himself (a reflexive for its object pronoun, the ``reference`` margin);
+    "i ever go": never (ever/never, a commonly confused pair)."""
+    span, kind, fix, margin = MORE_ERRORS[text]
+    (flag,) = check_text(engine, text, RULES).flags
+    assert (flag.word, flag.kind, flag.best) == (span, kind, fix)
+    off: dict[str, Any] = {margin: 99.0}
+    assert _fixes(engine, text, replace(RULES, **off)) == []
+
+
+def test_a_content_words_number_is_judged_by_its_own_margin(engine: ClozeEngine) -> None:
+    """ "she go": goes is another person of the same verb, a ``number`` candidate, apart from a
+    closed-class form's ``agreement`` (a noun's number is often the writer's free choice)."""
+    text = "she go to school every day ."
+    assert _fixes(engine, text, replace(RULES, agreement=99.0)) == [("go", "goes")]
+    assert _fixes(engine, text, replace(RULES, number=99.0)) == []
+
+
+def _fixes(engine: ClozeEngine, text: str, t: CheckerThresholds) -> list[tuple[str, str]]:
+    return [(f.word, f.best) for f in check_text(engine, text, t).flags]
+
+
 def test_correct_text_gets_no_flag(engine: ClozeEngine) -> None:
     report = check_text(engine, CLEAN, RULES)
     assert report.flags == () and report.words_checked == report.words_total == 15
@@ -74,7 +100,8 @@ def test_correct_text_gets_no_flag(engine: ClozeEngine) -> None:
 
 def test_a_misspelling_is_flagged_even_when_no_candidate_beats_it(engine: ClozeEngine) -> None:
     """ "recieve" is not an English word: with every margin switched off it is still spelling."""
-    off = replace(RULES, **{name: 99.0 for name in MARGIN_FIELDS})
+    margins: dict[str, Any] = dict.fromkeys(MARGIN_FIELDS, 99.0)
+    off = replace(RULES, **margins)
     (flag,) = check_text(engine, "i recieve letters .", off).flags
     assert (flag.word, flag.kind) == ("recieve", "spelling")
     assert flag.best == "receive"  # the suggestions are still ranked by the model
@@ -120,7 +147,7 @@ def test_a_check_can_stop_early_with_what_it_found(engine: ClozeEngine) -> None:
 def test_rejudging_gives_what_a_fresh_check_gives_without_running_the_model(engine: ClozeEngine) -> None:
     text = " ".join(ERRORS)
     report = check_text(engine, text, RULES)
-    quiet = replace(RULES, inflection=99.0, agreement=99.0, missing=99.0)
+    quiet = replace(RULES, inflection=99.0, agreement=99.0, number=99.0, missing=99.0)
     runs = engine.session_runs
     again = rejudge(report, quiet)
     assert engine.session_runs == runs
@@ -244,11 +271,11 @@ def test_the_learner_sentences_are_flagged_with_the_right_fixes_by_the_bundled_m
     assert {"go", "days", "informations"} <= set(flags)
     # "go": in its slot the model prefers goes by only about 2 nats (and went by more), but "She"
     # and "to school" fit goes better than go: with its neighbours' context goes clears Balanced's
-    # agreement margin, and went (another tense, a higher margin) does not
+    # number margin, and went (another tense, a higher margin) does not
     assert flags["go"].best == "goes" and flags["go"].kind == "grammar"
     go = next(s for s in report.scores if s.word == "go")
     goes = next(a for a in go.alternatives if a.word == "goes")
-    margin = CheckerThresholds.tuned().agreement
+    margin = CheckerThresholds.tuned().number
     assert goes.log_prob - go.log_prob < margin <= goes.log_prob - go.log_prob + goes.context
     assert flags["days"].best == "day" and flags["days"].kind == "grammar"
     assert flags["informations"].best == "information"

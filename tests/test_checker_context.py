@@ -85,3 +85,32 @@ def test_a_wrong_word_does_not_vouch_for_its_neighbour() -> None:
     # a fix that clears its margin in its slot alone stays
     sure = replace(cry, alternatives=(replace(crying, log_prob=-3.0),))
     assert [f.word for f in judge(text, [too, sure], t)] == ["too", "cry"]
+
+
+def test_a_reflexives_neighbours_do_not_decide_what_it_refers_to() -> None:
+    """ "hurt herself" -> himself: the subject it refers to decides, often beyond the neighbours,
+    so a ``reference`` candidate is judged by its slot alone while an ``agreement`` one (a
+    closed-class form: herself -> she) counts its neighbours too."""
+    text = "she hurt herself ."
+    t = replace(RULES, reference=4.0)
+
+    def flagged(kind: str) -> list[str]:
+        alt = AltScore("himself", kind, 0.0, -7.0, 1, 3.0)  # slot 2, with its neighbours 5
+        return [f.best for f in judge(text, [WordScores(9, 16, "herself", -9.0, 1, True, 0.0, (alt,))], t)]
+
+    assert flagged("reference") == []
+    assert flagged("agreement") == ["himself"]
+
+
+def test_two_forms_of_one_agreement_slip_vouch_for_each_other() -> None:
+    """ "those child": that (leaning on "child") and children (sure in its slot) fix the same slip,
+    so the leaning fix is not dropped beside the sure one ("began too cry" is two slips): one
+    flag with both fixes."""
+    text = "she met those child ."
+    that = AltScore("that", "agreement", 0.0, -7.0, 1, 3.0)  # slot 2, with its neighbours 5
+    children = AltScore("children", "number", 0.0, -3.0, 1, 0.0)  # slot 5
+    those = WordScores(8, 13, "those", -9.0, 1, True, 0.0, (that,))
+    child = WordScores(14, 19, "child", -8.0, 1, True, 0.0, (children,))
+    (flag,) = judge(text, [those, child], replace(RULES, number=4.0))
+    assert flag.word == "those child"
+    assert {s.word for s in flag.suggestions} == {"that child", "those children"}

@@ -69,11 +69,15 @@ LABELS = {
     confusion.SPELLING: SPELLING,
     confusion.INFLECTION: GRAMMAR,
     confusion.AGREEMENT: GRAMMAR,
+    confusion.NUMBER: GRAMMAR,
+    confusion.REFERENCE: GRAMMAR,
     confusion.CONFUSABLE: WORD_CHOICE,
     confusion.CLOSED: WORD_CHOICE,
     confusion.MISSING: MISSING_WORD,
     confusion.EXTRA: EXTRA_WORD,
 }
+# Another form of a word: two neighbours with such fixes are one slip ("this books")
+_FORM_KINDS = (confusion.INFLECTION, confusion.AGREEMENT, confusion.NUMBER)
 
 
 class CheckEngine(Protocol):
@@ -93,21 +97,25 @@ class CheckerThresholds:
     """When a word is flagged: one margin (natural log) per kind of candidate.
 
     A candidate of kind K (``inflection``: another form of the word; ``agreement``: a
-    closed-class form of another number, person, gender or case, this/these, he/him; and
-    ``spelling``, ``confusable``, ``closed``) is a fix when its log-probability beats the
-    written word's by at least ``K`` plus ``per_piece`` for each tokenizer piece the written
-    word has beyond the candidate's (a word's PLL sums over its pieces, so more pieces score
-    lower). ``missing``: an inserted word's log-probability plus what it adds to the next
-    word's; ``extra``: what deleting a word adds to the next word's, less the word's own.
-    ``unknown``: the margin for a word not in the dictionary but at least ``rare_zipf`` common
-    (a new word: "blockchain"); a rarer one is flagged as spelling whatever the model says, if
-    it has a dictionary word near it or is rarer than ``bare_zipf`` (a rare word with no
-    neighbour is mostly a real rare word: "bioregion").
+    closed-class form of another number, person, gender or case, this/these, he/him, is/are;
+    ``number``: a content word's form of another number or person, go/goes, child/children;
+    ``reference``: a reflexive of another person or an object pronoun's reflexive,
+    himself/herself, him -> himself; and ``spelling``, ``confusable``, ``closed``) is a fix
+    when its log-probability beats the written word's by at least ``K`` plus ``per_piece`` for
+    each tokenizer piece the written word has beyond the candidate's (a word's PLL sums over its
+    pieces, so more pieces score lower). ``missing``: an inserted word's log-probability plus
+    what it adds to the next word's; ``extra``: what deleting a word adds to the next word's,
+    less the word's own. ``unknown``: the margin for a word not in the dictionary but at least
+    ``rare_zipf`` common (a new word: "blockchain"); a rarer one is flagged as spelling whatever
+    the model says, if it has a dictionary word near it or is rarer than ``bare_zipf`` (a rare
+    word with no neighbour is mostly a real rare word: "bioregion").
     """
 
     spelling: float = 4.0
     inflection: float = 3.0
     agreement: float = 3.0
+    number: float = 3.0
+    reference: float = 3.0
     confusable: float = 3.0
     closed: float = 4.0
     missing: float = 3.0
@@ -134,7 +142,18 @@ class CheckerThresholds:
         return find_preset(name).thresholds
 
 
-MARGIN_FIELDS = ("spelling", "inflection", "agreement", "confusable", "closed", "missing", "extra", "unknown")
+MARGIN_FIELDS = (
+    "spelling",
+    "inflection",
+    "agreement",
+    "number",
+    "reference",
+    "confusable",
+    "closed",
+    "missing",
+    "extra",
+    "unknown",
+)
 
 
 @dataclass(frozen=True)
@@ -409,8 +428,13 @@ def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix
     """A wrong word does not vouch for its neighbour: a fix that cleared its margin only with its
     neighbours' context is dropped (in place) when a word within ``CONTEXT_WORDS`` of it in its
     sentence has a fix of its own that needs no context ("began too cry": too -> to, and not also
-    cry -> crying because "too crying" reads better than "too cry")."""
+    cry -> crying because "too crying" reads better than "too cry"). Only another form of a word
+    next to another form that needs no context stays ("those child": that, leaning on child, and
+    children): the two are one agreement slip, one flag with both fixes (``_merge``)."""
     sure = [any(f.clears and not f.leans for f in fixes + inserts) for _, fixes, inserts, _ in judged]
+    forms = [
+        any(f.clears and not f.leans and f.kind in _FORM_KINDS for f in fixes) for _, fixes, _, _ in judged
+    ]
     for i, (s, fixes, _, _) in enumerate(judged):
         if not any(f.leans for f in fixes):
             continue
@@ -426,7 +450,18 @@ def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix
         ]
         if not near:
             continue
-        fixes[:] = [replace(f, clears=False, leans=False) if f.leans else f for f in fixes]
+        one_slip = all(
+            forms[j]
+            and abs(j - i) == 1
+            and not text[min(s.end, judged[j][0].end) : max(s.start, judged[j][0].start)].strip()
+            for j in near
+        )
+        fixes[:] = [
+            replace(f, clears=False, leans=False)
+            if f.leans and not (one_slip and f.kind in _FORM_KINDS)
+            else f
+            for f in fixes
+        ]
         if all(not f.clears for f in fixes if f.kind != confusion.EXTRA):
             fixes[:] = [f for f in fixes if f.kind == confusion.EXTRA]
 
@@ -501,7 +536,7 @@ def _merge(text: str, spans: list[_Span], limit: int) -> list[Flag]:
 def _form_fix(item: _Span) -> bool:
     """Whether a flagged word has another of its forms (inflection or agreement) among the fixes
     that cleared their margin (a more eager preset keeps it, so presets stay nested)."""
-    return any(f.clears and f.kind in (confusion.INFLECTION, confusion.AGREEMENT) for f in item[3])
+    return any(f.clears and f.kind in _FORM_KINDS for f in item[3])
 
 
 def pruning_for(thresholds: CheckerThresholds) -> Pruning:

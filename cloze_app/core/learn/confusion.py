@@ -2,10 +2,12 @@
 
 Bryant & Briscoe (2018, "Language Model Based Grammatical Error Correction without Annotated
 Training Data") check a word against its confusion set, not the whole vocabulary: its other
-inflections (lemminflect, through ``core.learn.lexicon``; a form of another number or person,
-goes/go, is/are, child/children, is an agreement candidate), spelling neighbours
-(``core.learn.spelling``), commonly confused words, the forms of a closed-class paradigm that
-differ only in agreement (this/these, himself/herself/themselves, doesn't/don't), and for
+inflections (lemminflect, through ``core.learn.lexicon``; a content word's form of another
+number or person, goes/go, child/children, is a number candidate, and an auxiliary's, is/are,
+an agreement candidate), spelling neighbours (``core.learn.spelling``), commonly confused
+words, the forms of a closed-class paradigm that differ only in agreement (this/these,
+he/him/his, doesn't/don't), a reflexive's other persons and an object pronoun's reflexive
+(himself/herself/themselves, him -> himself: what the pronoun refers to decides), and for
 closed-class words the other members of the class. Missing and extra words are insertion and
 deletion candidates: an article, preposition or auxiliary added before a word, or a
 closed-class word taken out.
@@ -19,14 +21,22 @@ from cloze_app.core.learn import lexicon, spelling
 
 SPELLING = "spelling"  # a spelling neighbour (of a non-word, or a real-word slip: form/from)
 INFLECTION = "inflection"  # another form of the same word (go/went/gone, information/informations)
-# a form of another number, person, gender or case: of a closed-class paradigm (this/these,
-# he/him) or of the same word (go/goes, is/are, child/children: ``number_forms``)
+# a form of another number, person, gender or case of a closed-class paradigm (this/these,
+# he/him, is/are, has/have: ``AGREEMENT_SETS``): the words around it decide
 AGREEMENT = "agreement"
+# a content word's form of another number or person (go/goes, child/children: ``number_forms``):
+# apart from agreement, since a noun's number is often the writer's free choice (forest/forests)
+# where a determiner's or an auxiliary's is fixed by its noun or subject
+NUMBER = "number"
+# a reflexive of another person, gender or number, or an object pronoun's reflexive
+# (herself/himself, him -> himself): what the pronoun refers to decides, often a subject further back, so its
+# neighbours are not asked (``proofread.CONTEXT_KINDS``)
+REFERENCE = "reference"
 CONFUSABLE = "confusable"  # a commonly confused word (their/there, affect/effect, make/do)
 CLOSED = "closed"  # another member of a closed class (in/on/at, a/the, is/are)
 MISSING = "missing"  # a word inserted before this one
 EXTRA = "extra"  # this word deleted
-KINDS = (SPELLING, INFLECTION, AGREEMENT, CONFUSABLE, CLOSED, MISSING, EXTRA)
+KINDS = (SPELLING, INFLECTION, AGREEMENT, NUMBER, REFERENCE, CONFUSABLE, CLOSED, MISSING, EXTRA)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
 # for every other.
@@ -82,16 +92,19 @@ CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
     been being
     of off
     were where we're
+    ever never
+    ever every
+    ever even
+    even only
     """.strip().splitlines()
 )
 
 # Closed-class paradigms: forms of one function word that differ only in agreement (number,
 # person, gender, case), as a noun's or a verb's inflections do: a learner's "this books",
 # "she hurt himself", "he don't". Every word of a row is a candidate for every other. A
-# reflexive and its object pronoun are not (both are mostly grammatical: "thought about
-# him/himself" differ in meaning, and the model prefers the commoner "him"); a reflexive and its
-# subject pronoun are, since only one of them can be a subject ("said that himself/he left",
-# "myself and John went").
+# reflexive and its subject pronoun are, since only one of them can be a subject ("said that
+# himself/he left", "myself and John went"); the reflexives among themselves are reference
+# candidates (``REFLEXIVES``).
 AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
     frozenset(line.split())
     for line in """
@@ -118,6 +131,26 @@ AGREEMENT_SETS: tuple[frozenset[str], ...] = tuple(
     doesn't don't didn't
     """.strip().splitlines()
 )
+
+# An object pronoun's reflexive: a learner's "I enjoyed me", "she looked at her in the mirror"
+# (one person). Both are mostly grammatical and differ in what they refer to, so they have a
+# margin of their own (``REFERENCE``), as the reflexives of another person have. Not the other
+# way round (a reflexive's object pronoun, "leave himself" -> him): the model prefers the commoner
+# pronoun where the reflexive is right, and on BLiMP dev's tune half it flagged more good "kissed
+# herself", "hurt itself" (her, it) than bad "will leave himself" (him).
+REFLEXIVES = frozenset(
+    ("myself", "yourself", "himself", "herself", "itself", "ourselves", "yourselves", "themselves")
+)
+REFLEXIVES_OF: dict[str, tuple[str, ...]] = {
+    "me": ("myself",),
+    "you": ("yourself", "yourselves"),
+    "him": ("himself",),
+    "her": ("herself",),
+    "it": ("itself",),
+    "us": ("ourselves",),
+    "them": ("themselves",),
+}
+_PARADIGMS = frozenset(w for group in AGREEMENT_SETS for w in group)
 
 # Closed classes whose members replace each other (a learner's usual slips are within one).
 # Articles and demonstratives are kept apart from the quantifiers: tried as one class of
@@ -179,12 +212,21 @@ def _agreement(key: str) -> set[str]:
     return {w for group in AGREEMENT_SETS if key in group for w in group}
 
 
+def _form_kind(key: str, form: str) -> str:
+    """The kind of another form of ``key``: number (a content word's number or person),
+    agreement (an auxiliary's: is/are, has/have) or inflection (another tense or part of speech)."""
+    if not number_forms(key, form):
+        return INFLECTION
+    return AGREEMENT if key in _PARADIGMS else NUMBER
+
+
 def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
     """The confusion set of ``word`` (lower case, without the word itself), one entry per word.
 
-    A word in several sets keeps its first kind, in this order: inflection, agreement,
-    confusable, closed class, spelling. A word not in the dictionary gets up to ``max_spelling`` spelling
-    neighbours up to two edits away; a known word only the commonest one edit away.
+    A word in several sets keeps its first kind, in this order: inflection (or number, or
+    agreement), agreement (reference between two reflexives), reference, confusable, closed
+    class, spelling. A word not in the dictionary gets up to ``max_spelling`` spelling neighbours
+    up to two edits away; a known word only the commonest one edit away.
     """
     key = word.strip().replace("’", "'").lower()
     found: dict[str, Alternative] = {}
@@ -195,9 +237,11 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
 
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
-            add(form, AGREEMENT if number_forms(key, form) else INFLECTION)
+            add(form, _form_kind(key, form))
     for other in sorted(_agreement(key)):
-        add(other, AGREEMENT)
+        add(other, REFERENCE if key in REFLEXIVES and other in REFLEXIVES else AGREEMENT)
+    for other in REFLEXIVES_OF.get(key, ()):
+        add(other, REFERENCE)
     for other in sorted(_confusables(key)):
         add(other, CONFUSABLE)
     for other in sorted(_closed(key)):

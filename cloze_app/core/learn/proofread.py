@@ -53,12 +53,15 @@ CHECK_WINDOW = 24
 # and a word's form are decided by the words next to it (this/these books, she go/goes); spelling
 # neighbours and closed-class swaps are left to the slot, where a neighbour that is itself wrong
 # would vouch for them ("began too cry": "too dry"), and so are confusables (who/that/what hang on
-# a clause's gap, not on the next words: with them, BLiMP's good who/what were flagged for "that").
+# a clause's gap, not on the next words: with them, BLiMP's good who/what were flagged for "that"),
+# and so are a reflexive's other persons and an object pronoun's reflexive (``confusion.REFERENCE``: what it
+# refers to decides, mostly a subject further back; with the neighbours, BLiMP's good "hurt
+# itself" and "finding herself" were flagged for myself and yourself).
 # docs/checker-tuning.md compares the default with and without.
 CONTEXT_WORDS = 2
 CONTEXT_FLOOR = 0.0
 CONTEXT_CAP = 4.0
-CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.AGREEMENT})
+CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.AGREEMENT, confusion.NUMBER})
 _NO_GAP_AFTER = frozenset(
     [
         "a",
