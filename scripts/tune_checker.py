@@ -356,7 +356,7 @@ def write_doc(
         "  model often scores the bad word higher or by less than the margin that keeps false alarms on",
         "  clean text within budget. Only the differing word and the one after it are checked.",
         "- The int8 model quantizes activations per token, so a row scores the same in any batch: the",
-        "  tuner's cache (each sentence alone) and the app (each sentence's rows in runs of their own)",
+        "  tuner's cache (each sentence alone) and the app (rows of many sentences batched together)",
         "  see the same gains.",
         "- Rates are from a few hundred sentences: a difference of a few points is within noise.",
     ]
