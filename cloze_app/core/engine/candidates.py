@@ -141,9 +141,22 @@ def score_candidates(
     # Group every place by its sentence.
     places: dict[tuple[int, int], set[tuple[int, int]]] = {}
 
+    bounds: dict[tuple[int, int], tuple[int, int]] = {}  # each place is asked for several times
+
     def sentence_of(start: int, end: int) -> tuple[int, int]:
-        lo, hi = sentence_bounds(text, start, max(end, start))
-        return lo, max(hi, end)
+        found = bounds.get((start, end))
+        if found is None:
+            lo, hi = sentence_bounds(text, start, max(end, start))
+            found = bounds[(start, end)] = (lo, max(hi, end))
+        return found
+
+    pieces_of: dict[tuple[str, bool], tuple[int, ...]] = {}  # the same few words recur at many places
+
+    def pieces_for(word: str, spaced: bool) -> tuple[int, ...]:
+        found = pieces_of.get((word, spaced))
+        if found is None:
+            found = pieces_of[(word, spaced)] = tuple(tokens_for(engine.tokenizer, info, word, spaced))
+        return found
 
     for q in queries:
         places.setdefault(sentence_of(q.start, q.end), set()).add((q.start, q.end))
@@ -186,9 +199,10 @@ def score_candidates(
         slot = sentence.doc.slots[target]
         per_word, counts = [], []
         for word in q.words:
-            pieces = tuple(tokens_for(engine.tokenizer, info, word, slot.spaced))
-            counts.append(len(pieces))
-            per_word.append(need(sentence, (), target, pieces) if 0 < len(pieces) <= MAX_PIECES else [])
+            word_pieces = pieces_for(word, slot.spaced)
+            counts.append(len(word_pieces))
+            fits = 0 < len(word_pieces) <= MAX_PIECES
+            per_word.append(need(sentence, (), target, word_pieces) if fits else [])
         written = need(sentence, (), target, slot.original) if slot.original and q.written else []
         plans_q.append((per_word, counts, written))
 
@@ -201,7 +215,7 @@ def score_candidates(
             plans_a.append([])
             continue
         spaced = sentence.doc.slots[edit_slot].spaced
-        content = tuple(tokens_for(engine.tokenizer, info, a.replacement, spaced)) if a.replacement else ()
+        content = pieces_for(a.replacement, spaced) if a.replacement else ()
         plans_a.append(need(sentence, ((edit_slot, content),), target, sentence.doc.slots[target].original))
 
     # All sentences' rows together, in runs of similar lengths: the int8 graph quantizes each

@@ -189,11 +189,16 @@ def score_words(
     Each row is at most ``window`` tokens around its place."""
     known = [spelling.is_known(w.word) for w in words]
     alts: list[list[tuple[confusion.Alternative, int]]] = []
+    counts: dict[tuple[str, bool], int] = {}  # pieces per candidate: the same words recur
     for w, is_known in zip(words, known, strict=True):
         spaced = w.start > 0 and text[w.start - 1].isspace()
         found = []
         for a in confusion.alternatives(w.word):
-            pieces = len(tokens_for(engine.tokenizer, engine.token_info, a.word, spaced))
+            pieces = counts.get((a.word, spaced))
+            if pieces is None:
+                pieces = counts[(a.word, spaced)] = len(
+                    tokens_for(engine.tokenizer, engine.token_info, a.word, spaced)
+                )
             if usable(a, is_known, pieces):
                 found.append((a, pieces))
         alts.append(found)
