@@ -148,7 +148,7 @@ def row_lookups(model: onnx.ModelProto) -> int:
 
     A bundled model keeps its tied word embedding once, as the decoder's int8 weight [hidden,
     vocab], and looks a word up as ``Transpose(Gather(weight, ids, axis=1))``. onnxruntime gathers
-    along axis 1 one byte at a time: on a 16 x 24 batch that lookup took 6 of 69 ms. Here the
+    along axis 1 one byte at a time: on a 16 x 24 batch that lookup took 5.9 of 80 ms. Here the
     table gets a second, transposed copy [vocab, hidden] (one more byte per weight in memory and
     in the cached graph) and the lookup becomes a row gather of it, with the same values. Timed
     alternately with and without it (the bundled model's gathered graph, 11 rounds): a 16-token
