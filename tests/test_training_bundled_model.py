@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cloze_app.core.engine.decoding import BeamWidths
 from cloze_app.core.engine.engine import ClozeEngine
 
 FOLDER = Path(__file__).resolve().parent.parent / "models" / "cloze-minilm-en"
@@ -80,8 +81,10 @@ def test_onnx_signature_and_a_real_prediction() -> None:
     ],
 )
 def test_pruned_generation_finds_the_same_words_with_fewer_rows(text: str) -> None:
-    """Prefixes that cannot reach a blank's top words are dropped: same top 10, less work."""
+    """Prefixes that cannot reach a blank's top words are dropped: same top 10, less work. With
+    three-piece words searched (off by default), where a third step can be cut."""
     engine = ClozeEngine.load(FOLDER)
+    engine.decoder.beam = BeamWidths(first3=2)
     _, doc = engine._blanks_doc(text)
     masks = [[engine.token_info.mask_id] for _ in doc.slots]
     targets = list(range(len(doc.slots)))
@@ -93,8 +96,8 @@ def test_pruned_generation_finds_the_same_words_with_fewer_rows(text: str) -> No
         results[prune] = [[(s.word, s.log_prob) for s in found[t][:10]] for t in targets]
     for pruned, full in zip(results[True], results[False], strict=True):
         assert [w for w, _ in pruned] == [w for w, _ in full] and len(pruned) == 10
-        # int8 activations are scaled per batch, and pruning changes the batches a little
-        assert np.allclose([p for _, p in pruned], [p for _, p in full], atol=0.02)
+        # int8 activations are scaled per token: other batch mates change nothing
+        assert np.allclose([p for _, p in pruned], [p for _, p in full], atol=1e-3)
     assert rows[True] < rows[False]
 
 
