@@ -156,7 +156,7 @@ class Decoder:
             if known is None or log_prob > known.log_prob:
                 found[t][word] = Scored(word, log_prob, ids)
 
-        # Step 1: 1, 2 and 3 masks in each target.
+        # Step 1: 1 and 2 masks in each target (and 3 when the beam asks for three-piece words).
         rows = [
             doc.row(info, with_slot(t, [mask] * n), t, [0], self.window if n == 1 else self.multi_window)
             for t in targets
