@@ -4,6 +4,7 @@ bundled model on a learner's sentences."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields, replace
 from typing import Any
 
@@ -235,6 +236,26 @@ def test_runners_up_are_listed_only_when_the_model_gives_them_a_real_chance() ->
     recieve = _scores(text, "recieve", -20.0, known=False, alternatives=alts)
     (flag,) = judge(text, [recieve], replace(RULES, rare_zipf=0.0))
     assert flag.message() == "spelling: “recieve”: try receive (100%), relieve (<1%)"
+
+
+def test_a_runner_up_its_margin_refuses_is_never_shown_as_the_likelier_fix() -> None:
+    """ "She go": goes clears the number margin, went gains more in the slot but not the (higher)
+    inflection margin. The list reads best first: went may follow goes, never above its share."""
+    text = "she go to school ."
+    rules = replace(RULES, number=3.0, inflection=7.0)
+    alts = (
+        AltScore("goes", "number", 0.0, -5.0, 1),  # gains 4: clears 3
+        AltScore("went", "inflection", 0.0, -3.0, 1),  # gains 6: short of 7
+    )
+    (flag,) = judge(text, [_scores(text, "go", -9.0, alternatives=alts)], rules)
+    assert [s.word for s in flag.suggestions] == ["goes", "went"]
+    goes, went = (s.probability for s in flag.suggestions)
+    assert went <= goes
+    assert flag.message() == "grammar: “go”: try goes (50%), went (50%)"
+    # a weaker runner-up keeps its own, lower share
+    alts = (alts[0], AltScore("went", "inflection", 0.0, -6.0, 1))  # gains 3
+    (flag,) = judge(text, [_scores(text, "go", -9.0, alternatives=alts)], rules)
+    assert flag.suggestions[1].probability == pytest.approx(math.exp(3) / (1 + math.exp(4) + math.exp(3)))
 
 
 def test_the_presets_are_nested_and_balanced_is_the_default() -> None:

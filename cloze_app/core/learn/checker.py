@@ -551,13 +551,23 @@ def pruning_for(thresholds: CheckerThresholds) -> Pruning:
 def _shares(fixes: Sequence[_Fix], non_word: bool) -> list[float]:
     """How likely each fix is. A word not in the dictionary shares among its fixes by their rank
     (a misspelling's: the word's likelihood less its edits; the non-word written is no option);
-    other fixes share with the written text by their gain over it."""
+    other fixes share with the written text by their gain over it.
+
+    A runner-up that did not clear its margin is shown as no likelier than the weakest fix that
+    did: the list reads best first ("She go": goes first; went, which the slot alone prefers but
+    which its own kind's margin refuses, is not shown as the likelier of the two)."""
+    floor = min((f.rank if non_word else f.gain for f in fixes if f.clears), default=math.inf)
+
+    def score(f: _Fix) -> float:
+        value = f.rank if non_word else f.gain
+        return value if f.clears else min(value, floor)
+
     if non_word and fixes:
-        top = max(f.rank for f in fixes)
-        weights = [math.exp(max(-50.0, f.rank - top)) for f in fixes]
+        top = max(score(f) for f in fixes)
+        weights = [math.exp(max(-50.0, score(f) - top)) for f in fixes]
         return [w / sum(weights) for w in weights]
-    total = 1.0 + sum(math.exp(min(50.0, f.gain)) for f in fixes)
-    return [math.exp(min(50.0, f.gain)) / total for f in fixes]
+    total = 1.0 + sum(math.exp(min(50.0, score(f))) for f in fixes)
+    return [math.exp(min(50.0, score(f))) / total for f in fixes]
 
 
 def check_text(
