@@ -26,7 +26,7 @@ from typing import Protocol
 
 from tokenizers import Tokenizer
 
-from cloze_app.core.engine.decoding import Decoder, tokens_for
+from cloze_app.core.engine.decoding import Decoder
 from cloze_app.core.engine.document import Document, Slot, encode_with_words
 from cloze_app.core.engine.session import Row
 from cloze_app.core.engine.vocab import TokenInfo
@@ -150,14 +150,6 @@ def score_candidates(
             found = bounds[(start, end)] = (lo, max(hi, end))
         return found
 
-    pieces_of: dict[tuple[str, bool], tuple[int, ...]] = {}  # the same few words recur at many places
-
-    def pieces_for(word: str, spaced: bool) -> tuple[int, ...]:
-        found = pieces_of.get((word, spaced))
-        if found is None:
-            found = pieces_of[(word, spaced)] = tuple(tokens_for(engine.tokenizer, info, word, spaced))
-        return found
-
     for q in queries:
         places.setdefault(sentence_of(q.start, q.end), set()).add((q.start, q.end))
     for a in after:
@@ -199,7 +191,7 @@ def score_candidates(
         slot = sentence.doc.slots[target]
         per_word, counts = [], []
         for word in q.words:
-            word_pieces = pieces_for(word, slot.spaced)
+            word_pieces = decoder.pieces(word, slot.spaced)
             counts.append(len(word_pieces))
             fits = 0 < len(word_pieces) <= MAX_PIECES
             per_word.append(need(sentence, (), target, word_pieces) if fits else [])
@@ -215,7 +207,7 @@ def score_candidates(
             plans_a.append([])
             continue
         spaced = sentence.doc.slots[edit_slot].spaced
-        content = pieces_for(a.replacement, spaced) if a.replacement else ()
+        content = decoder.pieces(a.replacement, spaced) if a.replacement else ()
         plans_a.append(need(sentence, ((edit_slot, content),), target, sentence.doc.slots[target].original))
 
     # All sentences' rows together, in runs of similar lengths: the int8 graph quantizes each

@@ -14,8 +14,9 @@ word from a 64-token one (``MULTI_WINDOW``).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,11 @@ class Decoder:
         self.beam = beam or BeamWidths()
         self.english = english
         self.multi_piece = bool(info.continuation.any())
+        # ``tokens_for`` of a word at a place with (or without) a space before it, remembered: a
+        # check or an exercise asks for the same few candidate words at many places.
+        self.pieces: Callable[[str, bool], tuple[int, ...]] = functools.lru_cache(maxsize=1 << 16)(
+            lambda word, spaced: tuple(tokens_for(tok, info, word, spaced))
+        )
 
     def first_allowed(self, spaced: bool) -> np.ndarray:
         """Tokens that may start a word in a slot with (or without) a space before it."""

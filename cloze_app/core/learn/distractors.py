@@ -27,7 +27,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import lexicon
 from cloze_app.core.learn.items import (
     Exercise,
@@ -170,7 +169,7 @@ def candidates(
 
 
 def _pieces(engine: ExerciseEngine, word: str, spaced: bool) -> int:
-    return len(tokens_for(engine.tokenizer, engine.token_info, word, spaced))
+    return len(engine.decoder.pieces(word, spaced))
 
 
 def verify(
@@ -206,7 +205,7 @@ def verify(
         answer_lp[n] = written
         limit = written - options.distractor_margin - WINDOW_SLACK - known_slack
         for word in shown[n][: FREE * 2]:
-            pieces = tokens_for(engine.tokenizer, engine.token_info, word, spaced)
+            pieces = engine.decoder.pieces(word, spaced)
             if len(pieces) == 1:
                 asked[n].add(word)
                 if float(dist[pieces[0]]) <= limit:
@@ -282,7 +281,7 @@ def likely_short(
     limit = check.log_prob - options.distractor_margin - WINDOW_SLACK
     found = 0
     for word in pool:
-        pieces = tokens_for(engine.tokenizer, engine.token_info, match_case(word, check.word), spaced)
+        pieces = engine.decoder.pieces(match_case(word, check.word), spaced)
         if len(pieces) == 1 and single[pieces[0]] <= limit:
             found += 1
             if found >= needed:

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 from tokenizers import Tokenizer
 
-from cloze_app.core.engine.decoding import Decoder, tokens_for
+from cloze_app.core.engine.decoding import Decoder
 from cloze_app.core.engine.document import encode_with_words
 from cloze_app.core.engine.session import Row
 from cloze_app.core.engine.vocab import TokenInfo
@@ -122,7 +122,7 @@ def score_in_place(
         written = tuple(slot.original)
         per_word = []
         for word in q.words:
-            pieces = tuple(tokens_for(engine.tokenizer, info, word, slot.spaced))
+            pieces = engine.decoder.pieces(word, slot.spaced)
             if not 0 < len(pieces) <= MAX_PIECES:
                 continue
             first = (row(target, written, 0, window), pieces[0]) if q.aware else masked(target, pieces, 0)

@@ -27,7 +27,6 @@ from cloze_app.core.engine.candidates import (
     SlotScores,
     score_candidates,
 )
-from cloze_app.core.engine.decoding import tokens_for
 from cloze_app.core.learn import confusion, lexicon, spelling
 from cloze_app.core.text import WordSpan, word_spans
 
@@ -189,16 +188,11 @@ def score_words(
     Each row is at most ``window`` tokens around its place."""
     known = [spelling.is_known(w.word) for w in words]
     alts: list[list[tuple[confusion.Alternative, int]]] = []
-    counts: dict[tuple[str, bool], int] = {}  # pieces per candidate: the same words recur
     for w, is_known in zip(words, known, strict=True):
         spaced = w.start > 0 and text[w.start - 1].isspace()
         found = []
         for a in confusion.alternatives(w.word):
-            pieces = counts.get((a.word, spaced))
-            if pieces is None:
-                pieces = counts[(a.word, spaced)] = len(
-                    tokens_for(engine.tokenizer, engine.token_info, a.word, spaced)
-                )
+            pieces = len(engine.decoder.pieces(a.word, spaced))
             if usable(a, is_known, pieces):
                 found.append((a, pieces))
         alts.append(found)
