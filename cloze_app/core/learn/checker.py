@@ -142,18 +142,8 @@ class CheckerThresholds:
         return find_preset(name).thresholds
 
 
-MARGIN_FIELDS = (
-    "spelling",
-    "inflection",
-    "agreement",
-    "number",
-    "reference",
-    "confusable",
-    "closed",
-    "missing",
-    "extra",
-    "unknown",
-)
+# The margins by name: one per kind of candidate (``confusion.KINDS``), then the unknown word's.
+MARGIN_FIELDS = (*confusion.KINDS, "unknown")
 
 
 @dataclass(frozen=True)
