@@ -366,3 +366,40 @@ def test_a_later_session_opens_the_kept_optimized_graph(tiny_model_dir: Path) ->
     third = ClozeEngine.load(tiny_model_dir, gather_head=False)
     assert words(third.fill(text).blanks[0]) == words(first.fill(text).blanks[0])
     assert not kept[0].exists()
+
+
+def test_many_texts_get_what_each_gets_alone_in_fewer_runs(engine: ClozeEngine) -> None:
+    texts = [
+        "The ___ sat.",
+        "no blank here",
+        "the ___ sat on the ___ .",
+        "A ___ and a dog",
+        "",
+        "___",
+    ]
+    alone_runs = 0
+    alone: list[object] = []
+    for text in texts:
+        before = engine.session_runs
+        try:
+            result = engine.fill(text, top_k=4)
+        except (NoBlankError, EmptyTextError) as exc:
+            alone.append(type(exc))
+            continue
+        alone_runs += engine.session_runs - before
+        alone.append([[(c.word, c.log_prob) for c in b.candidates] for b in result.blanks] + [result.filled])
+    before = engine.session_runs
+    many = engine.fill_many(texts, top_k=4)
+    many_runs = engine.session_runs - before
+    got = [
+        type(r)
+        if isinstance(r, Exception)
+        else [[(c.word, c.log_prob) for c in b.candidates] for b in r.blanks] + [r.filled]
+        for r in many
+    ]
+    assert got == alone
+    assert alone[1] is NoBlankError and alone[4] is EmptyTextError
+    # The three one-blank texts share each step's run; the two-blank text runs on its own.
+    two_blanks = many[2]
+    assert not isinstance(two_blanks, Exception)
+    assert many_runs - two_blanks.session_runs <= 2 < alone_runs - two_blanks.session_runs
