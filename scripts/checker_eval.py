@@ -115,7 +115,8 @@ def collect(
     engine: object, cache: Path, blimp_items: int, dev_items: int = 500, window: int = CHECK_WINDOW
 ) -> dict:
     """Score the first ``dev_items`` dev sentences, their clean originals and ``blimp_items``
-    BLiMP pairs, whatever is not yet in ``cache``; save it."""
+    BLiMP pairs (``blimp_sample``), whatever is not yet in ``cache``; save it. Returns the
+    scores of those (the cache may hold more BLiMP pairs, from other samples)."""
     fresh: dict = {"dev": {}, "clean": {}, "blimp": {}, "scoring": SCORING}
     data = json.loads(cache.read_text()) if cache.exists() else fresh
     if data.setdefault("window", window) != window:
@@ -140,9 +141,8 @@ def collect(
             cache.write_text(json.dumps(data))
             print(f"  dev {done} sentences, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     cache.write_text(json.dumps(data))
-    blimp = [json.loads(line) for line in BLIMP.read_text(encoding="utf-8").splitlines()]
-    step = max(1, len(blimp) // max(1, blimp_items))
-    for n, row in enumerate(blimp[::step][:blimp_items]):
+    sample = blimp_sample(blimp_items)
+    for n, row in enumerate(sample):
         if row["id"] in data["blimp"]:
             continue
         entry = {}
@@ -165,7 +165,18 @@ def collect(
             cache.write_text(json.dumps(data))
             print(f"  blimp {n + 1} pairs, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     cache.write_text(json.dumps(data))
-    return data
+    # the sample asked for, not every pair the cache holds from other runs
+    wanted = [row["id"] for row in sample if row["id"] in data["blimp"]]
+    return {**data, "blimp": {key: data["blimp"][key] for key in wanted}}
+
+
+def blimp_sample(items: int) -> list[dict]:
+    """``items`` BLiMP dev pairs spread evenly over the whole file (it is grouped by
+    phenomenon, so every phenomenon gets its share; all of them when ``items`` is larger)."""
+    rows = [json.loads(line) for line in BLIMP.read_text(encoding="utf-8").splitlines()]
+    if items >= len(rows):
+        return rows
+    return [rows[i * len(rows) // items] for i in range(max(0, items))]
 
 
 def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]:
