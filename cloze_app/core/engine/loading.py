@@ -87,7 +87,7 @@ def token_info_for(path: Path, tok: Tokenizer, manifest: ModelManifest) -> Token
     cache = (
         paths.cache_dir()
         / "vocab"
-        / f"{manifest.id}-{_cache_key(path, manifest, manifest.mask_token, VOCAB_VERSION)}.npz"
+        / f"{manifest.id}-{_cache_key(path, manifest, manifest.mask_token, VOCAB_VERSION)}.vocab"
     )
     info = load_token_info(cache) if cache.is_file() else None
     if info is None:

@@ -9,8 +9,8 @@ so candidate filtering is one numpy operation.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from cloze_app.core.atomic import atomic_write_bytes
 from cloze_app.core.errors import ModelError
 
 WORDPIECE = "wordpiece"
@@ -188,50 +189,89 @@ def _pad_id(spec: dict, vocab: dict[str, int]) -> int:
     return 0
 
 
-# Bump when analyse_tokenizer changes what it finds: cached analyses carry it in their key.
-VOCAB_VERSION = "1"
+# Bump when analyse_tokenizer changes what it finds, or the saved layout changes: cached analyses
+# carry it in their key.
+VOCAB_VERSION = "2"
 _ARRAYS = ("has_marker", "first_spaced", "first_glued", "continuation", "special")
+_MAGIC = b"cloze-vocab 2\n"
+
+
+def _free_byte(blob: bytes) -> int:
+    """A byte value that occurs in no piece (-1 when every one does, as in byte-level BPE)."""
+    counts = np.bincount(np.frombuffer(blob, dtype=np.uint8), minlength=256)
+    free = np.flatnonzero(counts == 0)
+    return int(free[0]) if len(free) else -1
 
 
 def save_token_info(info: TokenInfo, path: Path) -> None:
-    """Write an analysis to ``path`` (an ``.npz``), so the next start reads it instead of redoing it."""
-    lengths = np.array([len(p) for p in info.pieces], dtype=np.int64)
-    arrays: dict[str, np.ndarray] = {name: np.packbits(getattr(info, name)) for name in _ARRAYS}
-    scalars = np.array([info.size, info.mask_id, info.pad_id], dtype=np.int64)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    arrays |= {
-        "family": np.array(info.family),
-        "scalars": scalars,
-        "prefix": np.array(info.prefix, dtype=np.int64),
-        "suffix": np.array(info.suffix, dtype=np.int64),
-        "lengths": lengths,
-        "blob": np.frombuffer(b"".join(info.pieces), dtype=np.uint8),
+    """Write an analysis to ``path`` atomically, so the next start reads it instead of redoing it.
+
+    The file is one line of JSON (the scalars, where each part starts, a CRC-32 of the rest),
+    then the flag arrays as bits and the pieces. The pieces are joined by a byte that occurs in
+    none of them when there is one (one ``split`` reads them back); otherwise their lengths are
+    saved too.
+    """
+    blob = b"".join(info.pieces)
+    sep = _free_byte(blob)
+    parts: dict[str, bytes] = {name: np.packbits(getattr(info, name)).tobytes() for name in _ARRAYS}
+    if sep >= 0:
+        parts["pieces"] = bytes([sep]).join(info.pieces)
+    else:
+        parts["lengths"] = np.array([len(p) for p in info.pieces], dtype="<u4").tobytes()
+        parts["pieces"] = blob
+    body = b"".join(parts.values())
+    offsets: dict[str, list[int]] = {}
+    at = 0
+    for name, part in parts.items():
+        offsets[name] = [at, at + len(part)]
+        at += len(part)
+    head = {
+        "family": info.family,
+        "size": info.size,
+        "mask_id": info.mask_id,
+        "pad_id": info.pad_id,
+        "prefix": list(info.prefix),
+        "suffix": list(info.suffix),
+        "sep": sep,
+        "parts": offsets,
+        "crc32": zlib.crc32(body),
     }
-    np.savez(tmp, allow_pickle=False, **arrays)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, _MAGIC + json.dumps(head).encode("ascii") + b"\n" + body)
 
 
 def load_token_info(path: Path) -> TokenInfo | None:
-    """A saved analysis, or None when there is none or it cannot be read."""
+    """A saved analysis, or None when there is none or it cannot be read (damaged, other layout)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            size, mask_id, pad_id = (int(v) for v in data["scalars"])
-            blob = data["blob"].tobytes()
-            ends = np.cumsum(data["lengths"]).tolist()
-            starts = [0, *ends[:-1]]
-            pieces = tuple(blob[a:b] for a, b in zip(starts, ends, strict=True))
-            flags = {name: np.unpackbits(data[name], count=size).astype(bool) for name in _ARRAYS}
-            info = TokenInfo(
-                family=str(data["family"]),
-                size=size,
-                pieces=pieces,
-                mask_id=mask_id,
-                pad_id=pad_id,
-                prefix=tuple(int(i) for i in data["prefix"]),
-                suffix=tuple(int(i) for i in data["suffix"]),
-                **flags,
-            )
-    except (OSError, ValueError, KeyError):
+        data = path.read_bytes()
+        if not data.startswith(_MAGIC):
+            return None
+        end = data.index(b"\n", len(_MAGIC))
+        head = json.loads(data[len(_MAGIC) : end])
+        body = memoryview(data)[end + 1 :]
+        if zlib.crc32(body) != head["crc32"]:
+            return None
+        size = int(head["size"])
+        parts = {name: body[a:b] for name, (a, b) in head["parts"].items()}
+        if head["sep"] >= 0:
+            pieces = tuple(parts["pieces"].tobytes().split(bytes([head["sep"]])))
+        else:
+            blob = parts["pieces"].tobytes()
+            ends = np.cumsum(np.frombuffer(parts["lengths"], dtype="<u4"), dtype=np.int64).tolist()
+            pieces = tuple([blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)])
+        flags = {
+            name: np.unpackbits(np.frombuffer(parts[name], dtype=np.uint8), count=size).astype(bool)
+            for name in _ARRAYS
+        }
+        info = TokenInfo(
+            family=str(head["family"]),
+            size=size,
+            pieces=pieces,
+            mask_id=int(head["mask_id"]),
+            pad_id=int(head["pad_id"]),
+            prefix=tuple(int(i) for i in head["prefix"]),
+            suffix=tuple(int(i) for i in head["suffix"]),
+            **flags,
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
     return info if len(info.pieces) == info.size else None
