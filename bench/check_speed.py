@@ -6,6 +6,11 @@ rows the model ran, the token cells of its batches (rows times their padded leng
 flags raised. The CPU seconds (every thread of the process) are the work done: on a busy
 machine the wall time grows, they much less.
 
+Each timed check starts with nothing remembered (``Decoder.reads`` cleared), as a first check
+does. The "re-check after an edit" row then times what the window does when the user has changed
+one word and checks again: only the rows of the edited sentence run, the others' values are
+remembered from the check before.
+
 ``--compare`` also times, alternately in the same process (so a busy machine slows both alike),
 the check as it was before rows were pruned: every candidate, gap and deletion scored, rows of
 up to 64 tokens (``proofread.score_text_words(pruning=None, window=64)`` then ``judge``), and
@@ -39,6 +44,12 @@ def sample_text(words: int) -> str:
         if count >= words:
             break
     return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
+
+
+def edit_one_word(text: str) -> str:
+    """The text with one word in its middle changed, as a user fixing a flag does."""
+    middle = text.index(" the ", len(text) // 2)
+    return text[:middle] + " a " + text[middle + len(" the ") :]
 
 
 def _measure(engine: Any, check: Callable[[], int]) -> tuple[float, int, int, int, float]:
@@ -89,9 +100,18 @@ def main() -> int:
     thresholds = CheckerThresholds.tuned()
 
     def now() -> int:
+        engine.decoder.reads.clear()  # a first check: nothing remembered
         return len(check_text(engine, text, thresholds).flags)
 
+    edited = edit_one_word(text)
+
+    def recheck() -> tuple[float, int, int, int, float]:
+        engine.decoder.reads.clear()
+        check_text(engine, text, thresholds)  # the check before the edit (not timed)
+        return _measure(engine, lambda: len(check_text(engine, edited, thresholds).flags))
+
     def before() -> int:
+        engine.decoder.reads.clear()
         words = [w for w in word_spans(text) if checkable(w)]
         scores, _, _ = score_text_words(
             engine, text, words, chunk_words=CHUNK_WORDS, pruning=None, window=BEFORE_WINDOW
@@ -101,9 +121,10 @@ def main() -> int:
     started = time.perf_counter()
     now()  # warm-up: loads the word lists (lemminflect, wordfreq, spelling)
     first = time.perf_counter() - started
-    runs: dict[str, list[tuple[float, int, int, int, float]]] = {"now": [], "before": []}
+    runs: dict[str, list[tuple[float, int, int, int, float]]] = {"now": [], "recheck": [], "before": []}
     for _ in range(max(1, args.repeat)):
         runs["now"].append(_measure(engine, now))
+        runs["recheck"].append(recheck())
         if args.compare:
             runs["before"].append(_measure(engine, before))
     words = len(text.split())
@@ -114,7 +135,11 @@ def main() -> int:
         seconds = statistics.median(r[0] for r in done)
         cpu = statistics.median(r[4] for r in done)
         medians[name] = (seconds, done[-1][1], done[-1][2])
-        label = "check" if name == "now" else "before pruning (all rows, 64-token rows)"
+        label = {
+            "now": "check",
+            "recheck": "re-check after one word is edited",
+            "before": "before pruning (all rows, 64-token rows)",
+        }[name]
         print(
             f"{label}, {words}-word text: {seconds:.2f} s median of {len(done)} "
             f"({cpu:.2f} s of CPU over all threads), {done[-1][1]} rows, {done[-1][2]} token cells, "

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cloze_app.core.engine.decoding import RowReads
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn.checker import (
@@ -74,7 +75,8 @@ def test_a_reflexive_for_its_pronoun_and_never_for_ever_are_flagged_by_their_own
     engine: ClozeEngine, text: str
 ) -> None:
     """ "he hurt him": himself (a reflexive for its object pronoun, the ``reference`` margin);
-    "i ever go": never (ever/never, a commonly confused pair)."""
+    "i ever go": never (ever/never, a commonly confused pair); "he has went": gone (a past for
+    its past participle, the ``participle`` margin, not the other forms' ``inflection``)."""
     span, kind, fix, margin = MORE_ERRORS[text]
     (flag,) = check_text(engine, text, RULES).flags
     assert (flag.word, flag.kind, flag.best) == (span, kind, fix)
@@ -120,7 +122,10 @@ def test_empty_text_is_refused(engine: ClozeEngine) -> None:
         check_text(engine, " \n ", RULES)
 
 
-def test_only_the_candidates_rows_run_in_few_batches_with_progress(engine: ClozeEngine) -> None:
+def test_only_the_candidates_rows_run_in_few_batches_with_progress(
+    engine: ClozeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine.decoder, "reads", RowReads(limit=0))  # every repeated sentence runs
     text = " ".join([CLEAN] * 20)  # 300 words
     runs, rows = engine.session_runs, engine.decoder.runner.rows_run
     seen: list[tuple[int, int]] = []
@@ -163,10 +168,13 @@ def test_ignored_words_are_never_flagged(engine: ClozeEngine) -> None:
     assert rejudge(report, RULES).flags != report.flags  # ignoring is per call, not stored
 
 
-def test_candidates_that_cannot_clear_a_margin_are_not_run_and_no_flag_changes(engine: ClozeEngine) -> None:
+def test_candidates_that_cannot_clear_a_margin_are_not_run_and_no_flag_changes(
+    engine: ClozeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rows are skipped only for candidates no preset (nor the thresholds asked) could flag: a
     replacement gains at most what the written word lacks, so a likely word's gaps, deletions
     and longer candidates need no rows."""
+    monkeypatch.setattr(engine.decoder, "reads", RowReads(limit=0))  # the pruned check runs its own rows
     text = " ".join([*ERRORS, CLEAN] * 3)
     words = [w for w in word_spans(text) if checkable(w)]
     rows = engine.decoder.runner.rows_run

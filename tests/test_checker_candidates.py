@@ -58,6 +58,16 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     assert {"never", "every", "even"} <= {w for w, k in kinds("ever").items() if k == "confusable"}
     assert kinds("only")["even"] == "confusable"
     assert kinds("don't")["doesn't"] == "agreement" and kinds("wasn't")["weren't"] == "agreement"
+    # a contraction of another tense is another form, not an agreement slip
+    assert kinds("hasn't")["hadn't"] == "inflection" and kinds("isn't")["wasn't"] == "inflection"
+    assert kinds("wasn't")["aren't"] == "inflection" and kinds("hasn't")["haven't"] == "agreement"
+    # a verb's simple past for its past participle and back: "I have went", "the broke plate"
+    assert kinds("went")["gone"] == "participle" and kinds("gone")["went"] == "participle"
+    assert kinds("broke")["broken"] == "participle" and kinds("hid")["hidden"] == "participle"
+    assert kinds("went")["go"] == "inflection" and kinds("gone")["going"] == "inflection"
+    assert "participle" not in kinds("walked").values()  # its past and participle are one word
+    # an emphatic do is grammatical before any bare verb: never tried deleted, unlike "have"
+    assert {"do", "does", "did"}.isdisjoint(confusion.DELETABLE) and "have" in confusion.DELETABLE
     assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"
     assert kinds("is")["are"] == "agreement"  # lemminflect's forms of "be" come first
     assert {"each", "all", "some"} <= set(kinds("every")) and kinds("no")["some"] == "closed"  # quantifiers
@@ -75,6 +85,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> ClozeEngine:
 
 def test_candidates_are_scored_in_place_and_one_piece_words_share_one_row(engine: ClozeEngine) -> None:
     text = "she go to school every days ."
+    engine.decoder.reads.clear()  # nothing remembered from other tests' questions
     rows = engine.decoder.runner.rows_run
     (go,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes", "went", "gone", "going"))])
     assert engine.decoder.runner.rows_run - rows == 1  # the written word and 4 candidates: one row
@@ -88,13 +99,19 @@ def test_a_written_word_already_scored_is_not_run_again(engine: ClozeEngine) -> 
     """The checker's second question about a word asks only for new candidates: the written
     word's own rows (scored by the first question) are not run again."""
     text = "she go to school every days ."
+    engine.decoder.reads.clear()  # nothing remembered from other tests' questions
     rows = engine.decoder.runner.rows_run
     (first,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes",))])
     assert engine.decoder.runner.rows_run - rows == 1
+    engine.decoder.reads.clear()
     rows = engine.decoder.runner.rows_run
     (again,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes",), written=False)])
     assert engine.decoder.runner.rows_run - rows == 1  # the candidate's row only (it is shared)
     assert math.isnan(again.written) and again.log_probs[0] == pytest.approx(first.log_probs[0], abs=1e-4)
+    rows = engine.decoder.runner.rows_run
+    (remembered,), _ = score_candidates(engine, text, [SlotQuery(4, 6, ("goes",), written=False)])
+    assert engine.decoder.runner.rows_run - rows == 0  # asked before: its row's values are remembered
+    assert remembered.log_probs == again.log_probs
     rows = engine.decoder.runner.rows_run
     (place,), _ = score_candidates(engine, text, [SlotQuery(4, 6, (), written=False)])
     assert engine.decoder.runner.rows_run - rows == 0  # nothing new asked: no row at all

@@ -213,12 +213,26 @@ def score_candidates(
     # All sentences' rows together, in runs of similar lengths: the int8 graph quantizes each
     # token's activations apart (``rowquant``), so a row's scores do not depend on its batch mates
     # and a sentence scores the same alone, in another text or after an edit elsewhere.
-    results = decoder.runner.log_probs(rows)
+    # Rows read before (an earlier check of the same sentence) are not run again.
+    wanted: list[set[int]] = [set() for _ in rows]
+    for per_word, _, written_plan in plans_q:
+        for plan in [*per_word, written_plan or []]:
+            for r, token in plan:
+                wanted[r].add(token)
+    for plan in plans_a:
+        for r, token in plan:
+            wanted[r].add(token)
+    known = [decoder.reads.get(row, wanted[r]) for r, row in enumerate(rows)]
+    missing = [r for r, found in enumerate(known) if found is None]
+    values = [found or {} for found in known]
+    for r, lp in zip(missing, decoder.runner.log_probs([rows[r] for r in missing]), strict=True):
+        values[r] = {token: float(lp[0][token]) for token in wanted[r]}
+        decoder.reads.put(rows[r], values[r])
 
     def total(plan: list[tuple[int, int]]) -> float:
         if not plan:
             return -math.inf
-        return float(sum(float(results[r][0][token]) for r, token in plan))
+        return float(sum(values[r][token] for r, token in plan))
 
     scores = []
     for q, (per_word, counts, written_plan) in zip(queries, plans_q, strict=True):

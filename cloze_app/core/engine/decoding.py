@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,9 @@ MULTI_WINDOW = 64
 # Padding (batch cells) a longer row may add to a run of shorter ones before it runs apart: a run
 # costs about as much as this many cells of work.
 PADDING_BUDGET = 48
+# Rows whose read values (a few tokens each) are remembered for a re-check (``RowReads``):
+# a 500-word check runs about 740 rows; a few MB at most.
+READ_ROWS = 8192
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,40 @@ class Search:
     contents: Sequence[Sequence[int]]
     targets: Sequence[int]
     keep: int = 0
+
+
+class RowReads:
+    """Values read from rows already run, remembered: ``(row, token) -> log-probability``.
+
+    A row's scores do not depend on the rows batched with it (activations are quantized per
+    token), so a row run again gives the same values; a re-check after an edit runs only the
+    rows of the sentences that changed. Holds at most ``limit`` rows (the least recently used go).
+    """
+
+    def __init__(self, limit: int = READ_ROWS) -> None:
+        self.limit = limit
+        self._rows: OrderedDict[Row, dict[int, float]] = OrderedDict()
+
+    def get(self, row: Row, tokens: Iterable[int]) -> dict[int, float] | None:
+        """The row's values at every one of ``tokens``, or None when any was never read."""
+        found = self._rows.get(row)
+        if found is None or any(t not in found for t in tokens):
+            return None
+        self._rows.move_to_end(row)
+        return found
+
+    def put(self, row: Row, values: dict[int, float]) -> None:
+        known = self._rows.setdefault(row, {})
+        known.update(values)
+        self._rows.move_to_end(row)
+        while len(self._rows) > self.limit:
+            self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def _top(values: np.ndarray, allowed: np.ndarray, count: int) -> list[int]:
@@ -116,6 +154,7 @@ class Decoder:
         self.pieces: Callable[[str, bool], tuple[int, ...]] = functools.lru_cache(maxsize=1 << 16)(
             lambda word, spaced: tuple(tokens_for(tok, info, word, spaced))
         )
+        self.reads = RowReads()  # what candidate scoring read from its rows (``candidates``)
 
     def first_allowed(self, spaced: bool) -> np.ndarray:
         """Tokens that may start a word in a slot with (or without) a space before it."""
