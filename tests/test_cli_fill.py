@@ -174,3 +174,24 @@ def test_jsonl_read_error_comes_after_the_lines_read_before_it() -> None:
         for batch in batches:
             got += batch
     assert got == [(1, "first")]
+
+
+def test_output_closed_early_ends_quietly(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """``cloze fill --jsonl FILE | head -1``: no traceback when the reader stops reading."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "the ___ sat ."}\n' * 3000)
+    command = [
+        sys.executable,
+        "-m",
+        "cloze_app",
+        "fill",
+        "--jsonl",
+        str(source),
+        "--model",
+        str(tiny_model_dir),
+    ]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().startswith(b'{"text": "the ___ sat ."')
+    process.stdout.close()
+    _, err = process.communicate(timeout=300)
+    assert b"Traceback" not in err and process.returncode == 141
