@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import statistics
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,9 +42,17 @@ class FillRun:
 
 
 def run_fill_jsonl(
-    model: Path, requests: Sequence[dict[str, Any]], *, top_k: int = TOP_K, threads: int = 0
+    model: Path,
+    requests: Sequence[dict[str, Any]],
+    *,
+    top_k: int = TOP_K,
+    threads: int = 0,
+    root: Path | None = None,
 ) -> FillRun:
-    """Write ``requests`` as JSONL, run ``python -m cloze_app fill --jsonl`` on it, read every line."""
+    """Write ``requests`` as JSONL, run ``python -m cloze_app fill --jsonl`` on it, read every line.
+
+    ``root``: a folder holding another revision's ``cloze_app``, run instead of this tree's.
+    """
     with tempfile.TemporaryDirectory(prefix="cloze-bench-") as tmp:
         path = Path(tmp) / "items.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests), encoding="utf-8")
@@ -50,7 +60,10 @@ def run_fill_jsonl(
             "-m", "cloze_app", "fill", "--jsonl", str(path), "--model", str(model),
             "--top-k", str(top_k), "--threads", str(threads),
         )  # fmt: skip
-        run = run_measured(command, env=child_env({"CLOZE_HOME": str(Path(tmp) / "home")}), ok_codes=(0, 1))
+        env = child_env({"CLOZE_HOME": str(Path(tmp) / "home")})
+        if root is not None:
+            env["PYTHONPATH"] = os.pathsep.join((str(root), env["PYTHONPATH"]))
+        run = run_measured(command, env=env, ok_codes=(0, 1))
     outputs = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     if len(outputs) != len(requests):
         raise RuntimeError(
@@ -122,16 +135,57 @@ def throughput_table(runs: dict[str, FillRun], labels: dict[str, str]) -> list[s
     return lines
 
 
+def compare_before(
+    model: Path, items: list[dict[str, Any]], threads: int, before: str, rounds: int
+) -> list[str]:
+    """This tree's ``fill --jsonl`` and revision ``before``'s, taking turns ``rounds`` times on
+    the same items (so both see the same load); markdown lines with the medians and the ratio."""
+    from bench.coldstart import extract_revision
+
+    requests = [{"text": it["text"]} for it in items]
+    rates: dict[str, list[float]] = {"now": [], "before": []}
+    steady: dict[str, list[float]] = {"now": [], "before": []}
+    with tempfile.TemporaryDirectory(prefix="cloze-before-") as tmp:
+        extract_revision(before, Path(tmp))
+        for r in range(rounds):
+            for name, root in (("now", None), ("before", Path(tmp))):
+                run = run_fill_jsonl(model, requests, threads=threads, root=root)
+                rates[name].append(run.items_per_s)
+                steady[name].append(run.steady_items_per_s)
+                print(f"bench: round {r + 1}, {name}: {run.items_per_s:.1f} items/s", flush=True)
+    now, old = statistics.median(rates["now"]), statistics.median(rates["before"])
+    steady_now, steady_old = statistics.median(steady["now"]), statistics.median(steady["before"])
+    return [
+        f"| `fill --jsonl`, {len(items):,} items, medians of {rounds} alternating runs | items/s (whole run) "
+        "| items/s (after the first result) |",
+        "| --- | ---: | ---: |",
+        f"| this tree | {now:.1f} | {steady_now:.1f} |",
+        f"| `{before}` | {old:.1f} | {steady_old:.1f} |",
+        f"| ratio | {now / old:.2f}x | {steady_now / steady_old:.2f}x |",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n")[0])
     parser.add_argument("--int8", type=Path, default=None, help="Cloze model folder (default: bundled)")
     parser.add_argument("--reference", type=Path, default=None)
     parser.add_argument("--items", type=int, default=ITEMS)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument(
+        "--before", metavar="REV", help="instead: this tree's int8 and git revision REV's, taking turns"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="turns each with --before")
     args = parser.parse_args(argv)
     from bench.models import DEFAULT_MODEL, prepare
     from bench.speed import LABELS, _cores
 
+    if args.before:
+        model = args.int8 or DEFAULT_MODEL
+        lines = compare_before(
+            model, mixed_items(count=args.items), args.threads or _cores(), args.before, args.rounds
+        )
+        print("\n".join(lines))
+        return 0
     m = prepare(args.int8 or DEFAULT_MODEL, args.reference)
     runs = run_throughput(
         {"cloze-int8": m.int8, "cloze-fp32": m.fp32}, mixed_items(count=args.items), args.threads or _cores()
