@@ -6,10 +6,18 @@ while Qt starts and the window is built. The window's first load of that same fo
 and thread count (``worker.default_loader``) then takes this engine (:func:`take`) instead of
 loading it again; any other load, or a second one, loads as before. A preload that fails gives
 the window the same error its own load would have given. No Qt here.
+
+:func:`start` returns once the thread has imported the engine's modules (numpy, onnxruntime,
+tokenizers and Cloze's core), before the caller imports Qt: PySide6 puts an import hook in place
+that reads the source of every module imported after it (to see whether it uses PySide6), which
+cost the model's imports ~55 ms of CPU when they ran beside Qt's. The two imports share one GIL
+anyway, so the window gives up no parallel work by waiting.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -21,6 +29,15 @@ if TYPE_CHECKING:
     from cloze_app.core.models.registry import ModelRegistry
 
 Key = tuple[Path, "str | None", int]  # model folder, provider, threads: what ClozeEngine.load is given
+
+# What the preload imports before Qt is imported (numpy, onnxruntime and tokenizers with them).
+ENGINE_MODULES = (
+    "cloze_app.core.engine.engine",
+    "cloze_app.core.app.settings",
+    "cloze_app.core.models.registry",
+)
+# How long start() waits for the imports at most (a slow first start from a cold disk goes on).
+IMPORT_WAIT_S = 5.0
 
 _lock = threading.Lock()
 _pending: tuple[Future[Key], Future[ClozeEngine]] | None = None
@@ -43,7 +60,18 @@ def model_folder(settings: Settings, registry: ModelRegistry) -> tuple[Path, str
     return registry.resolve(wanted or None), note
 
 
-def _load(key_out: Future[Key], engine_out: Future[ClozeEngine]) -> None:
+def _import_engine(done: threading.Event) -> None:
+    """Import what loading the model needs, then set ``done``."""
+    try:
+        with contextlib.suppress(Exception):  # the load imports it again and reports what failed
+            for name in ENGINE_MODULES:
+                importlib.import_module(name)
+    finally:
+        done.set()
+
+
+def _load(key_out: Future[Key], engine_out: Future[ClozeEngine], imported: threading.Event) -> None:
+    _import_engine(imported)
     try:
         from cloze_app.core.app.settings import load_settings
         from cloze_app.core.models.registry import ModelRegistry
@@ -65,7 +93,8 @@ def _load(key_out: Future[Key], engine_out: Future[ClozeEngine]) -> None:
 
 
 def start() -> None:
-    """Start loading the settings' model in a background thread (no-op while one is pending)."""
+    """Start loading the settings' model in a background thread (no-op while one is pending), and
+    return once that thread has imported the engine's modules (at most :data:`IMPORT_WAIT_S`)."""
     global _pending
     with _lock:
         if _pending is not None:
@@ -73,7 +102,11 @@ def start() -> None:
         key_out: Future[Key] = Future()
         engine_out: Future[ClozeEngine] = Future()
         _pending = (key_out, engine_out)
-    threading.Thread(target=_load, args=(key_out, engine_out), name="cloze-preload", daemon=True).start()
+        imported = threading.Event()
+    threading.Thread(
+        target=_load, args=(key_out, engine_out, imported), name="cloze-preload", daemon=True
+    ).start()
+    imported.wait(IMPORT_WAIT_S)
 
 
 def pending() -> bool:

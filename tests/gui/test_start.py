@@ -3,6 +3,7 @@ the Exercise and Check panels are built when their tabs are first shown."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,28 @@ def test_a_preload_that_cannot_even_read_the_settings_never_holds_the_window_up(
     preload.start()
     assert preload.take(tiny_model_dir, CPU, 0) is None
     assert default_loader(tiny_model_dir, CPU, 0).info.id == "tiny-wp"
+
+
+def test_start_returns_once_the_engine_modules_are_imported(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller imports Qt after start(): PySide6's import hook would read the source of every
+    module the preload imports after that."""
+    (tmp_path / "slow_engine_module.py").write_text("import time\ntime.sleep(0.3)\nDONE = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(preload, "ENGINE_MODULES", ("slow_engine_module", *preload.ENGINE_MODULES))
+    save_settings(Settings(model=str(tiny_model_dir), threads=1))
+    preload.start()
+    assert getattr(sys.modules.get("slow_engine_module"), "DONE", False)
+    engine = preload.take(tiny_model_dir, CPU, 1)
+    assert engine is not None and engine.info.id == "tiny-wp"
+
+
+def test_a_module_that_fails_to_import_does_not_stop_the_preload(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(preload, "ENGINE_MODULES", ("no_such_module_for_cloze", *preload.ENGINE_MODULES))
+    save_settings(Settings(model=str(tiny_model_dir), threads=1))
+    preload.start()
+    engine = preload.take(tiny_model_dir, CPU, 1)  # the engine's own modules still import
+    assert engine is not None and engine.info.id == "tiny-wp"

@@ -6,12 +6,10 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from cloze_app.core import paths
-from cloze_app.core.app.autosave import broken_copy_path
 from cloze_app.core.atomic import atomic_write_text
 from cloze_app.core.models.registry import ModelRegistry
 
@@ -51,9 +49,9 @@ def _presets() -> tuple[tuple[str, ...], str]:
     onnxruntime: every start reads its settings first, and the window loads the model in the
     background (tests check that both give the same names).
     """
-    data = json.loads(
-        resources.files("cloze_app.core.learn").joinpath(PRESETS_FILE).read_text(encoding="utf-8")
-    )
+    # The file's path, not importlib.resources: that import (and the zipfile it brings) costs a
+    # command-line start a few milliseconds; package data are files here (``paths.asset_path``).
+    data = json.loads((paths.PACKAGE_DIR / "core" / "learn" / PRESETS_FILE).read_text(encoding="utf-8"))
     return tuple(str(p["name"]) for p in data["presets"]), str(data["default"])
 
 
@@ -135,6 +133,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
 
 def _broken(path: Path, reason: str) -> tuple[Settings, str]:
     """Defaults, with the unreadable file kept beside as ``settings.json.broken``."""
+    from cloze_app.core.app.autosave import broken_copy_path  # (its imports cost every start ~5 ms)
+
     backup = broken_copy_path(path)  # .broken, or .broken-2 … when an older copy is there
     try:
         path.replace(backup)
