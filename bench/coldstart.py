@@ -56,6 +56,12 @@ def window_child(text_file: Path, timeout_s: float = 300.0) -> int:
     Exits with 1 (and says why on stderr) when the model fails, the request fails, or nothing
     arrives within ``timeout_s``.
     """
+    try:  # what cloze_app.entry does first (revisions before 'limit_blas_threads' have none)
+        from cloze_app.entry import limit_blas_threads
+    except ImportError:
+        pass
+    else:
+        limit_blas_threads()
     try:  # what cloze_app.entry does before it imports Qt (revisions before 'preload' have none)
         from cloze_app.gui import preload
     except ImportError:

@@ -55,3 +55,27 @@ def test_the_window_modules_leave_numpy_and_onnxruntime_to_the_model_thread() ->
     loaded = _modules_after("import cloze_app.gui.app")
     assert "cloze_app.gui.main_window" in loaded
     assert not loaded & {"numpy", "onnxruntime", "tokenizers", "cloze_app.gui.check_panel"}
+
+
+def test_numpy_gets_one_blas_thread_unless_the_user_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cloze_app.entry import limit_blas_threads
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "")  # (so that monkeypatch restores the original)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    limit_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    limit_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+def test_every_start_limits_them_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloze_app.entry import main
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "")  # (so that monkeypatch restores the original)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
