@@ -109,3 +109,14 @@ def test_a_saved_analysis_reads_back_whole_and_a_flipped_bit_is_seen(
     data[-1] ^= 1  # one bit of the last piece
     path.write_bytes(bytes(data))
     assert load_token_info(path) is None
+
+
+def test_an_analysis_in_the_old_layout_is_replaced(tiny_model_dir: Path) -> None:
+    folder = paths.cache_dir() / "vocab"
+    folder.mkdir(parents=True)
+    old = folder / "tiny-wp-0123456789abcdef01234567.npz"
+    old.write_bytes(b"PK\x03\x04 an analysis saved by an older Cloze")
+    engine = ClozeEngine.load(tiny_model_dir)
+    assert not old.exists()
+    assert [p.suffix for p in folder.iterdir()] == [".vocab"]
+    assert engine.fill(TEXT).blanks[0].candidates

@@ -94,6 +94,8 @@ def token_info_for(path: Path, tok: Tokenizer, manifest: ModelManifest) -> Token
         info = analyse_tokenizer(tok, manifest.mask_token)
         with contextlib.suppress(OSError):  # a read-only cache only costs the analysis next time
             save_token_info(info, cache)
+            for old in cache.parent.glob(f"{manifest.id}-*.npz"):  # the layout before VOCAB_VERSION 2
+                old.unlink()
     return info
 
 
