@@ -151,5 +151,5 @@ def test_a_module_that_fails_to_import_does_not_stop_the_preload(
     monkeypatch.setattr(preload, "ENGINE_MODULES", ("no_such_module_for_cloze", *preload.ENGINE_MODULES))
     save_settings(Settings(model=str(tiny_model_dir), threads=1))
     preload.start()
-    engine = preload.take(tiny_model_dir, CPU, 1)  # the engine's own modules still import
+    engine = preload.take(tiny_model_dir, CPU, 1)
     assert engine is not None and engine.info.id == "tiny-wp"
