@@ -48,8 +48,10 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # cache is not mistaken for today's scores. 2: neighbours' PLL with each candidate
 # (``AltScore.context``), subject pronouns for reflexives, determiners one closed class. 3: object
 # pronouns for reflexives (reference, no neighbours), ever/never/every/even and even/only, a content
-# word's number forms (number) with their neighbours.
-SCORING = 3
+# word's number forms (number) with their neighbours. 4: a verb's simple past for its participle
+# (participle, was inflection), contractions of another tense are inflection (were agreement),
+# do/does/did not tried deleted: the same rows less those deletions.
+SCORING = 4
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 

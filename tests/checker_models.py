@@ -8,7 +8,8 @@ At a masked position the model prefers a word by the word before it (``AFTER``):
 * "she is in house ." -> "in" wants the, and "the" wants house (missing word);
 * "she is a the cat ." -> "a" wants cat, not the (extra word);
 * "he hurt him ." -> "hurt" wants himself (grammar: a reflexive for its object pronoun);
-* "i ever go to school ." -> "i" wants never (word choice: ever/never).
+* "i ever go to school ." -> "i" wants never (word choice: ever/never);
+* "he has went to school ." -> "has" wants gone (grammar: a past for its past participle).
 
 Every word of ``CLEAN`` is the one the model wants after the word before it, so nothing in it
 is flagged. ``SURE`` is how strongly the model prefers a word (natural log).
@@ -55,11 +56,14 @@ WORDS = [
     "him",
     "himself",
     "hurt",
+    "has",
 ]
 AFTER = {
     "[CLS]": {"she": SURE, "there": SURE, "i": SURE, "he": SURE},
     "she": {"goes": SURE, "is": SURE},
-    "he": {"hurt": SURE},
+    "he": {"hurt": SURE, "has": SURE},
+    "has": {"gone": SURE},
+    "gone": {"to": SURE},
     "hurt": {"himself": SURE},
     "himself": {".": SURE},
     "goes": {"to": SURE},
@@ -96,6 +100,7 @@ ERRORS = {
 MORE_ERRORS = {
     "he hurt him .": ("him", "grammar", "himself", "reference"),
     "i ever go to school .": ("ever", "word choice", "never", "confusable"),
+    "he has went to school .": ("went", "grammar", "gone", "participle"),
 }
 CLEAN = "she goes to school every day . there is a cat . she is in the house ."
 

@@ -68,6 +68,7 @@ SPELLING, GRAMMAR, WORD_CHOICE, MISSING_WORD, EXTRA_WORD = (
 LABELS = {
     confusion.SPELLING: SPELLING,
     confusion.INFLECTION: GRAMMAR,
+    confusion.PARTICIPLE: GRAMMAR,
     confusion.AGREEMENT: GRAMMAR,
     confusion.NUMBER: GRAMMAR,
     confusion.REFERENCE: GRAMMAR,
@@ -77,7 +78,7 @@ LABELS = {
     confusion.EXTRA: EXTRA_WORD,
 }
 # Another form of a word: two neighbours with such fixes are one slip ("this books")
-_FORM_KINDS = (confusion.INFLECTION, confusion.AGREEMENT, confusion.NUMBER)
+_FORM_KINDS = (confusion.INFLECTION, confusion.PARTICIPLE, confusion.AGREEMENT, confusion.NUMBER)
 
 
 class CheckEngine(Protocol):
@@ -96,7 +97,8 @@ class CheckEngine(Protocol):
 class CheckerThresholds:
     """When a word is flagged: one margin (natural log) per kind of candidate.
 
-    A candidate of kind K (``inflection``: another form of the word; ``agreement``: a
+    A candidate of kind K (``inflection``: another form of the word; ``participle``: a verb's
+    simple past for its past participle or back, went/gone, broke/broken; ``agreement``: a
     closed-class form of another number, person, gender or case, this/these, he/him, is/are;
     ``number``: a content word's form of another number or person, go/goes, child/children;
     ``reference``: a reflexive of another person or an object pronoun's reflexive,
@@ -113,6 +115,7 @@ class CheckerThresholds:
 
     spelling: float = 4.0
     inflection: float = 3.0
+    participle: float = 3.0
     agreement: float = 3.0
     number: float = 3.0
     reference: float = 3.0

@@ -3,8 +3,9 @@
 Bryant & Briscoe (2018, "Language Model Based Grammatical Error Correction without Annotated
 Training Data") check a word against its confusion set, not the whole vocabulary: its other
 inflections (lemminflect, through ``core.learn.lexicon``; a content word's form of another
-number or person, goes/go, child/children, is a number candidate, and an auxiliary's, is/are,
-an agreement candidate), spelling neighbours (``core.learn.spelling``), commonly confused
+number or person, goes/go, child/children, is a number candidate, an auxiliary's, is/are, an
+agreement candidate, and a verb's simple past for its past participle, went/gone, a participle
+candidate), spelling neighbours (``core.learn.spelling``), commonly confused
 words, the forms of a closed-class paradigm that differ only in agreement (this/these,
 he/him/his, doesn't/don't), a reflexive's other persons and an object pronoun's reflexive
 (himself/herself/themselves, him -> himself: what the pronoun refers to decides), and for
@@ -21,6 +22,11 @@ from cloze_app.core.learn import lexicon, spelling
 
 SPELLING = "spelling"  # a spelling neighbour (of a non-word, or a real-word slip: form/from)
 INFLECTION = "inflection"  # another form of the same word (go/went/gone, information/informations)
+# a verb's simple past for its past participle or back (went/gone, broke/broken, hid/hidden:
+# ``lexicon.participle_forms``): a learner's "I have went", "the broke plate". Apart from other
+# forms, whose tense is often the writer's free choice (walks/walked), where only one of these two
+# fits the words around it (after "have", before a noun)
+PARTICIPLE = "participle"
 # a form of another number, person, gender or case of a closed-class paradigm (this/these,
 # he/him, is/are, has/have: ``AGREEMENT_SETS``): the words around it decide
 AGREEMENT = "agreement"
@@ -36,7 +42,7 @@ CONFUSABLE = "confusable"  # a commonly confused word (their/there, affect/effec
 CLOSED = "closed"  # another member of a closed class (in/on/at, a/the, is/are)
 MISSING = "missing"  # a word inserted before this one
 EXTRA = "extra"  # this word deleted
-KINDS = (SPELLING, INFLECTION, AGREEMENT, NUMBER, REFERENCE, CONFUSABLE, CLOSED, MISSING, EXTRA)
+KINDS = (SPELLING, INFLECTION, PARTICIPLE, AGREEMENT, NUMBER, REFERENCE, CONFUSABLE, CLOSED, MISSING, EXTRA)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
 # for every other.
@@ -151,6 +157,11 @@ REFLEXIVES_OF: dict[str, tuple[str, ...]] = {
     "them": ("themselves",),
 }
 _PARADIGMS = frozenset(w for group in AGREEMENT_SETS for w in group)
+# The contractions of the past: one of the present for it ("hasn't" for "hadn't") is another
+# tense, not another number or person, so it is an inflection (tense is often the writer's
+# choice), not an agreement candidate (on BLiMP dev, good "haven't", "hasn't", "isn't" were
+# flagged for hadn't, wasn't at the agreement margin).
+_PAST_CONTRACTIONS = frozenset(("wasn't", "weren't", "hadn't", "didn't"))
 
 # Closed classes whose members replace each other (a learner's usual slips are within one).
 # Articles and demonstratives are kept apart from the quantifiers: tried as one class of
@@ -176,8 +187,13 @@ PREPOSITIONS = ("to", "of", "in", "for", "on", "at", "with", "about", "from")
 AUXILIARIES = ("is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "does", "did", "will")
 INSERTABLE: tuple[str, ...] = (*ARTICLES, *PREPOSITIONS, "is", "are", "was", "be", "have", "has", "will")
 # Not "that": a complementizer or relative "that" is mostly optional ("conceal (that) some person
-# bikes"), so taking it out is no fix (BLiMP dev's good sentences were flagged for it).
-DELETABLE: frozenset[str] = frozenset((*ARTICLES, *PREPOSITIONS, *AUXILIARIES, "it"))
+# bikes"), so taking it out is no fix (BLiMP dev's good sentences were flagged for it). Nor
+# "do", "does", "did": before a bare verb they are an emphatic "do", always grammatical ("they do
+# describe it"; BLiMP dev's good "do describe", "does yawn" were flagged), and a learner's "did
+# went" is the verb's slip, not the auxiliary's.
+DELETABLE: frozenset[str] = frozenset(
+    (*ARTICLES, *PREPOSITIONS, *(a for a in AUXILIARIES if a not in ("do", "does", "did")), "it")
+)
 
 
 @dataclass(frozen=True)
@@ -214,19 +230,38 @@ def _agreement(key: str) -> set[str]:
 
 def _form_kind(key: str, form: str) -> str:
     """The kind of another form of ``key``: number (a content word's number or person),
-    agreement (an auxiliary's: is/are, has/have) or inflection (another tense or part of speech)."""
+    agreement (an auxiliary's: is/are, has/have), participle (a verb's simple past for its past
+    participle or back: went/gone) or inflection (another tense or part of speech)."""
+    if lexicon.participle_forms(key, form):
+        return PARTICIPLE
     if not number_forms(key, form):
         return INFLECTION
     return AGREEMENT if key in _PARADIGMS else NUMBER
 
 
+def _paradigm_kind(key: str, other: str) -> str:
+    """The kind of another word of ``key``'s closed-class paradigm (``AGREEMENT_SETS``):
+    reference between two reflexives, inflection between contractions of two tenses
+    (hasn't/hadn't), else agreement."""
+    if key in REFLEXIVES and other in REFLEXIVES:
+        return REFERENCE
+    if (
+        key.endswith("n't")
+        and other.endswith("n't")
+        and (key in _PAST_CONTRACTIONS) != (other in _PAST_CONTRACTIONS)
+    ):
+        return INFLECTION
+    return AGREEMENT
+
+
 def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
     """The confusion set of ``word`` (lower case, without the word itself), one entry per word.
 
-    A word in several sets keeps its first kind, in this order: inflection (or number, or
-    agreement), agreement (reference between two reflexives), reference, confusable, closed
-    class, spelling. A word not in the dictionary gets up to ``max_spelling`` spelling neighbours
-    up to two edits away; a known word only the commonest one edit away.
+    A word in several sets keeps its first kind, in this order: inflection (or participle, number
+    or agreement), agreement (reference between two reflexives, inflection between two tenses'
+    contractions), reference, confusable, closed class, spelling. A word not in the dictionary
+    gets up to ``max_spelling`` spelling neighbours up to two edits away; a known word only the
+    commonest one edit away.
     """
     key = word.strip().replace("’", "'").lower()
     found: dict[str, Alternative] = {}
@@ -239,7 +274,7 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, _form_kind(key, form))
     for other in sorted(_agreement(key)):
-        add(other, REFERENCE if key in REFLEXIVES and other in REFLEXIVES else AGREEMENT)
+        add(other, _paradigm_kind(key, other))
     for other in REFLEXIVES_OF.get(key, ()):
         add(other, REFERENCE)
     for other in sorted(_confusables(key)):

@@ -242,6 +242,25 @@ def number_forms(a: str, b: str) -> bool:
     return False
 
 
+_PAST_TAGS = frozenset({"VBD", "VBN"})
+
+
+def participle_forms(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are one verb's simple past and its past participle, spelt
+    differently ("went"/"gone", "broke"/"broken", "hid"/"hidden"), by lemminflect's tables: a
+    learner's "I have went", "the broke plate". Not a verb whose two are alike ("walked")."""
+    ka, kb = _key(a), _key(b)
+    if ka == kb:
+        return False
+    for lem in {lem for upos, lems in _lemmas_by_class(ka).items() if upos in (VERB, "AUX") for lem in lems}:
+        table = _table(lem, VERB)
+        tags_a = {tag for tag, forms in table.items() if ka in forms} & _PAST_TAGS
+        tags_b = {tag for tag, forms in table.items() if kb in forms} & _PAST_TAGS
+        if tags_a and tags_b and tags_a | tags_b == _PAST_TAGS and tags_a != tags_b:
+            return True
+    return False
+
+
 def same_lemma(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` are forms of one word ("run"/"runs", "went"/"gone")."""
     ka, kb = _key(a), _key(b)

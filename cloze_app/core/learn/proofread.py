@@ -60,7 +60,7 @@ CHECK_WINDOW = 24
 CONTEXT_WORDS = 2
 CONTEXT_FLOOR = 0.0
 CONTEXT_CAP = 4.0
-CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.AGREEMENT, confusion.NUMBER})
+CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.PARTICIPLE, confusion.AGREEMENT, confusion.NUMBER})
 _NO_GAP_AFTER = frozenset(
     [
         "a",
@@ -134,7 +134,9 @@ def gap_before(words: Sequence[WordSpan], i: int) -> bool:
     if i == 0 or words[i].sentence_start or words[i - 1].word.lower() in _NO_GAP_AFTER:
         return False
     key = words[i].word.lower()
-    if (key in confusion.DELETABLE or key in ("that", "it")) and key not in confusion.ARTICLES:
+    if (
+        key in confusion.DELETABLE or key in confusion.AUXILIARIES or key in ("that", "it")
+    ) and key not in confusion.ARTICLES:
         return False  # not before a preposition, auxiliary, "that" or "it"
     return bool(lexicon.word_classes(key) & {lexicon.NOUN, lexicon.ADJ, "DET"})
 
