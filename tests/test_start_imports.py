@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,25 @@ def test_every_start_limits_them_first(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_the_command_line_path_leaves_logging_unimported() -> None:
+    loaded = _modules_after(
+        "import numpy, onnxruntime, tokenizers\n"
+        "import cloze_app.cli._common, cloze_app.cli.fill, cloze_app.core.engine.engine\n"
+        "from cloze_app.core import paths\npaths.cache_dir(), paths.config_dir()"
+    )
+    assert "cloze_app.core.paths" in loaded and "logging" not in loaded
+
+
+def test_a_folder_that_cannot_be_created_is_still_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cloze_app.core import paths
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CLOZE_CACHE_DIR", str(blocker / "cache"))
+    with caplog.at_level("WARNING"):
+        assert paths.cache_dir() == blocker / "cache"
+    assert "Cannot create" in caplog.text and str(blocker / "cache") in caplog.text

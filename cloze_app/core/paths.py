@@ -10,14 +10,19 @@ checkout's ``models/`` as the models' place when running from the repository.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "cloze"
-log = logging.getLogger(__name__)
+
+
+def _warn(message: str, *args: object) -> None:
+    """Log a warning; ``logging`` is imported only then (it costs a command-line start ~8 ms)."""
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
 
 
 def _dir(specific: str, sub: str, default: Path) -> Path:
@@ -32,7 +37,7 @@ def _dir(specific: str, sub: str, default: Path) -> Path:
     except (OSError, ValueError) as exc:
         # Never a crash at start: whoever writes here reports the failure (settings, autosave,
         # model installs each say what could not be written and what to do).
-        log.warning("Cannot create %s (%s); writing there will fail", path, exc)
+        _warn("Cannot create %s (%s); writing there will fail", path, exc)
     return path
 
 
@@ -57,7 +62,7 @@ def user_models_dir() -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:  # installing says why it cannot write; listing finds none
-        log.warning("Cannot create %s (%s)", path, exc)
+        _warn("Cannot create %s (%s)", path, exc)
     return path
 
 
