@@ -8,8 +8,9 @@ The interpreter's own start is timed from the parent. Every step gives its wall 
 the process's CPU milliseconds (all threads), medians over ``--reps`` starts; one first start,
 not counted, fills Cloze's cache folder, as a user who has opened Cloze before has it.
 
-``python -m bench.startup_phases --reps 9`` (``--model FOLDER``, ``--threads N``). Like
-``bench.coldstart``, the figures move with the machine's load; compare steps within one run.
+``python -m bench.startup_phases --reps 9`` (``--model FOLDER``, ``--threads N``; ``--before REV``
+also times that git revision's ``cloze_app``, the two taking turns). Like ``bench.coldstart``, the
+figures move with the machine's load; compare steps within one run.
 """
 
 from __future__ import annotations
@@ -101,39 +102,66 @@ def child(model: Path, threads: int, started: float) -> dict[str, list[float]]:
     return steps
 
 
-def run_phases(model: Path, threads: int, reps: int) -> dict[str, list[list[float]]]:
-    """``reps`` timed starts (after one that fills the cache): ``{step: [[wall ms, CPU ms], ...]}``."""
+def run_phases(
+    model: Path, threads: int, reps: int, roots: dict[str, Path | None]
+) -> dict[str, dict[str, list[list[float]]]]:
+    """For each tree of ``roots`` (None: this one), ``reps`` timed starts after one that fills its
+    cache, the trees taking turns: ``{tree: {step: [[wall ms, CPU ms], ...]}}``."""
     import subprocess
     import tempfile
 
-    runs: dict[str, list[list[float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="cloze-phases-") as home:
-        env = {**os.environ, "CLOZE_HOME": home, "PYTHONPATH": str(REPO)}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed copy has it
+    runs: dict[str, dict[str, list[list[float]]]] = {name: {} for name in roots}
+    with tempfile.TemporaryDirectory(prefix="cloze-phases-") as tmp:
+        envs = {}
+        for name, root in roots.items():
+            path = os.pathsep.join(str(p) for p in (root, REPO) if p is not None)
+            envs[name] = {**os.environ, "CLOZE_HOME": str(Path(tmp) / name), "PYTHONPATH": path}
+            envs[name].pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed copy has it
+        command = [sys.executable, "-P", "-m", "bench.startup_phases", "--child", "--model", str(model)]
+        command += ["--threads", str(threads), "--started"]
         for rep in range(reps + 1):
-            command = [sys.executable, "-m", "bench.startup_phases", "--child", "--model", str(model)]
-            command += ["--threads", str(threads), "--started", repr(time.time())]
-            out = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, check=True)
-            if rep:
-                for name, spent in json.loads(out.stdout.strip().splitlines()[-1]).items():
-                    runs.setdefault(name, []).append(spent)
+            for name, env in envs.items():
+                done = subprocess.run(
+                    [*command, repr(time.time())],
+                    env=env,
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                if rep:
+                    for step, spent in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                        runs[name].setdefault(step, []).append(spent)
     return runs
 
 
-def phases_table(runs: dict[str, list[list[float]]]) -> list[str]:
-    """Markdown: each step's median wall and CPU milliseconds, and the total to the first fill."""
+def phases_table(runs: dict[str, dict[str, list[list[float]]]]) -> list[str]:
+    """Markdown: each step's median wall and CPU milliseconds per tree, and the total to the first fill."""
     import statistics
 
-    lines = ["| step | wall ms, median | CPU ms, median |", "| --- | ---: | ---: |"]
-    for name, spent in runs.items():
-        wall = statistics.median(s[0] for s in spent)
-        cpu = statistics.median(s[1] for s in spent)
-        lines.append(f"| {name} | {wall:.1f} | {cpu:.1f} |")
-    starts = len(next(iter(runs.values())))
-    totals = [sum(spent[i][0] for spent in runs.values()) for i in range(starts)]
-    lines.append(
-        f"| **start to the first fill** (median of each start's sum) | {statistics.median(totals):.0f} | |"
-    )
+    names = list(runs)
+    head = " | ".join(f"{n}: wall ms | {n}: CPU ms" for n in names)
+    lines = [f"| step | {head} |", "| --- |" + " ---: | ---: |" * len(names)]
+    steps = list(dict.fromkeys(step for tree in runs.values() for step in tree))
+    for step in steps:
+        cells = []
+        for name in names:
+            spent = runs[name].get(step)
+            if spent:
+                cells += [
+                    f"{statistics.median(s[0] for s in spent):.1f}",
+                    f"{statistics.median(s[1] for s in spent):.1f}",
+                ]
+            else:
+                cells += ["n/a", "n/a"]
+        lines.append(f"| {step} | {' | '.join(cells)} |")
+    totals = []
+    for name in names:
+        tree = runs[name]
+        starts = len(next(iter(tree.values())))
+        walls = [sum(spent[i][0] for spent in tree.values()) for i in range(starts)]
+        totals += [f"{statistics.median(walls):.0f}", ""]
+    lines.append(f"| **start to the first fill** (median of each start's sum) | {' | '.join(totals)} |")
     return lines
 
 
@@ -146,12 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=REPO / "models" / "cloze-minilm-en")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument(
+        "--before", metavar="REV", help="also time this git revision's cloze_app, taking turns"
+    )
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.model, args.threads, args.started)))
         return 0
+    import tempfile
+
+    from bench.coldstart import extract_revision
+
     print(f"load average at the start: {os.getloadavg()[0]:.2f}", flush=True)
-    print("\n".join(phases_table(run_phases(args.model, args.threads, args.reps))))
+    with tempfile.TemporaryDirectory(prefix="cloze-phases-before-") as before:
+        roots: dict[str, Path | None] = {"this tree": None}
+        if args.before:
+            extract_revision(args.before, Path(before))
+            roots[args.before] = Path(before)
+        runs = run_phases(args.model, args.threads, args.reps, roots)
+    print("\n".join(phases_table(runs)))
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return 0
 
