@@ -120,3 +120,16 @@ def test_an_analysis_in_the_old_layout_is_replaced(tiny_model_dir: Path) -> None
     assert not old.exists()
     assert [p.suffix for p in folder.iterdir()] == [".vocab"]
     assert engine.fill(TEXT).blanks[0].candidates
+
+
+def test_the_truecase_list_reads_one_word_per_line_whatever_the_spacing_and_case(tmp_path: Path) -> None:
+    from cloze_app.core.engine.engine import _read_truecase
+
+    path = tmp_path / "truecase.txt"
+    path.write_text(
+        "Paris\r\n  LONDON  \n\n\tÖsterreich\nΟΔΥΣΣΕΥΣ\n   \nİstanbul\nnew york\n", encoding="utf-8"
+    )
+    want = {"i", "paris", "london", "österreich", "οδυσσευς", "i̇stanbul", "new york"}
+    assert _read_truecase(path, english=True) == frozenset(want)
+    assert _read_truecase(path, english=False) == frozenset(want - {"i"})
+    assert _read_truecase(tmp_path / "missing.txt", english=True) == frozenset({"i"})

@@ -458,7 +458,8 @@ def _read_truecase(path: Path, *, english: bool) -> frozenset[str]:
     """Words the model's lexicon writes with a capital (names, days, languages); ``i`` in English."""
     words = {"i"} if english else set()
     if path.is_file():
-        words |= {
-            line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-        }
+        # One lower() of the whole file, then each line stripped: the same words as lowering each
+        # stripped line, in about half the time (the bundled model's file has ~11,000 lines).
+        words.update(map(str.strip, path.read_text(encoding="utf-8").lower().splitlines()))
+        words.discard("")
     return frozenset(words)
