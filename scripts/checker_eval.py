@@ -50,8 +50,9 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # pronouns for reflexives (reference, no neighbours), ever/never/every/even and even/only, a content
 # word's number forms (number) with their neighbours. 4: a verb's simple past for its participle
 # (participle, was inflection), contractions of another tense are inflection (were agreement),
-# do/does/did not tried deleted: the same rows less those deletions.
-SCORING = 4
+# do/does/did not tried deleted: the same rows less those deletions. 5: a word's British or
+# American spelling is no spelling neighbour of it (colour/color), so another neighbour may be.
+SCORING = 5
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 

@@ -33,6 +33,24 @@ def test_spelling_neighbours_are_common_words_nearest_first() -> None:
     assert all(cost <= 1.0 for _, cost in spelling.neighbours("form"))
 
 
+def test_a_british_or_american_spelling_is_no_misspelling_of_the_other() -> None:
+    for british, american in (
+        ("colour", "color"),
+        ("recognisable", "recognizable"),
+        ("centre", "center"),
+        ("travelled", "traveled"),
+        ("defence", "defense"),
+        ("programme", "program"),
+    ):
+        assert spelling.variants(british, american) and spelling.variants(american, british)
+    for a, b in (("four", "for"), ("form", "from"), ("then", "than"), ("practise", "practice")):
+        assert not spelling.variants(a, b), (a, b)  # real slips stay candidates
+    assert "color" in {w for w, _ in spelling.neighbours("colour")}  # one edit away, but
+    assert "color" not in {a.word for a in confusion.alternatives("colour")}
+    assert "recognizable" not in {a.word for a in confusion.alternatives("recognisable")}
+    assert "for" in {a.word for a in confusion.alternatives("form")}
+
+
 def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> None:
     def kinds(word: str) -> dict[str, str]:
         return {a.word: a.kind for a in confusion.alternatives(word)}

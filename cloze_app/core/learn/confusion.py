@@ -292,6 +292,8 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
     for other, cost in spelling.neighbours(key, limit=3 * limit):
         if limit <= 0:
             break
+        if spelling.variants(key, other):  # one word spelt two ways: colour/color, recognise/recognize
+            continue
         if lexicon.word_classes(other):  # a word, not a name or an abbreviation ("dave", "tue")
             add(other, SPELLING, cost)
             limit -= 1

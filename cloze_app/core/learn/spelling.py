@@ -13,6 +13,7 @@ to the intended one on a QWERTY keyboard counts as half an edit: the commonest t
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -140,3 +141,32 @@ def neighbours(word: str, limit: int = MAX_NEIGHBOURS) -> tuple[tuple[str, float
                     found[cand] = cost
     ranked = sorted(found.items(), key=lambda kv: (kv[1], -counts[kv[0]]))
     return tuple(ranked[:limit])
+
+
+# British spellings and their American forms (Oxford -ize aside): colour/color, recognise/recognize,
+# analyse/analyze, centre/center, travelled/traveled, catalogue/catalog, defence/defense,
+# programme/program. Each pattern is rewritten to the American form; two words that come out
+# alike are one word spelt two ways.
+_VARIANTS = (
+    (re.compile(r"(?<=[a-z]{2})our"), "or"),
+    (re.compile(r"is(e|es|ed|ing|ation|ations|er|ers|able)$"), r"iz\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"([bcgt])re(s?)$"), r"\1er\2"),
+    (re.compile(r"ll(ed|ing|er|ers|or|ors)$"), r"l\1"),
+    (re.compile(r"ogue(s?)$"), r"og\1"),
+    (re.compile(r"ence(s?)$"), r"ense\1"),
+    (re.compile(r"amme(s?)$"), r"am\1"),
+)
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _VARIANTS:
+        word = pattern.sub(replacement, word, count=1)
+    return word
+
+
+def variants(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are one word in British and American spelling ("colour"/"color",
+    "recognisable"/"recognizable"): neither is a misspelling of the other."""
+    ka, kb = _key(a), _key(b)
+    return ka != kb and _american(ka) == _american(kb)
