@@ -52,12 +52,19 @@ class PlaceQuery:
 
     ``aware``: read each word's first piece with the written word still in place (the model's
     proposal *given* that word: what means the same here), instead of masked (what fits).
+    ``paired`` (overrides ``aware``): read it at a mask in a second copy of the text that follows
+    the text with the written word in place, in one row (LSBert's sentence pair, Qiang et al.
+    2020): the model sees the word and a free slot for it, so it proposes what could stand
+    there instead of mostly the word itself. A paired score is the first piece's alone: what
+    the model proposes there, not the whole word's likelihood (on SWORDS dev, the first piece
+    told substitutes apart better than adding the later pieces' masked scores).
     """
 
     start: int
     end: int
     words: tuple[str, ...]
     aware: bool = False
+    paired: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,8 @@ class PlaceScores:
 
     ``written``: the written word's own score, masked (as ``check_words`` computes it);
     ``best_other``: the best first piece at the place other than the written word's (the slot's
-    best proposal: masked, or with the written word visible for an ``aware`` query).
+    best proposal: masked, with the written word visible for an ``aware`` query, or at the free
+    slot of a ``paired`` one).
     """
 
     written: float
@@ -80,11 +88,12 @@ def score_in_place(
     """The scores of ``queries`` (same order; None where a place is not a word of its own for the
     tokenizer), all from one batched run of the model (two where some rows are short).
 
-    A word of pieces p1..pn scores log P(p1 | its place masked with n masks, or the written word
+    A word of pieces p1..pn scores log P(p1 | its place masked with n masks, the written word
     visible when ``aware``) plus, for each later piece, log P(p_i | p_<i in place, the rest
-    masked): PLL-word-l2r, as ``score_options``, so words of any length compare. Rows shared by
-    several words (every one-piece word of a place reads one row) run once; ``window``: tokens per
-    row (default: the model's, as ``score_options``).
+    masked): PLL-word-l2r, as ``score_options``, so words of any length compare (``paired``:
+    log P(p1 | the pair's free slot) alone). Rows shared by several words (every one-piece word
+    of a place reads one row) run once; ``window``: tokens per row (default: the model's, as
+    ``score_options``; a ``paired`` row holds two halves of it).
     """
     info, decoder = engine.token_info, engine.decoder
     window = min(window or decoder.window, decoder.window)
@@ -106,6 +115,20 @@ def score_in_place(
 
     mask = info.mask_id
 
+    def paired(target: int) -> int:
+        """The row of the text with the written word in place, then the text with it masked
+        (each in half the window; the second copy's prefix tokens dropped), reading the mask."""
+        key = ("paired", target)
+        if key not in row_index:
+            seen = doc.row(info, originals, target, [0], window // 2)
+            contents = list(originals)
+            contents[target] = [mask]
+            free = doc.row(info, contents, target, [0], window // 2)
+            cut = len(info.prefix)
+            row_index[key] = len(rows)
+            rows.append(Row(seen.ids + free.ids[cut:], (len(seen.ids) + free.positions[0] - cut,)))
+        return row_index[key]
+
     def masked(target: int, pieces: tuple[int, ...], p: int) -> tuple[int, int]:
         """The row (and the token to read) for piece ``p`` of ``pieces``, later pieces masked;
         a word's later pieces are read from the engine's short continuation window."""
@@ -125,10 +148,16 @@ def score_in_place(
             pieces = engine.decoder.pieces(word, slot.spaced)
             if not 0 < len(pieces) <= MAX_PIECES:
                 continue
+            if q.paired:
+                per_word.append((word, [(paired(target), pieces[0])]))
+                continue
             first = (row(target, written, 0, window), pieces[0]) if q.aware else masked(target, pieces, 0)
             per_word.append((word, [first, *(masked(target, pieces, p) for p in range(1, len(pieces)))]))
         own = [masked(target, written, p) for p in range(len(written))]
-        best_row = row(target, written, 0, window) if q.aware else row(target, (mask,), 0, window)
+        if q.paired:
+            best_row = paired(target)
+        else:
+            best_row = row(target, written, 0, window) if q.aware else row(target, (mask,), 0, window)
         plans.append((target, per_word, own, best_row))
     # Short rows (a word's later pieces) run apart from the long ones, not padded to their length.
     short = [i for i, r in enumerate(rows) if len(r.ids) <= window // 2]
