@@ -78,8 +78,8 @@ FORM_JUDGE = JudgeSettings(top_rank=1, best_margin=math.log(2.0), answer_margin=
 class SlotView:
     """The model's view of one blank: scores of the answer, the words given and its best words.
 
-    ``scores`` maps casefolded words to log-probabilities in the full context (one
-    ``score_options`` call, so they compare). ``top`` are the slot's best words, best first;
+    ``scores`` maps casefolded words to log-probabilities in the full context (one masked
+    read, so they compare). ``top`` are the slot's best words, best first;
     ``tag`` the answer's form in this slot (Penn tag, "" if unknown); ``best_log_prob`` the
     score of the best word of that form (the answer included). ``aware`` maps casefolded words
     to their score with the answer in place, less the model's best proposal there other than
@@ -168,10 +168,10 @@ def slot_view(
 ) -> SlotView:
     """Ask the model about the word ``text[start:end]`` and the words ``givens`` in its place.
 
-    Three engine calls: ``check_words`` for the slot's best words, one ``score_options`` for
-    the answer, the givens and those words together (so every score compares), and one
-    ``score_in_place`` for the same words read with the answer in place and in the sentence
-    pair (one more row, in the same run).
+    Two engine calls: ``check_words`` for the slot's best words, and one ``score_in_place`` for
+    the answer, the givens and those words together, masked (so every score compares; the
+    PLL-word-l2r of ``score_options``, with one row for all one-piece words), read with the
+    answer in place and in the sentence pair.
     """
     answer = text[start:end]
     window, offset = context_window(text, start, end)
@@ -182,9 +182,18 @@ def slot_view(
     for word in (answer, *givens, *alternatives):
         if word.strip() and _fold(word) not in options:
             options[_fold(word)] = " ".join(word.split())
-    probe = window[:s] + "___" + window[e:]
-    scored = engine.score_options(probe, list(options.values()))
-    scores = {_fold(o.option): o.log_prob for o in scored}
+    words = tuple(options.values())
+    masked, aware, pair = score_in_place(
+        engine,
+        window,
+        [PlaceQuery(s, e, words), PlaceQuery(s, e, words, aware=True), PlaceQuery(s, e, words, paired=True)],
+    )
+    if masked is not None:  # one row for all one-piece words, not one per word as score_options
+        scores = {_fold(w): lp for w, lp in masked.log_probs.items()}
+        scores.setdefault(_fold(answer), masked.written)  # an answer of more pieces than it scores
+    else:  # the answer is not a word of its own for the tokenizer
+        scored = engine.score_options(window[:s] + "___" + window[e:], list(words))
+        scores = {_fold(o.option): o.log_prob for o in scored}
     top = tuple(
         sorted(((w, scores[_fold(w)]) for w in alternatives if _fold(w) in scores), key=lambda p: -p[1])
     )
@@ -194,10 +203,6 @@ def slot_view(
         same_form = [lp for w, lp in top if tag in lexicon.form_tags(w) and not lexicon.is_function_word(w)]
     else:
         same_form = [lp for _, lp in top]
-    words = tuple(options.values())
-    aware, pair = score_in_place(
-        engine, window, [PlaceQuery(s, e, words, aware=True), PlaceQuery(s, e, words, paired=True)]
-    )
     relative = {_fold(w): lp - aware.best_other for w, lp in aware.log_probs.items()} if aware else {}
     paired = {_fold(w): lp - pair.best_other for w, lp in pair.log_probs.items()} if pair else {}
     return SlotView(answer, scores, top, tag, max([answer_lp, *same_form]), relative, paired)
