@@ -18,6 +18,7 @@ from cloze_app.core.learn.answers import (
     JudgeSettings,
     check_answer,
     hint,
+    slot_view,
     validate_choice,
 )
 from cloze_app.core.learn.exercises import Exercise, ExerciseItem
@@ -145,3 +146,13 @@ def test_a_word_that_fits_the_context_but_means_something_else_is_wrong(
     assert ocean.status == WRONG and shop.status == ALSO_FITS
     masked_only = JudgeSettings(JUDGE.top_rank, JUDGE.best_margin, JUDGE.answer_margin, JUDGE.phrase_margin)
     assert check_answer(engine, exercise, 1, "ocean", masked_only).status == ALSO_FITS
+
+
+def test_the_judges_scores_are_the_blanks_option_scores(engine: ClozeEngine) -> None:
+    # The judge reads all words of a slot in one batched call; the probabilities a learner sees
+    # in a verdict are still the ones the app ranks options by for that blank.
+    words = ["dog", "puppy", "cat", "hat", "home"]
+    view = slot_view(engine, TEXT, 4, 7, words[1:])
+    probe = TEXT[:4] + "___" + TEXT[7:]
+    for option in engine.score_options(probe, words):
+        assert view.log_prob(option.option) == pytest.approx(option.log_prob, abs=1e-4), option.option
