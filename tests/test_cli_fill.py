@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cloze_app.cli import fill as fill_cli
-from cloze_app.core.errors import InputError
 from cloze_app.entry import main
 from tests.conftest import REPO, bundled_model_available
 
@@ -116,64 +112,6 @@ def test_bundled_model_end_to_end_through_the_command_line(tmp_path: Path) -> No
     assert len(words) == 10 and all(w.replace("'", "").replace("-", "").isalpha() for w in words)
     assert first["filled"].startswith("The capital of France is ") and "___" not in first["filled"]
     assert [c["word"] for c in second["blanks"][0]["candidates"]] == ["coffee", "car"]
-
-
-def test_jsonl_lines_answered_together_match_each_line_alone(
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    texts = ["the ___ sat .", "A ___ and a dog", "the ___ sat on the ___ .", "no blank", "___ sat"] * 15
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    assert main(["fill", "--jsonl", str(source), "--model", str(tiny_model_dir), "--top-k", "3"]) == 1
-    together = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    alone = []
-    for text in texts[:5]:
-        code = main(["fill", text, "--model", str(tiny_model_dir), "--top-k", "3", "--json"])
-        out = capsys.readouterr().out
-        alone.append(json.loads(out) if code == 0 else None)
-    assert len(together) == len(texts)
-    for k, result in enumerate(together):
-        if alone[k % 5] is None:
-            assert result["error"] and result["line"] == k + 1
-        else:
-            assert result == alone[k % 5]
-
-
-def test_jsonl_batches_never_wait_for_lines_not_yet_typed() -> None:
-    typed = threading.Event()
-
-    def lines() -> Iterator[tuple[int, str]]:
-        yield 1, '{"text": "the ___ sat ."}'
-        # A person types the next line only after seeing the first answer.
-        if not typed.wait(timeout=60):
-            raise AssertionError("the first line was held back waiting for more input")
-        yield 2, '{"text": "a ___ ."}'
-
-    batches = fill_cli._batches(lines(), 32)
-    assert [n for n, _ in next(batches)] == [1]
-    typed.set()
-    assert [n for n, _ in next(batches)] == [2]
-    assert next(batches, None) is None
-
-
-def test_jsonl_batches_keep_every_line_in_order() -> None:
-    lines = [(n, f"line {n}") for n in range(1, 201)]
-    batches = list(fill_cli._batches(iter(lines), 32))
-    assert [item for batch in batches for item in batch] == lines
-    assert all(1 <= len(batch) <= 32 for batch in batches)
-
-
-def test_jsonl_read_error_comes_after_the_lines_read_before_it() -> None:
-    def lines() -> Iterator[tuple[int, str]]:
-        yield 1, "first"
-        raise InputError("Cannot read in.jsonl: Input/output error")
-
-    batches = fill_cli._batches(lines(), 32)
-    got = []
-    with pytest.raises(InputError, match="Input/output error"):
-        for batch in batches:
-            got += batch
-    assert got == [(1, "first")]
 
 
 def test_output_closed_early_ends_quietly(tiny_model_dir: Path, tmp_path: Path) -> None:

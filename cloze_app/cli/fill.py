@@ -12,9 +12,7 @@ import codecs
 import json
 import re
 import sys
-import threading
 from collections.abc import Iterator
-from queue import Empty, Queue
 from typing import IO, Any
 
 from cloze_app.cli._common import add_model_arguments, open_engine
@@ -27,9 +25,6 @@ from cloze_app.core.types import Blank, BlankResult, Filling, FillResult
 # and 800 MB): beyond JOINT_BLANKS a text is filled a few blanks at a time, cut at sentences,
 # like the window's requests (MAX_BLANKS_PER_REQUEST).
 JOINT_BLANKS = 8
-# Lines of a JSONL file answered together: their one-blank texts are searched in the same
-# batched model runs (``ClozeEngine.fill_many``).
-JSONL_BATCH = 32
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -142,7 +137,6 @@ def options_json(engine: ClozeEngine, text: str, options: list[str], top_k: int)
     return out
 
 
-_Line = tuple[int, str | UnicodeDecodeError]
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -155,7 +149,7 @@ def _open_jsonl(path: str) -> IO[bytes]:
         raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _lines(path: str) -> Iterator[_Line]:
+def _lines(path: str) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
     """Each non-blank line, decoded on its own: a line that is not UTF-8 comes as its error.
 
     A UTF-8 byte order mark is dropped; a file starting with a UTF-16 byte order mark is read as
@@ -237,92 +231,19 @@ def _echo(line: str | UnicodeDecodeError) -> str:
 
 def _run_jsonl(engine: ClozeEngine, args: argparse.Namespace) -> int:
     failures = 0
-    for batch in _batches(_lines(args.jsonl), JSONL_BATCH):
-        for number, out in _answer(engine, batch, args.top_k):
-            if "error" in out:
-                failures += 1
-                print(f"cloze: line {number}: {out['error']}", file=sys.stderr)
-            print(json.dumps(out, ensure_ascii=False), flush=True)
-    return 1 if failures else 0
-
-
-def _answer(engine: ClozeEngine, batch: list[_Line], top_k: int) -> list[tuple[int, dict[str, Any]]]:
-    """Each line's JSON answer, in order; the lines without options that the engine can fill
-    jointly (up to :data:`JOINT_BLANKS` blanks) go to it together (``fill_many``)."""
-    answers: dict[int, dict[str, Any]] = {}
-    plain: list[tuple[int, str]] = []
-    for k, (number, line) in enumerate(batch):
+    for number, line in _lines(args.jsonl):
         try:
             text, options = _item(line)
             if options is not None:
-                answers[k] = options_json(engine, text, options, top_k)
-            elif len(engine.find_blanks(text)) <= JOINT_BLANKS:
-                plain.append((k, text))
+                out = options_json(engine, text, options, args.top_k)
             else:
-                answers[k] = result_json(fill_bounded(engine, text, top_k, quiet=True))
+                out = result_json(fill_bounded(engine, text, args.top_k, quiet=True))
         except (ClozeError, ValueError, RecursionError) as exc:
-            answers[k] = _error(number, line, exc)
-    texts = [text for _, text in plain]
-    try:
-        results: list[FillResult | Exception] = list(engine.fill_many(texts, top_k=top_k)) if texts else []
-    except (ClozeError, ValueError, RecursionError):  # one line's trouble: each alone, so only it fails
-        results = [_fill_alone(engine, text, top_k) for text in texts]
-    for (k, _), result in zip(plain, results, strict=True):
-        number, line = batch[k]
-        answers[k] = _error(number, line, result) if isinstance(result, Exception) else result_json(result)
-    return [(number, answers[k]) for k, (number, _) in enumerate(batch)]
-
-
-def _fill_alone(engine: ClozeEngine, text: str, top_k: int) -> FillResult | Exception:
-    try:
-        return engine.fill(text, top_k=top_k)
-    except (ClozeError, ValueError, RecursionError) as exc:
-        return exc
-
-
-def _error(number: int, line: str | UnicodeDecodeError, exc: BaseException) -> dict[str, Any]:
-    return {"line": number, "text": _echo(line), "filled": None, "blanks": [], "error": str(exc)}
-
-
-def _batches(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:
-    """The lines in batches of at most ``size``: as many as are already read when the first is
-    (a file gives full batches; a person typing lines gets each answered at once).
-
-    The lines are read in a thread that stays at most a few batches ahead.
-    """
-    queue: Queue[_Line | BaseException | None] = Queue(maxsize=4 * size)
-
-    def read() -> None:
-        try:
-            for item in lines:
-                queue.put(item)
-        except BaseException as exc:  # noqa: BLE001 (handed to the main thread, raised there)
-            queue.put(exc)
-        else:
-            queue.put(None)
-
-    threading.Thread(target=read, name="cloze-jsonl-reader", daemon=True).start()
-    done = False
-    while not done:
-        batch: list[_Line] = []
-        item = queue.get()
-        while True:
-            if item is None:
-                done = True
-                break
-            if isinstance(item, BaseException):
-                if batch:
-                    yield batch
-                raise item
-            batch.append(item)
-            if len(batch) >= size:
-                break
-            try:
-                item = queue.get_nowait()
-            except Empty:
-                break
-        if batch:
-            yield batch
+            failures += 1
+            print(f"cloze: line {number}: {exc}", file=sys.stderr)
+            out = {"line": number, "text": _echo(line), "filled": None, "blanks": [], "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
 
 
 def _print_human(result: FillResult, engine: ClozeEngine) -> None:

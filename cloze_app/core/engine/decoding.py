@@ -69,17 +69,6 @@ class BeamWidths:
     next3: int = 1
 
 
-@dataclass(frozen=True)
-class Search:
-    """One document's slots to fill: the other slots hold ``contents``; ``keep`` as in
-    :meth:`Decoder.generate`."""
-
-    doc: Document
-    contents: Sequence[Sequence[int]]
-    targets: Sequence[int]
-    keep: int = 0
-
-
 class RowReads:
     """Values read from rows already run, remembered: ``(row, token) -> log-probability``.
 
@@ -186,93 +175,76 @@ class Decoder:
         best ``keep`` words are exactly those of a full search, with fewer rows run (often a whole
         step fewer).
         """
-        return self.generate_many([Search(doc, contents, targets, keep)], multi_piece=multi_piece)[0]
-
-    def generate_many(
-        self, searches: Sequence[Search], *, multi_piece: bool = True
-    ) -> list[dict[int, list[Scored]]]:
-        """:meth:`generate` for several documents at once: each step's rows of every search run
-        together (batched by length), so many short requests cost a few runs instead of a few
-        runs each. A row's scores do not depend on the rows batched with it (activations are
-        quantized per token), so each search finds exactly what it finds alone."""
         info, beam, mask = self.info, self.beam, self.info.mask_id
-        slots = [(j, t) for j, search in enumerate(searches) for t in search.targets]
-        found: dict[tuple[int, int], dict[str, Scored]] = {slot: {} for slot in slots}
+        found: dict[int, dict[str, Scored]] = {t: {} for t in targets}
         lengths: tuple[int, ...] = (1,)
         if self.multi_piece and multi_piece:
             lengths = (1, 2, 3) if beam.first3 > 0 else (1, 2)
 
-        def floor(slot: tuple[int, int]) -> float:
-            """The score a prefix in ``slot`` must reach to still matter."""
-            keep = searches[slot[0]].keep
-            if keep <= 0 or len(found[slot]) < keep:
+        def floor(t: int) -> float:
+            """The score a prefix in slot t must reach to still matter."""
+            if keep <= 0 or len(found[t]) < keep:
                 return -math.inf
-            return sorted((s.log_prob for s in found[slot].values()), reverse=True)[keep - 1]
+            return sorted((s.log_prob for s in found[t].values()), reverse=True)[keep - 1]
 
-        def row(slot: tuple[int, int], pieces: Sequence[int], offset: int, window: int) -> Row:
-            search = searches[slot[0]]
-            contents = list(search.contents)
-            contents[slot[1]] = pieces
-            return search.doc.row(info, contents, slot[1], [offset], window)
+        def with_slot(t: int, pieces: Sequence[int]) -> list[Sequence[int]]:
+            row = list(contents)
+            row[t] = pieces
+            return row
 
-        def add(slot: tuple[int, int], ids: tuple[int, ...], log_prob: float) -> None:
+        def add(t: int, ids: tuple[int, ...], log_prob: float) -> None:
             word = info.word(ids)
             if not self.acceptable(word):
                 return
             assert word is not None
-            known = found[slot].get(word)
+            known = found[t].get(word)
             if known is None or log_prob > known.log_prob:
-                found[slot][word] = Scored(word, log_prob, ids)
+                found[t][word] = Scored(word, log_prob, ids)
 
         # Step 1: 1 and 2 masks in each target (and 3 when the beam asks for three-piece words).
         rows = [
-            row(slot, [mask] * n, 0, self.window if n == 1 else self.multi_window)
-            for slot in slots
+            doc.row(info, with_slot(t, [mask] * n), t, [0], self.window if n == 1 else self.multi_window)
+            for t in targets
             for n in lengths
         ]
         results = self._log_probs_by_length(rows)
-        Prefix = tuple[tuple[int, int], int, tuple[int, ...], float]  # slot, length, pieces, score
-        pending: list[Prefix] = []
-        for k, slot in enumerate(slots):
-            allowed = self.first_allowed(searches[slot[0]].doc.slots[slot[1]].spaced)
+        step2: list[tuple[int, int, tuple[int, ...], float]] = []  # target, length, prefix, score
+        for k, t in enumerate(targets):
+            allowed = self.first_allowed(doc.slots[t].spaced)
             for j, n in enumerate(lengths):
                 lp = results[k * len(lengths) + j][0]
                 if n == 1:
                     for i in _top(lp, allowed, beam.singles):
-                        add(slot, (i,), float(lp[i]))
+                        add(t, (i,), float(lp[i]))
                 else:
                     width = beam.first2 if n == 2 else beam.first3
-                    pending += [(slot, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
+                    step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
         # Steps 2 and 3: continue the prefixes left to right.
+        pending = step2
         while pending:
-            floors = {slot: floor(slot) for slot in slots}
+            floors = {t: floor(t) for t in targets}
             pending = [p for p in pending if p[3] >= floors[p[0]]]
             if not pending:
                 break
-            rows = [
-                row(slot, [*prefix, *[mask] * (n - len(prefix))], len(prefix), self.next_window)
-                for slot, n, prefix, _ in pending
-            ]
+            rows = []
+            for t, n, prefix, _ in pending:
+                pieces = [*prefix, *[mask] * (n - len(prefix))]
+                rows.append(doc.row(info, with_slot(t, pieces), t, [len(prefix)], self.next_window))
             results = self.runner.log_probs(rows)
-            following: list[Prefix] = []
-            multi: list[tuple[tuple[int, int], tuple[int, ...], float]] = []
-            for (slot, n, prefix, score), lp in zip(pending, results, strict=True):
+            following: list[tuple[int, int, tuple[int, ...], float]] = []
+            multi: list[tuple[int, tuple[int, ...], float]] = []
+            for (t, n, prefix, score), lp in zip(pending, results, strict=True):
                 width = beam.next2 if n == 2 else beam.next3
                 for i in _top(lp[0], info.continuation, width):
                     ids, total = (*prefix, i), score + float(lp[0][i])
                     if len(ids) == n:
-                        multi.append((slot, ids, total))
+                        multi.append((t, ids, total))
                     else:
-                        following.append((slot, n, ids, total))
-            spaced = [searches[slot[0]].doc.slots[slot[1]].spaced for slot, _, _ in multi]
-            for (slot, ids, total), ok in zip(multi, self._canonical(multi, spaced), strict=True):
-                if ok:
-                    add(slot, ids, total)
+                        following.append((t, n, ids, total))
+            for t, ids, total in self._canonical(doc, multi):
+                add(t, ids, total)
             pending = following
-        return [
-            {t: sorted(found[(j, t)].values(), key=lambda s: -s.log_prob) for t in search.targets}
-            for j, search in enumerate(searches)
-        ]
+        return {t: sorted(found[t].values(), key=lambda s: -s.log_prob) for t in targets}
 
     def _log_probs_by_length(self, rows: Sequence[Row]) -> list[np.ndarray]:
         """``runner.log_probs`` with rows of very different lengths in separate calls (shortest
@@ -290,26 +262,32 @@ class Decoder:
         return self.runner.log_probs_grouped(rows, groups)
 
     def _canonical(
-        self, multi: Sequence[tuple[object, tuple[int, ...], float]], spaced: Sequence[bool]
-    ) -> list[bool]:
-        """For each multi-piece word, whether it is in the pieces the tokenizer itself would
-        produce (only those are kept)."""
-        keep = [False] * len(multi)
-        texts: list[tuple[int, str]] = []
-        for k, ((_, ids, _), space) in enumerate(zip(multi, spaced, strict=True)):
+        self, doc: Document, multi: list[tuple[int, tuple[int, ...], float]]
+    ) -> list[tuple[int, tuple[int, ...], float]]:
+        """Keep multi-piece words only in the pieces the tokenizer itself would produce."""
+        keep = []
+        texts = []
+        for t, ids, total in multi:
             word = self.info.word(ids)
             if not self.acceptable(word):
                 continue
             assert word is not None
-            if self.info.family == BYTELEVEL and space:
+            spaced = doc.slots[t].spaced
+            if self.info.family == BYTELEVEL and spaced:
                 word = " " + word
-            texts.append((k, word))
+            texts.append(word)
+            keep.append((t, ids, total))
+        if not keep:
+            return []
         # One encode per word: a handful of short words, where encode_batch's thread pool costs
         # more than it saves (measured: ~10x slower on a busy 2-core machine).
-        for k, text in texts:
-            got = tuple(self.tok.encode(text, add_special_tokens=False).ids)
-            keep[k] = got == multi[k][1] or (self.info.family == SENTENCEPIECE and not spaced[k])
-        return keep
+        encodings = [self.tok.encode(text, add_special_tokens=False) for text in texts]
+        result = []
+        for (t, ids, total), enc in zip(keep, encodings, strict=True):
+            got = tuple(enc.ids)
+            if got == ids or (self.info.family == SENTENCEPIECE and not doc.slots[t].spaced):
+                result.append((t, ids, total))
+        return result
 
     def piece_log_probs(
         self,

@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, Search, tokens_for
+from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_for
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
 from cloze_app.core.engine.loading import open_runner, token_info_for
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
 from cloze_app.core.engine.session import SPINNING
 from cloze_app.core.errors import (
-    ClozeError,
     EmptyTextError,
     InputError,
     ModelError,
@@ -242,60 +241,10 @@ class ClozeEngine:
         started = time.perf_counter()
         runs_before = self.session_runs
         blanks, doc = self._blanks_doc(text)
-        _, found = self._joint(doc, keep=self._keep(top_k))
-        return self._fill_result(text, blanks, found, top_k, n_fillings, started, runs_before)
-
-    def fill_many(
-        self, texts: Sequence[str], top_k: int = 10, n_fillings: int = 3
-    ) -> list[FillResult | ClozeError]:
-        """:meth:`fill` for each text, the texts of one blank searched together.
-
-        Every text of one blank is searched in the same batched runs (a step's rows of all of
-        them at once), which a batch of short requests needs far fewer runs for; each gets
-        exactly the candidates :meth:`fill` gives it alone (rows do not influence each other).
-        Texts of several blanks are filled one by one. A text that cannot be filled gets its
-        error in its place, and the others go on. A batched text's ``elapsed_ms`` and
-        ``session_runs`` are the whole batch's.
-        """
-        started = time.perf_counter()
-        runs_before = self.session_runs
-        out: list[FillResult | ClozeError | None] = [None] * len(texts)
-        batched: list[tuple[int, list[Blank], Document]] = []
-        for i, text in enumerate(texts):
-            try:
-                blanks, doc = self._blanks_doc(text)
-            except ClozeError as exc:
-                out[i] = exc
-                continue
-            if len(blanks) == 1:
-                batched.append((i, blanks, doc))
-                continue
-            try:
-                out[i] = self.fill(text, top_k, n_fillings)
-            except ClozeError as exc:
-                out[i] = exc
-        mask = [self.token_info.mask_id]
-        searches = [Search(doc, [mask], [0], self._keep(top_k)) for _, _, doc in batched]
-        found = self.decoder.generate_many(searches)
-        for (i, blanks, _), words in zip(batched, found, strict=True):
-            out[i] = self._fill_result(texts[i], blanks, words, top_k, n_fillings, started, runs_before)
-        return [r for r in out if r is not None]
-
-    def _keep(self, top_k: int) -> int:
-        """Words to search each blank for: a cased vocabulary can give two found words one
-        candidate (paris, Paris at a sentence start), so it needs twice ``top_k``."""
-        return max(1, top_k) * (2 if self.info.cased else 1)
-
-    def _fill_result(
-        self,
-        text: str,
-        blanks: Sequence[Blank],
-        found: dict[int, list[Scored]],
-        top_k: int,
-        n_fillings: int,
-        started: float,
-        runs_before: int,
-    ) -> FillResult:
+        # A cased vocabulary can give two found words one candidate (paris, Paris at a sentence
+        # start), so it needs twice top_k; an uncased one has one found word per candidate.
+        keep = max(1, top_k) * (2 if self.info.cased else 1)
+        _, found = self._joint(doc, keep=keep)
         results = []
         ranked: list[list[tuple[str, float]]] = []
         for t, blank in enumerate(blanks):
