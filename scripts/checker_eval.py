@@ -36,6 +36,7 @@ from cloze_app.core.learn.proofread import (  # noqa: E402
     AltScore,
     Insertion,
     WordScores,
+    base_slots,
     gap_before,
     score_words,
     usable,
@@ -52,7 +53,9 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # (participle, was inflection), contractions of another tense are inflection (were agreement),
 # do/does/did not tried deleted: the same rows less those deletions. 5: a word's British or
 # American spelling is no spelling neighbour of it (colour/color), so another neighbour may be.
-SCORING = 5
+# 6: a verb's base form after a modal or "do" (base, was inflection or number; a new candidate
+# where it was none).
+SCORING = 6
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 
@@ -189,15 +192,24 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
     dropping some leaves the others' scores as they are)."""
     words = [w for w in word_spans(text) if checkable(w)]
     gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
+    base = _base_starts(text)
     return tuple(
-        replace(_alternatives_now(s), insertions=s.insertions if s.start in gap_ok else ()) for s in scores
+        replace(_alternatives_now(s, s.start in base), insertions=s.insertions if s.start in gap_ok else ())
+        for s in scores
     )
 
 
-def _alternatives_now(s: WordScores) -> WordScores:
+def _base_starts(text: str) -> set[int]:
+    """Where the words of ``text`` in a ``confusion.base_slot`` start."""
+    words = word_spans(text)
+    return {w.start for w, b in zip(words, base_slots(text, words), strict=True) if b}
+
+
+def _alternatives_now(s: WordScores, base: bool = False) -> WordScores:
     """A cached word's candidates that are in its confusion set today, with today's kinds (and
-    its deletion only if it is still a word that may be deleted)."""
-    kinds = {a.word: a.kind for a in alternatives(s.word)}
+    its deletion only if it is still a word that may be deleted); ``base``: the word is in a
+    ``confusion.base_slot``."""
+    kinds = {a.word: a.kind for a in alternatives(s.word, base=base)}
     alts = tuple(
         replace(a, kind=kinds[a.word])
         for a in s.alternatives
@@ -229,7 +241,8 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
         sides = []
         for side in ("bad", "good"):
             s = item[side]
-            scores = tuple(_alternatives_now(_from_json(d)) for d in s["scores"])
+            base = _base_starts(s["text"])
+            scores = tuple(_alternatives_now(w, w.start in base) for w in map(_from_json, s["scores"]))
             sides.append(Sentence(s["text"], (), scores, split, 1))
         pairs.append(
             Pair(
@@ -424,3 +437,59 @@ def blimp_analysis(t: CheckerThresholds, pairs: Sequence[Pair], split: str) -> d
         else:
             row["under margin"] += 1
     return out
+
+
+# Hand-written learner sentences with a verb after a modal or "do" (issue 12), and clean ones
+# around the same words; not used for tuning. ``python scripts/checker_eval.py`` prints what
+# each preset flags in them with the bundled model.
+LEARNER_BASE = (
+    ("I didn't went to the party last night.", "went", "go"),
+    ("She can swims very well.", "swims", "swim"),
+    ("He doesn't likes spicy food.", "likes", "like"),
+    ("Did you saw the film yesterday?", "saw", "see"),
+    ("It will rains tomorrow, so take an umbrella.", "rains", "rain"),
+    ("My brother can't drives a car yet.", "drives", "drive"),
+    ("We must finished the report by Friday.", "finished", "finish"),
+    ("Does she knows the answer?", "knows", "know"),
+    ("They don't wanted to come with us.", "wanted", "want"),
+    ("You should eats more vegetables.", "eats", "eat"),
+)
+LEARNER_CLEAN = (
+    "I look forward to going there next summer.",
+    "What she does makes me happy.",
+    "Do cats like water?",
+    "They will lay the table before dinner.",
+    "I didn't go there, but she went.",
+    "You should go to bed early.",
+    "Can you see the mountains from here?",
+    "He did his homework and watched a film.",
+)
+
+
+def learner(model: str | None = None) -> None:
+    """Print each preset's flags in ``LEARNER_BASE`` and ``LEARNER_CLEAN``, how many slips its first
+    fix corrects and how many flags the clean sentences get."""
+    from cloze_app.core.engine.engine import ClozeEngine
+    from cloze_app.core.learn.checker import check_text, checker_presets
+    from cloze_app.core.models.registry import ModelRegistry
+
+    engine = ClozeEngine.load(ModelRegistry().resolve(model))
+    for preset in checker_presets():
+        found = alarms = 0
+        for text, word, fix in LEARNER_BASE:
+            report = check_text(engine, text, preset.thresholds)
+            # right when the first fix of a flag gives the correction (it may join a neighbour)
+            found += any(report.apply(f, f.best) == text.replace(word, fix, 1) for f in report.flags)
+            print(f"{preset.name}: {text} -> {[f.message() for f in report.flags]}")
+        for text in LEARNER_CLEAN:
+            flags = check_text(engine, text, preset.thresholds).flags
+            alarms += len(flags)
+            print(f"{preset.name}: {text} -> {[f.message() for f in flags]}")
+        print(
+            f"{preset.name}: {found}/{len(LEARNER_BASE)} verbs fixed to their base form, "
+            f"{alarms} flags in {len(LEARNER_CLEAN)} clean sentences"
+        )
+
+
+if __name__ == "__main__":
+    learner(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -227,8 +227,11 @@ def write_doc(
         "closed-class form of another number or person (this/these, is/are, has/have) is `agreement`; a",
         "content word's (go/goes, child/children) is `number`; a reflexive's other person or an object",
         "pronoun's reflexive is `reference`; a verb's simple past for its past participle or back",
-        "(went/gone, broke/broken) is `participle`; other forms (go/went, walks/walked, and a contraction",
-        "of another tense: hasn't/hadn't) are `inflection`. A candidate is a fix when it beats the",
+        "(went/gone, broke/broken) is `participle`; a verb's base form after a modal or a form of do",
+        "(can swims, didn't went, did you finished: `confusion.base_slot`; not after to, and not for a",
+        "word that is itself a base form, bore/bear, saw/see) is `base`; other forms (go/went,",
+        "walks/walked, and a contraction of another tense: hasn't/hadn't) are `inflection`. A candidate",
+        "is a fix when it beats the",
         "written text by the margin of its kind (natural log, PLL over all pieces in the word's",
         f"sentence, rows of at most {window} tokens). A candidate of a kind in `proofread.CONTEXT_KINDS` "
         f"({', '.join(sorted(CONTEXT_KINDS))})",

@@ -9,7 +9,8 @@ At a masked position the model prefers a word by the word before it (``AFTER``):
 * "she is a the cat ." -> "a" wants cat, not the (extra word);
 * "he hurt him ." -> "hurt" wants himself (grammar: a reflexive for its object pronoun);
 * "i ever go to school ." -> "i" wants never (word choice: ever/never);
-* "he has went to school ." -> "has" wants gone (grammar: a past for its past participle).
+* "he has went to school ." -> "has" wants gone (grammar: a past for its past participle);
+* "he can goes to school ." -> "can" wants go (grammar: a verb's base form after a modal).
 
 Every word of ``CLEAN`` is the one the model wants after the word before it, so nothing in it
 is flagged. ``SURE`` is how strongly the model prefers a word (natural log).
@@ -57,11 +58,13 @@ WORDS = [
     "himself",
     "hurt",
     "has",
+    "can",
 ]
 AFTER = {
     "[CLS]": {"she": SURE, "there": SURE, "i": SURE, "he": SURE},
     "she": {"goes": SURE, "is": SURE},
-    "he": {"hurt": SURE, "has": SURE},
+    "he": {"hurt": SURE, "has": SURE, "can": SURE},
+    "can": {"go": SURE},
     "has": {"gone": SURE},
     "gone": {"to": SURE},
     "hurt": {"himself": SURE},
@@ -101,6 +104,7 @@ MORE_ERRORS = {
     "he hurt him .": ("him", "grammar", "himself", "reference"),
     "i ever go to school .": ("ever", "word choice", "never", "confusable"),
     "he has went to school .": ("went", "grammar", "gone", "participle"),
+    "he can goes to school .": ("goes", "grammar", "go", "base"),
 }
 CLEAN = "she goes to school every day . there is a cat . she is in the house ."
 

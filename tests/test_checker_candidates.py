@@ -11,6 +11,8 @@ import pytest
 from cloze_app.core.engine.candidates import AfterEdit, SlotQuery, score_candidates
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.learn import confusion, spelling
+from cloze_app.core.learn.proofread import base_slots
+from cloze_app.core.text import word_spans
 from tests.checker_models import SURE, learner_model
 
 
@@ -55,6 +57,12 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     def kinds(word: str) -> dict[str, str]:
         return {a.word: a.kind for a in confusion.alternatives(word)}
 
+    def base_kinds(text: str, word: str) -> dict[str, str]:
+        """The candidates of ``word`` in ``text``, where the words before it may want a base form."""
+        words = word_spans(text)
+        slot = dict(zip((w.word for w in words), base_slots(text, words), strict=True))[word]
+        return {a.word: a.kind for a in confusion.alternatives(word, base=slot)}
+
     # a content word's form of another number or person is a number slip, an auxiliary's an
     # agreement slip; another tense is another form
     assert {"goes": "number", "went": "inflection", "gone": "inflection"}.items() <= kinds("go").items()
@@ -84,6 +92,28 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     assert kinds("broke")["broken"] == "participle" and kinds("hid")["hidden"] == "participle"
     assert kinds("went")["go"] == "inflection" and kinds("gone")["going"] == "inflection"
     assert "participle" not in kinds("walked").values()  # its past and participle are one word
+    # after a modal or "do" only a verb's base form fits: "didn't went", "can swims", "Did you finished"
+    assert kinds("went")["go"] == "inflection" and kinds("swims")["swim"] == "number"  # elsewhere
+    for text, word, base in (
+        ("I didn't went there.", "went", "go"),
+        ("She can swims well.", "swims", "swim"),
+        ("He doesn't really likes it.", "likes", "like"),
+        ("Did you finished it?", "finished", "finish"),
+        ("It will not rains today.", "rains", "rain"),
+        ("They must left early.", "left", "leave"),
+    ):
+        assert base_kinds(text, word)[base] == "base", text
+    for text, word in (
+        ("I look forward to going home.", "going"),  # "to" the preposition takes -ing
+        ("You should to go.", "to"),  # "to" is left out
+        ("Do cats eat fish?", "cats"),  # a plural noun right after "do"
+        ("We can put it here.", "put"),  # already its base form
+        ("Some stairs would bore these men.", "bore"),  # a base form, though also bear's past
+        ("I did it, went home.", "went"),  # not across a comma
+        ("The children went home.", "went"),  # no modal or do before it
+        ("Can they see? Lived here.", "Lived"),  # nor from the sentence before
+    ):
+        assert "base" not in base_kinds(text, word).values(), text
     # an emphatic do is grammatical before any bare verb: never tried deleted, unlike "have"
     assert {"do", "does", "did"}.isdisjoint(confusion.DELETABLE) and "have" in confusion.DELETABLE
     assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"

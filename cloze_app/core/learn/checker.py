@@ -69,6 +69,7 @@ LABELS = {
     confusion.SPELLING: SPELLING,
     confusion.INFLECTION: GRAMMAR,
     confusion.PARTICIPLE: GRAMMAR,
+    confusion.BASE: GRAMMAR,
     confusion.AGREEMENT: GRAMMAR,
     confusion.NUMBER: GRAMMAR,
     confusion.REFERENCE: GRAMMAR,
@@ -78,7 +79,13 @@ LABELS = {
     confusion.EXTRA: EXTRA_WORD,
 }
 # Another form of a word: two neighbours with such fixes are one slip ("this books")
-_FORM_KINDS = (confusion.INFLECTION, confusion.PARTICIPLE, confusion.AGREEMENT, confusion.NUMBER)
+_FORM_KINDS = (
+    confusion.INFLECTION,
+    confusion.PARTICIPLE,
+    confusion.BASE,
+    confusion.AGREEMENT,
+    confusion.NUMBER,
+)
 
 
 class CheckEngine(Protocol):
@@ -98,7 +105,8 @@ class CheckerThresholds:
     """When a word is flagged: one margin (natural log) per kind of candidate.
 
     A candidate of kind K (``inflection``: another form of the word; ``participle``: a verb's
-    simple past for its past participle or back, went/gone, broke/broken; ``agreement``: a
+    simple past for its past participle or back, went/gone, broke/broken; ``base``: a verb's base
+    form after a modal or a form of do, didn't went -> go, can swims -> swim; ``agreement``: a
     closed-class form of another number, person, gender or case, this/these, he/him, is/are;
     ``number``: a content word's form of another number or person, go/goes, child/children;
     ``reference``: a reflexive of another person or an object pronoun's reflexive,
@@ -116,6 +124,7 @@ class CheckerThresholds:
     spelling: float = 4.0
     inflection: float = 3.0
     participle: float = 3.0
+    base: float = 3.0
     agreement: float = 3.0
     number: float = 3.0
     reference: float = 3.0

@@ -16,6 +16,7 @@ closed-class word taken out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cloze_app.core.learn import lexicon, spelling
@@ -27,6 +28,10 @@ INFLECTION = "inflection"  # another form of the same word (go/went/gone, inform
 # forms, whose tense is often the writer's free choice (walks/walked), where only one of these two
 # fits the words around it (after "have", before a noun)
 PARTICIPLE = "participle"
+# a verb's base form after a modal or a form of "do" (``base_slot``), for another form of it
+# ("didn't went", "can swims", "Did you finished": go, swim, finish; ``lexicon.verb_bases``): there only
+# the base form is grammatical, where elsewhere the verb's tense or person is the writer's choice
+BASE = "base"
 # a form of another number, person, gender or case of a closed-class paradigm (this/these,
 # he/him, is/are, has/have: ``AGREEMENT_SETS``): the words around it decide
 AGREEMENT = "agreement"
@@ -42,7 +47,19 @@ CONFUSABLE = "confusable"  # a commonly confused word (their/there, affect/effec
 CLOSED = "closed"  # another member of a closed class (in/on/at, a/the, is/are)
 MISSING = "missing"  # a word inserted before this one
 EXTRA = "extra"  # this word deleted
-KINDS = (SPELLING, INFLECTION, PARTICIPLE, AGREEMENT, NUMBER, REFERENCE, CONFUSABLE, CLOSED, MISSING, EXTRA)
+KINDS = (
+    SPELLING,
+    INFLECTION,
+    PARTICIPLE,
+    BASE,
+    AGREEMENT,
+    NUMBER,
+    REFERENCE,
+    CONFUSABLE,
+    CLOSED,
+    MISSING,
+    EXTRA,
+)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
 # for every other.
@@ -196,6 +213,40 @@ DELETABLE: frozenset[str] = frozenset(
 )
 
 
+# What wants a verb's base form after it, and what may stand between: a learner's "didn't went",
+# "She can swims", "It will not rains", "Did you finished it?". Not "to": "to" the preposition takes
+# an -ing form or a noun ("look forward to going").
+_MODALS = """can could will would shall should may might must cannot can't couldn't won't wouldn't
+shan't shouldn't mightn't mustn't"""
+MODALS = frozenset(_MODALS.split())
+_DO_FORMS = "do does did don't doesn't didn't"
+DO_FORMS = frozenset(_DO_FORMS.split())
+# Adverbs between the auxiliary and its verb ("did not go", "will never know", "can also see")
+_BASE_ADVERBS = "not never really also always just still ever even only probably certainly"
+BASE_ADVERBS = frozenset(_BASE_ADVERBS.split())
+# A question's subject between them ("Did you see", "Can she swim")
+SUBJECT_PRONOUNS = frozenset(("i", "you", "he", "she", "it", "we", "they"))
+
+
+def base_slot(before: Sequence[str], word: str) -> bool:
+    """Whether ``word`` after ``before`` (the words just before it in its sentence, nearest last,
+    with nothing but spaces between) must be a verb's base form: right after a modal or a form of
+    "do", or after one and a subject pronoun ("Did you"), with at most one adverb before it
+    ("didn't really", "did you ever"). Not a word that can be a plural noun right after "do"
+    ("Do cats eat?", "they do drugs")."""
+    words = [w.replace("\u2019", "'").lower() for w in before[-3:]]
+    if words and words[-1] in BASE_ADVERBS:
+        words.pop()
+    subject = len(words) >= 2 and words[-1] in SUBJECT_PRONOUNS
+    if subject:
+        words.pop()
+    if not words:
+        return False
+    if words[-1] in MODALS:
+        return True
+    return words[-1] in DO_FORMS and (subject or "NNS" not in lexicon.form_tags(word))
+
+
 @dataclass(frozen=True)
 class Alternative:
     """A word the writer may have meant, and why it is a candidate (one of ``KINDS``)."""
@@ -254,10 +305,12 @@ def _paradigm_kind(key: str, other: str) -> str:
     return AGREEMENT
 
 
-def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
+def alternatives(word: str, *, max_spelling: int = 8, base: bool = False) -> list[Alternative]:
     """The confusion set of ``word`` (lower case, without the word itself), one entry per word.
 
-    A word in several sets keeps its first kind, in this order: inflection (or participle, number
+    With ``base`` (the word is in a ``base_slot``), the base forms of the verbs it is another
+    form of come first, as base candidates. A word in several sets keeps its first kind, in this
+    order: base, inflection (or participle, number
     or agreement), agreement (reference between two reflexives, inflection between two tenses'
     contractions), reference, confusable, closed class, spelling. A word not in the dictionary
     gets up to ``max_spelling`` spelling neighbours up to two edits away; a known word only the
@@ -270,6 +323,9 @@ def alternatives(word: str, *, max_spelling: int = 8) -> list[Alternative]:
         if candidate != key and candidate not in found and candidate:
             found[candidate] = Alternative(candidate, kind, cost)
 
+    for form in lexicon.verb_bases(key) if base else ():
+        if spelling.is_known(form):
+            add(form, BASE)
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, _form_kind(key, form))

@@ -376,3 +376,27 @@ def vote_tag(word: str, evidence: Iterable[tuple[str, float]]) -> str:
     if best <= 0.0:
         return form_tag(word)
     return next(t for t in _TAG_PRIOR if votes.get(t, -1.0) == best)
+
+
+_NOT_BASE_TAGS = frozenset({"VBD", "VBN", "VBZ", "VBG"})
+
+
+def verb_bases(word: str) -> tuple[str, ...]:
+    """The base forms of the verbs ``word`` is another form of ("went": go; "swims": swim;
+    "finished": finish), by lemminflect's tables: what a modal or "do" wants after it (a
+    learner's "didn't went", "can swims"). Empty for a word that is itself a verb's base form,
+    of this verb or another ("put", "read"; "bore", "saw", "found", "lay": bear, see, find and
+    lie's past, but "should bore", "can saw", "will found", "will lay" are right), and for a word
+    that is no verb."""
+    key = _key(word)
+    found: list[str] = []
+    for upos, lems in _lemmas_by_class(key).items():
+        if upos not in (VERB, "AUX"):
+            continue
+        for lem in lems:
+            tags = {tag for tag, forms in _table(lem, VERB).items() if key in forms}
+            if lem == key or "VB" in tags:
+                return ()
+            if tags & _NOT_BASE_TAGS and lem not in found:
+                found.append(lem)
+    return tuple(found)

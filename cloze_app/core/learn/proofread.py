@@ -60,7 +60,9 @@ CHECK_WINDOW = 24
 CONTEXT_WORDS = 2
 CONTEXT_FLOOR = 0.0
 CONTEXT_CAP = 4.0
-CONTEXT_KINDS = frozenset({confusion.INFLECTION, confusion.PARTICIPLE, confusion.AGREEMENT, confusion.NUMBER})
+CONTEXT_KINDS = frozenset(
+    {confusion.INFLECTION, confusion.PARTICIPLE, confusion.BASE, confusion.AGREEMENT, confusion.NUMBER}
+)
 _NO_GAP_AFTER = frozenset(
     [
         "a",
@@ -174,6 +176,33 @@ def _written(scores: SlotScores) -> float:
     return scores.written if math.isfinite(scores.written) else 0.0
 
 
+# How far back (characters) ``base_slots`` reads before a chunk's first word: three words
+_BASE_LOOKBACK = 80
+
+
+def base_slots(text: str, words: Sequence[WordSpan]) -> list[bool]:
+    """For each of ``words``, whether it stands where a verb's base form is wanted
+    (``confusion.base_slot``), by the words of ``text`` before it in its sentence with only
+    spaces between (every word, checked or not). Only the text from a little before the first of
+    ``words`` to the last is read (a long text is scored a chunk at a time)."""
+    if not words:
+        return []
+    lo = max(0, words[0].start - _BASE_LOOKBACK)
+    if lo > 0:  # from the first whole word
+        lo = next((k + 1 for k in range(lo, words[0].start) if text[k].isspace()), words[0].start)
+    part = text[lo : words[-1].end]
+    before: dict[int, list[str]] = {}
+    run: list[str] = []  # the words just before, joined by spaces only
+    previous: WordSpan | None = None
+    for w in word_spans(part):
+        if previous is None or w.sentence_start or part[previous.end : w.start].strip():
+            run = []
+        before[w.start + lo] = run
+        run = [*run[-2:], w.word]
+        previous = w
+    return [confusion.base_slot(before.get(w.start, []), w.word) for w in words]
+
+
 def score_words(
     engine: CandidateEngine,
     text: str,
@@ -190,10 +219,10 @@ def score_words(
     Each row is at most ``window`` tokens around its place."""
     known = [spelling.is_known(w.word) for w in words]
     alts: list[list[tuple[confusion.Alternative, int]]] = []
-    for w, is_known in zip(words, known, strict=True):
+    for w, is_known, base in zip(words, known, base_slots(text, words), strict=True):
         spaced = w.start > 0 and text[w.start - 1].isspace()
         found = []
-        for a in confusion.alternatives(w.word):
+        for a in confusion.alternatives(w.word, base=base):
             pieces = len(engine.decoder.pieces(a.word, spaced))
             if usable(a, is_known, pieces):
                 found.append((a, pieces))
