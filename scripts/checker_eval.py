@@ -36,10 +36,10 @@ from cloze_app.core.learn.proofread import (  # noqa: E402
     AltScore,
     Insertion,
     WordScores,
-    base_slots,
     gap_before,
     score_words,
     usable,
+    word_slots,
 )
 from cloze_app.core.text import word_spans  # noqa: E402
 
@@ -54,8 +54,10 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # do/does/did not tried deleted: the same rows less those deletions. 5: a word's British or
 # American spelling is no spelling neighbour of it (colour/color), so another neighbour may be.
 # 6: a verb's base form after a modal or "do" (base, was inflection or number; a new candidate
-# where it was none).
-SCORING = 6
+# where it was none). 7: a verb's past participle after "have" (perfect) and its simple past in a
+# sentence that says it happened in the past (past): new candidates, and kinds of old ones; the
+# words confused with an inflected word's lemma, in its form (effects: affects, learned: taught).
+SCORING = 7
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 
@@ -192,24 +194,26 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
     dropping some leaves the others' scores as they are)."""
     words = [w for w in word_spans(text) if checkable(w)]
     gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
-    base = _base_starts(text)
+    slots = _slots(text)
     return tuple(
-        replace(_alternatives_now(s, s.start in base), insertions=s.insertions if s.start in gap_ok else ())
+        replace(
+            _alternatives_now(s, slots.get(s.start, "")), insertions=s.insertions if s.start in gap_ok else ()
+        )
         for s in scores
     )
 
 
-def _base_starts(text: str) -> set[int]:
-    """Where the words of ``text`` in a ``confusion.base_slot`` start."""
+def _slots(text: str) -> dict[int, str]:
+    """What the words of ``text`` in a slot (``confusion.word_slot``) want, by where they start."""
     words = word_spans(text)
-    return {w.start for w, b in zip(words, base_slots(text, words), strict=True) if b}
+    return {w.start: slot for w, slot in zip(words, word_slots(text, words), strict=True) if slot}
 
 
-def _alternatives_now(s: WordScores, base: bool = False) -> WordScores:
+def _alternatives_now(s: WordScores, slot: str = "") -> WordScores:
     """A cached word's candidates that are in its confusion set today, with today's kinds (and
-    its deletion only if it is still a word that may be deleted); ``base``: the word is in a
-    ``confusion.base_slot``."""
-    kinds = {a.word: a.kind for a in alternatives(s.word, base=base)}
+    its deletion only if it is still a word that may be deleted); ``slot``: what the words
+    before it want of it (``confusion.word_slot``)."""
+    kinds = {a.word: a.kind for a in alternatives(s.word, slot=slot)}
     alts = tuple(
         replace(a, kind=kinds[a.word])
         for a in s.alternatives
@@ -241,8 +245,8 @@ def load(data: dict) -> tuple[list[Sentence], list[Sentence], list[Pair]]:
         sides = []
         for side in ("bad", "good"):
             s = item[side]
-            base = _base_starts(s["text"])
-            scores = tuple(_alternatives_now(w, w.start in base) for w in map(_from_json, s["scores"]))
+            slots = _slots(s["text"])
+            scores = tuple(_alternatives_now(w, slots.get(w.start, "")) for w in map(_from_json, s["scores"]))
             sides.append(Sentence(s["text"], (), scores, split, 1))
         pairs.append(
             Pair(

@@ -10,7 +10,10 @@ At a masked position the model prefers a word by the word before it (``AFTER``):
 * "he hurt him ." -> "hurt" wants himself (grammar: a reflexive for its object pronoun);
 * "i ever go to school ." -> "i" wants never (word choice: ever/never);
 * "he has went to school ." -> "has" wants gone (grammar: a past for its past participle);
-* "he can goes to school ." -> "can" wants go (grammar: a verb's base form after a modal).
+* "he can goes to school ." -> "can" wants go (grammar: a verb's base form after a modal);
+* "he has go to school ." -> "has" wants gone (grammar: a past participle after "have");
+* "yesterday we go to school ." -> "we" wants went (grammar: the past where the sentence says
+  when, in the past; without "yesterday" went is another form of go, an ``inflection``).
 
 Every word of ``CLEAN`` is the one the model wants after the word before it, so nothing in it
 is flagged. ``SURE`` is how strongly the model prefers a word (natural log).
@@ -59,9 +62,16 @@ WORDS = [
     "hurt",
     "has",
     "can",
+    "we",
+    "yesterday",
 ]
 AFTER = {
-    "[CLS]": {"she": SURE, "there": SURE, "i": SURE, "he": SURE},
+    "[CLS]": {"she": SURE, "there": SURE, "i": SURE, "he": SURE, "yesterday": SURE, "we": SURE},
+    "yesterday": {"we": SURE},
+    # a little after "an" too, so that taking "an" out of "she is an cat" is no fix (a word no
+    # entry names gets the vocabulary's uniform share, whose log is about as low as a margin of 4)
+    "an": {"cat": 3.0},
+    "we": {"went": SURE},
     "she": {"goes": SURE, "is": SURE},
     "he": {"hurt": SURE, "has": SURE, "can": SURE},
     "can": {"go": SURE},
@@ -103,8 +113,10 @@ ERRORS = {
 MORE_ERRORS = {
     "he hurt him .": ("him", "grammar", "himself", "reference"),
     "i ever go to school .": ("ever", "word choice", "never", "confusable"),
-    "he has went to school .": ("went", "grammar", "gone", "participle"),
+    "he has went to school .": ("went", "grammar", "gone", "perfect"),
     "he can goes to school .": ("goes", "grammar", "go", "base"),
+    "he has go to school .": ("go", "grammar", "gone", "perfect"),
+    "yesterday we go to school .": ("go", "grammar", "went", "past"),
 }
 CLEAN = "she goes to school every day . there is a cat . she is in the house ."
 

@@ -11,7 +11,7 @@ import pytest
 from cloze_app.core.engine.candidates import AfterEdit, SlotQuery, score_candidates
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.learn import confusion, spelling
-from cloze_app.core.learn.proofread import base_slots
+from cloze_app.core.learn.proofread import word_slots
 from cloze_app.core.text import word_spans
 from tests.checker_models import SURE, learner_model
 
@@ -58,10 +58,10 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
         return {a.word: a.kind for a in confusion.alternatives(word)}
 
     def base_kinds(text: str, word: str) -> dict[str, str]:
-        """The candidates of ``word`` in ``text``, where the words before it may want a base form."""
+        """The candidates of ``word`` in ``text``, where the words around it may want a form of it."""
         words = word_spans(text)
-        slot = dict(zip((w.word for w in words), base_slots(text, words), strict=True))[word]
-        return {a.word: a.kind for a in confusion.alternatives(word, base=slot)}
+        slot = dict(zip((w.word for w in words), word_slots(text, words), strict=True))[word]
+        return {a.word: a.kind for a in confusion.alternatives(word, slot=slot)}
 
     # a content word's form of another number or person is a number slip, an auxiliary's an
     # agreement slip; another tense is another form
@@ -114,6 +114,40 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
         ("Can they see? Lived here.", "Lived"),  # nor from the sentence before
     ):
         assert "base" not in base_kinds(text, word).values(), text
+    # after "have" only a past participle fits: "I have ate", "she has live", "Have you ever ate"
+    for text, word, form in (
+        ("I have ate it.", "ate", "eaten"),
+        ("She has live here for years.", "live", "lived"),
+        ("Have you ever ate sushi?", "ate", "eaten"),
+        ("He had went home.", "went", "gone"),
+        ("They've already took it.", "took", "taken"),
+    ):
+        assert base_kinds(text, word)[form] == "perfect", text
+    for text, word in (
+        ("You had better go.", "better"),  # "had better" wants a base form after it
+        ("I have come home.", "come"),  # already its participle
+        ("We have walked home.", "walked"),  # its past and participle are one word
+        ("I took it, ate it.", "ate"),  # no "have" before it
+    ):
+        assert "perfect" not in base_kinds(text, word).values(), text
+    # where the sentence says when, in the past, a present form's simple past: "Yesterday I go"
+    for text, word, form in (
+        ("Yesterday I go to school.", "go", "went"),
+        ("He goes to London yesterday.", "goes", "went"),
+        ("Two years ago we move here.", "move", "moved"),
+        ("Last week she is ill.", "is", "was"),
+    ):
+        assert base_kinds(text, word)[form] == "past", text
+    for text, word in (
+        ("I go to school every day.", "go"),  # nothing says when
+        ("Yesterday I wanted to go.", "go"),  # an infinitive
+        ("Last year the visit was short.", "visit"),  # a noun after its determiner
+        ("Last year was good.", "Last"),  # the words that say when
+        ("I go there. Yesterday I went.", "go"),  # another sentence says when
+        ("Yesterday I put it here.", "put"),  # its present and past are one word
+    ):
+        assert "past" not in base_kinds(text, word).values(), text
+    assert base_kinds("Yesterday I didn't went.", "went")["go"] == "base"  # "do" wants its base form
     # an emphatic do is grammatical before any bare verb: never tried deleted, unlike "have"
     assert {"do", "does", "did"}.isdisjoint(confusion.DELETABLE) and "have" in confusion.DELETABLE
     assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"

@@ -46,6 +46,7 @@ from cloze_app.core.learn.proofread import (
     Pruning,
     WordScores,
     score_text_words,
+    weighed_pieces,
 )
 from cloze_app.core.text import WordSpan, match_case, word_spans
 from cloze_app.core.types import WordCheck
@@ -70,6 +71,8 @@ LABELS = {
     confusion.INFLECTION: GRAMMAR,
     confusion.PARTICIPLE: GRAMMAR,
     confusion.BASE: GRAMMAR,
+    confusion.PERFECT: GRAMMAR,
+    confusion.PAST: GRAMMAR,
     confusion.AGREEMENT: GRAMMAR,
     confusion.NUMBER: GRAMMAR,
     confusion.REFERENCE: GRAMMAR,
@@ -78,11 +81,19 @@ LABELS = {
     confusion.MISSING: MISSING_WORD,
     confusion.EXTRA: EXTRA_WORD,
 }
+# The forms the words before a verb want of it (``confusion.word_slot``)
+_SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST)
+# A margin this high switches its kind off (Careful's number margin)
+OFF = 99.0
+# What a simple past alone is tagged ("ate", "went"; not "broke", an adjective too)
+_PAST_ONLY = frozenset({"VBD"})
 # Another form of a word: two neighbours with such fixes are one slip ("this books")
 _FORM_KINDS = (
     confusion.INFLECTION,
     confusion.PARTICIPLE,
     confusion.BASE,
+    confusion.PERFECT,
+    confusion.PAST,
     confusion.AGREEMENT,
     confusion.NUMBER,
 )
@@ -106,7 +117,10 @@ class CheckerThresholds:
 
     A candidate of kind K (``inflection``: another form of the word; ``participle``: a verb's
     simple past for its past participle or back, went/gone, broke/broken; ``base``: a verb's base
-    form after a modal or a form of do, didn't went -> go, can swims -> swim; ``agreement``: a
+    form after a modal or a form of do, didn't went -> go, can swims -> swim; ``perfect``: its
+    past participle after a form of have, has live -> lived, have ate -> eaten; ``past``: its
+    simple past in a sentence that says it happened in the past, yesterday I go -> went;
+    ``agreement``: a
     closed-class form of another number, person, gender or case, this/these, he/him, is/are;
     ``number``: a content word's form of another number or person, go/goes, child/children;
     ``reference``: a reflexive of another person or an object pronoun's reflexive,
@@ -125,6 +139,8 @@ class CheckerThresholds:
     inflection: float = 3.0
     participle: float = 3.0
     base: float = 3.0
+    perfect: float = 3.0
+    past: float = 3.0
     agreement: float = 3.0
     number: float = 3.0
     reference: float = 3.0
@@ -353,7 +369,13 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
             continue
         # A known word's PLL runs lower for each extra piece; an unknown word's pieces are a
         # symptom of its misspelling, not a bias to correct for.
-        needed = t.unknown if not s.known else t.margin(a.kind) + t.per_piece * (s.pieces - a.pieces)
+        extra_pieces = weighed_pieces(s.word, s.pieces) - weighed_pieces(a.word, a.pieces)
+        needed = t.unknown if not s.known else t.margin(a.kind) + t.per_piece * extra_pieces
+        if a.kind == confusion.PERFECT and needed < OFF and lexicon.form_tags(s.word) == _PAST_ONLY:
+            # a simple past right after "have" is never right ("I have ate", "had went"): any
+            # gain of its participle flags it (the small model reads "have ate" as nearly as
+            # likely as "have eaten")
+            needed = min(needed, 0.0)
         if gain >= needed:
             fixes.append(_Fix(s.start, s.end, a.word, gain, gain, kind, leans=slot_gain < needed))
         elif gain > 0:
@@ -367,7 +389,13 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
         if _scored(s.deleted_next) and s.deleted_next is not None and deletable:
             gain = s.deleted_next - s.next_log_prob - s.log_prob
             if gain >= t.extra:
-                fix = _Fix(s.start, s.next_end, match_case(next_word, written), gain, gain, confusion.EXTRA)
+                # a commonly confused word that clears its margin is the likelier slip ("to
+                # late": too late, not "late"; a learner writes "to" for "too" far more often
+                # than a stray "to"): ranked after it
+                swaps = [f.rank for f in fixes if f.clears and f.kind == confusion.CONFUSABLE]
+                # (and shown as no likelier, so the list reads best first)
+                rank = min(gain, min(swaps) - 1e-3) if swaps else gain
+                fix = _Fix(s.start, s.next_end, match_case(next_word, written), rank, rank, confusion.EXTRA)
                 fixes.append(fix)
     return fixes, misspelt
 
@@ -417,6 +445,7 @@ def judge(
         fixes, misspelt = _word_fixes(text, s, thresholds)
         judged.append((s, fixes, _insert_fixes(text, s, thresholds), misspelt))
     _one_explanation(text, judged)
+    _keep_auxiliary(text, judged)
     _no_vouching(text, judged)
     spans = [
         (s.start, s.end, s.word, fixes + inserts, misspelt, not s.known)
@@ -488,6 +517,17 @@ def _one_explanation(text: str, judged: list[tuple[WordScores, list[_Fix], list[
                     fixes[:] = [f for f in fixes if f.kind == confusion.EXTRA]
 
 
+def _keep_auxiliary(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:
+    """An auxiliary is not taken out when the verb after it has its own fix of the form the
+    auxiliary wants ("She has live": has lived, not "She live"; "It will rains": will rain): the
+    verb's slip, not the auxiliary's (in place)."""
+    for (prev, fixes, _, _), (s, verb_fixes, _, _) in zip(judged, judged[1:], strict=False):
+        if text[prev.end : s.start].strip():
+            continue
+        if any(f.clears and f.kind in _SLOT_KINDS for f in verb_fixes):
+            fixes[:] = [f for f in fixes if f.kind != confusion.EXTRA]
+
+
 def _order(fix: _Fix) -> tuple[bool, float]:
     """Fixes that cleared their margin first, then by gain (most likely first)."""
     return fix.clears, fix.rank
@@ -539,6 +579,20 @@ def _form_fix(item: _Span) -> bool:
     """Whether a flagged word has another of its forms (inflection or agreement) among the fixes
     that cleared their margin (a more eager preset keeps it, so presets stay nested)."""
     return any(f.clears and f.kind in _FORM_KINDS for f in item[3])
+
+
+def fix_kinds(report: CheckReport, thresholds: CheckerThresholds) -> dict[str, int]:
+    """How many words of ``report`` have a fix that clears its margin under ``thresholds``, by
+    the kind of their best such fix (``confusion.KINDS``): what raises the flags (a word's fixes
+    before flags merge them, so a slip over two words may count twice)."""
+    counts: dict[str, int] = {}
+    for s in report.scores:
+        fixes, _ = _word_fixes(report.text, s, thresholds)
+        cleared = [f for f in fixes if f.clears]
+        if cleared:
+            kind = max(cleared, key=_order).kind
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def pruning_for(thresholds: CheckerThresholds) -> Pruning:

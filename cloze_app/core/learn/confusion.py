@@ -16,6 +16,7 @@ closed-class word taken out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,14 @@ PARTICIPLE = "participle"
 # ("didn't went", "can swims", "Did you finished": go, swim, finish; ``lexicon.verb_bases``): there only
 # the base form is grammatical, where elsewhere the verb's tense or person is the writer's choice
 BASE = "base"
+# a verb's past participle after a form of "have" (``perfect_slot``), for another form of it ("I
+# have ate", "she has live", "had went": eaten, lived, gone; ``lexicon.verb_participles``): there
+# only the participle is grammatical
+PERFECT = "perfect"
+# a verb's simple past for its present in a sentence that says when, in the past (``past_slot``:
+# "Yesterday I go", "two years ago we move": went, moved; ``lexicon.verb_pasts``): the tense is
+# not the writer's free choice there
+PAST = "past"
 # a form of another number, person, gender or case of a closed-class paradigm (this/these,
 # he/him, is/are, has/have: ``AGREEMENT_SETS``): the words around it decide
 AGREEMENT = "agreement"
@@ -52,6 +61,8 @@ KINDS = (
     INFLECTION,
     PARTICIPLE,
     BASE,
+    PERFECT,
+    PAST,
     AGREEMENT,
     NUMBER,
     REFERENCE,
@@ -222,7 +233,7 @@ MODALS = frozenset(_MODALS.split())
 _DO_FORMS = "do does did don't doesn't didn't"
 DO_FORMS = frozenset(_DO_FORMS.split())
 # Adverbs between the auxiliary and its verb ("did not go", "will never know", "can also see")
-_BASE_ADVERBS = "not never really also always just still ever even only probably certainly"
+_BASE_ADVERBS = "not never really also always just still ever even only probably certainly already"
 BASE_ADVERBS = frozenset(_BASE_ADVERBS.split())
 # A question's subject between them ("Did you see", "Can she swim")
 SUBJECT_PRONOUNS = frozenset(("i", "you", "he", "she", "it", "we", "they"))
@@ -234,17 +245,79 @@ def base_slot(before: Sequence[str], word: str) -> bool:
     "do", or after one and a subject pronoun ("Did you"), with at most one adverb before it
     ("didn't really", "did you ever"). Not a word that can be a plural noun right after "do"
     ("Do cats eat?", "they do drugs")."""
+    words, subject = _before_verb(before)
+    if not words:
+        return False
+    if words[-1] in MODALS:
+        return True
+    return words[-1] in DO_FORMS and (subject or "NNS" not in lexicon.form_tags(word))
+
+
+# The forms of "have" that make a perfect ("I have ate", "Have you ever ate", "she's live" is not
+# one: 's is mostly "is")
+HAVE_FORMS = frozenset(("have", "has", "had", "having", "i've", "you've", "we've", "they've"))
+# Words after "have" that are no verb of a perfect ("had better go", "have to go")
+_NOT_PERFECT = frozenset(("better", "best", "to"))
+
+
+def _before_verb(before: Sequence[str]) -> tuple[list[str], bool]:
+    """The words before a verb, nearest last, without one adverb and a question's subject
+    pronoun between the auxiliary and the verb ("did you ever", "will not"); and whether a
+    subject was taken out."""
     words = [w.replace("\u2019", "'").lower() for w in before[-3:]]
     if words and words[-1] in BASE_ADVERBS:
         words.pop()
     subject = len(words) >= 2 and words[-1] in SUBJECT_PRONOUNS
     if subject:
         words.pop()
-    if not words:
+    return words, subject
+
+
+def perfect_slot(before: Sequence[str], word: str) -> bool:
+    """Whether ``word`` after ``before`` (as in ``base_slot``) must be a past participle: right
+    after a form of "have", or after one and a question's subject pronoun ("Have you"), with at
+    most one adverb between ("has never", "have you ever"). Not "had better", "have to"."""
+    words, _ = _before_verb(before)
+    key = word.replace("\u2019", "'").lower()
+    return bool(words) and words[-1] in HAVE_FORMS and key not in _NOT_PERFECT
+
+
+# What says a sentence happened in the past: "yesterday", "two years ago", "last week"
+PAST_TIME_RE = re.compile(
+    r"\b(?:yesterday|ago|last\s+(?:night|week|weekend|month|year|summer|winter|spring|autumn|"
+    r"fall|time|century|decade|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.IGNORECASE,
+)
+# After these a present form is a noun ("the visit", "my work") or an infinitive ("to go")
+_NOT_PAST_AFTER = frozenset(
+    [
+        *("a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its"),
+        *("our", "their", "whose", "some", "any", "each", "every", "no", "to"),
+    ]
+)
+
+
+def past_slot(before: Sequence[str], word: str) -> bool:
+    """Whether ``word`` after ``before`` (as in ``base_slot``), in a sentence that says when in
+    the past it happened (``PAST_TIME_RE``), stands where its simple past is wanted: not after a
+    determiner or "to", nor after an auxiliary (``base_slot`` and ``perfect_slot`` say what
+    those want)."""
+    words = [w.replace("\u2019", "'").lower() for w in before[-1:]]
+    if words and (words[-1] in _NOT_PAST_AFTER or words[-1] in MODALS or words[-1] in DO_FORMS):
         return False
-    if words[-1] in MODALS:
-        return True
-    return words[-1] in DO_FORMS and (subject or "NNS" not in lexicon.form_tags(word))
+    return not perfect_slot(before, word)
+
+
+def word_slot(before: Sequence[str], word: str, *, past_time: bool = False) -> str:
+    """What the words before ``word`` want of it: ``BASE``, ``PERFECT``, ``PAST`` (only in a
+    sentence with ``past_time``) or "" (the writer's choice)."""
+    if base_slot(before, word):
+        return BASE
+    if perfect_slot(before, word):
+        return PERFECT
+    if past_time and past_slot(before, word):
+        return PAST
+    return ""
 
 
 @dataclass(frozen=True)
@@ -268,7 +341,17 @@ def number_forms(a: str, b: str) -> bool:
 
 
 def _confusables(key: str) -> set[str]:
-    return {w for group in CONFUSABLE_SETS if key in group for w in group}
+    """The words confused with ``key``; for an inflected word not in a set itself, the same
+    forms of the words confused with its lemma ("effects": affects, "learned": taught)."""
+    found = {w for group in CONFUSABLE_SETS if key in group for w in group}
+    if found:
+        return found
+    for lem in lexicon.lemmas(key) - {key}:
+        for group in CONFUSABLE_SETS:
+            if lem in group:
+                for other in group - {lem}:
+                    found |= {f for f in lexicon.forms_like(key, other) if spelling.is_known(f)}
+    return found
 
 
 def _closed(key: str) -> set[str]:
@@ -305,12 +388,13 @@ def _paradigm_kind(key: str, other: str) -> str:
     return AGREEMENT
 
 
-def alternatives(word: str, *, max_spelling: int = 8, base: bool = False) -> list[Alternative]:
+def alternatives(word: str, *, max_spelling: int = 8, slot: str = "") -> list[Alternative]:
     """The confusion set of ``word`` (lower case, without the word itself), one entry per word.
 
-    With ``base`` (the word is in a ``base_slot``), the base forms of the verbs it is another
-    form of come first, as base candidates. A word in several sets keeps its first kind, in this
-    order: base, inflection (or participle, number
+    ``slot`` says what the words around the word want (``word_slot``): in a ``BASE`` slot the
+    base forms of the verbs it is another form of come first, as base candidates; in a
+    ``PERFECT`` slot their past participles, in a ``PAST`` slot their simple pasts. A word in
+    several sets keeps its first kind, in this order: the slot's, inflection (or participle, number
     or agreement), agreement (reference between two reflexives, inflection between two tenses'
     contractions), reference, confusable, closed class, spelling. A word not in the dictionary
     gets up to ``max_spelling`` spelling neighbours up to two edits away; a known word only the
@@ -323,9 +407,10 @@ def alternatives(word: str, *, max_spelling: int = 8, base: bool = False) -> lis
         if candidate != key and candidate not in found and candidate:
             found[candidate] = Alternative(candidate, kind, cost)
 
-    for form in lexicon.verb_bases(key) if base else ():
+    slot_forms = {BASE: lexicon.verb_bases, PERFECT: lexicon.verb_participles, PAST: lexicon.verb_pasts}
+    for form in slot_forms[slot](key) if slot in slot_forms else ():
         if spelling.is_known(form):
-            add(form, BASE)
+            add(form, slot)
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, _form_kind(key, form))

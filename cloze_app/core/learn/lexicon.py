@@ -400,3 +400,71 @@ def verb_bases(word: str) -> tuple[str, ...]:
             if tags & _NOT_BASE_TAGS and lem not in found:
                 found.append(lem)
     return tuple(found)
+
+
+# Modal verbs are no verbs with a past here ("can": lemminflect's "canned" is another verb's)
+_MODAL_LEMMAS = frozenset(("can", "will", "shall", "may", "must", "might", "could", "would", "should"))
+# The past of "be" that agrees with the present written: is/am -> was, are -> were
+_BE_PASTS = {"is": ("was",), "am": ("was",), "are": ("were",), "be": ("was", "were")}
+
+
+def _verb_forms(word: str, written: frozenset[str], refuse: frozenset[str], want: str) -> tuple[str, ...]:
+    """The ``want`` forms of the verbs ``word`` is a ``written`` form of; empty when ``word`` can
+    be a ``refuse`` form of any verb (then it may be right as it stands)."""
+    key = _key(word)
+    found: list[str] = []
+    for upos, lems in _lemmas_by_class(key).items():
+        if upos not in (VERB, "AUX"):
+            continue
+        for lem in lems:
+            if lem in _MODAL_LEMMAS:
+                continue
+            table = _table(lem, VERB)
+            tags = {tag for tag, forms in table.items() if key in forms}
+            if tags & refuse:
+                return ()
+            if tags & written:
+                found += [f for f in table.get(want, ()) if f != key and f not in found]
+    return tuple(found)
+
+
+_PERFECT_FROM = frozenset({"VB", "VBP", "VBZ", "VBD", "VBG"})
+_PRESENT = frozenset({"VB", "VBP", "VBZ"})
+
+
+def verb_participles(word: str) -> tuple[str, ...]:
+    """The past participles of the verbs ``word`` is another form of ("ate": eaten, "live":
+    lived, "went": gone): what "have" wants after it (a learner's "I have ate", "she has live").
+    Empty for a word that can itself be a past participle ("put", "come", "walked") and for a
+    word that is no verb."""
+    return _verb_forms(word, _PERFECT_FROM, frozenset({"VBN"}), "VBN")
+
+
+def verb_pasts(word: str) -> tuple[str, ...]:
+    """The simple pasts of the verbs ``word`` is a present form of ("go": went, "visits":
+    visited, "is": was): what a sentence that says it happened yesterday wants. Empty for a word
+    that can itself be a past form ("put", "read", "saw") and for a word that is no verb."""
+    key = _key(word)
+    if key in _BE_PASTS:
+        return _BE_PASTS[key]
+    return _verb_forms(word, _PRESENT, frozenset({"VBD", "VBN"}), "VBD")
+
+
+def forms_like(word: str, other: str) -> frozenset[str]:
+    """The forms of ``other`` (a lemma) that have a tag ``word`` has as a form of its own lemma
+    ("effects", affect: affects; "learned", teach: taught; "loosing", lose: losing): the same
+    slip made on an inflected word."""
+    key = _key(word)
+    tags: set[tuple[str, str]] = set()
+    for upos, lems in _lemmas_by_class(key).items():
+        if upos not in CONTENT_CLASSES:
+            continue
+        for lem in lems:
+            tags.update((upos, tag) for tag, forms in _table(lem, upos).items() if key in forms)
+    found: set[str] = set()
+    by_class = _lemmas_by_class(_key(other))
+    for upos, tag in tags:
+        for lem in by_class.get(upos, ()):
+            found.update(_table(lem, upos).get(tag, ()))
+    found.discard(key)
+    return frozenset(found)

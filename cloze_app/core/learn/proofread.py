@@ -61,7 +61,15 @@ CONTEXT_WORDS = 2
 CONTEXT_FLOOR = 0.0
 CONTEXT_CAP = 4.0
 CONTEXT_KINDS = frozenset(
-    {confusion.INFLECTION, confusion.PARTICIPLE, confusion.BASE, confusion.AGREEMENT, confusion.NUMBER}
+    {
+        confusion.INFLECTION,
+        confusion.PARTICIPLE,
+        confusion.BASE,
+        confusion.PERFECT,
+        confusion.PAST,
+        confusion.AGREEMENT,
+        confusion.NUMBER,
+    }
 )
 _NO_GAP_AFTER = frozenset(
     [
@@ -143,6 +151,14 @@ def gap_before(words: Sequence[WordSpan], i: int) -> bool:
     return bool(lexicon.word_classes(key) & {lexicon.NOUN, lexicon.ADJ, "DET"})
 
 
+def weighed_pieces(word: str, pieces: int) -> int:
+    """The pieces of ``word`` that lower its PLL: not a contraction's apostrophe and ending
+    ("it ' s", "don ' t": one), which the model predicts with near certainty around the rest."""
+    if "'" in word or "\u2019" in word:
+        return max(1, pieces - 2)
+    return pieces
+
+
 def usable(alternative: confusion.Alternative, known: bool, pieces: int) -> bool:
     """Whether a candidate is worth its rows: a known word's spelling neighbours of several
     tokenizer pieces (rare words; real-word slips are between common words) are not."""
@@ -176,31 +192,53 @@ def _written(scores: SlotScores) -> float:
     return scores.written if math.isfinite(scores.written) else 0.0
 
 
-# How far back (characters) ``base_slots`` reads before a chunk's first word: three words
-_BASE_LOOKBACK = 80
+# How far back and ahead (characters) ``word_slots`` reads around a chunk's words: the rest of
+# their sentences, for what says when (``confusion.PAST_TIME_RE``: "I go there yesterday")
+_SLOT_LOOKBACK = 400
+_SLOT_LOOKAHEAD = 400
 
 
-def base_slots(text: str, words: Sequence[WordSpan]) -> list[bool]:
-    """For each of ``words``, whether it stands where a verb's base form is wanted
-    (``confusion.base_slot``), by the words of ``text`` before it in its sentence with only
-    spaces between (every word, checked or not). Only the text from a little before the first of
-    ``words`` to the last is read (a long text is scored a chunk at a time)."""
+def word_slots(text: str, words: Sequence[WordSpan]) -> list[str]:
+    """For each of ``words``, what the words before it in its sentence (with only spaces between,
+    every word, checked or not) want of it (``confusion.word_slot``: a verb's base form, its past
+    participle, its simple past in a sentence that says it happened in the past, or ""). Only the
+    text from a little before the first of ``words`` to a little after the last is read (a long
+    text is scored a chunk at a time)."""
     if not words:
         return []
-    lo = max(0, words[0].start - _BASE_LOOKBACK)
+    lo = max(0, words[0].start - _SLOT_LOOKBACK)
     if lo > 0:  # from the first whole word
         lo = next((k + 1 for k in range(lo, words[0].start) if text[k].isspace()), words[0].start)
-    part = text[lo : words[-1].end]
-    before: dict[int, list[str]] = {}
+    hi = min(len(text), words[-1].end + _SLOT_LOOKAHEAD)
+    part = text[lo:hi]
+    spans = word_spans(part)
+    # each word's sentence, and the sentences (and words) that say when in the past
+    sentence: list[int] = []
+    for k, w in enumerate(spans):
+        sentence.append((sentence[-1] if sentence else 0) + (1 if w.sentence_start and k else 0))
+    past_sentences: set[int] = set()
+    marker_words: set[int] = set()
+    for m in confusion.PAST_TIME_RE.finditer(part):
+        inside = [k for k, w in enumerate(spans) if w.start < m.end() and m.start() < w.end]
+        if inside:
+            past_sentences.add(sentence[inside[0]])
+            marker_words.update(spans[k].start + lo for k in inside)
+    before: dict[int, tuple[list[str], bool]] = {}
     run: list[str] = []  # the words just before, joined by spaces only
     previous: WordSpan | None = None
-    for w in word_spans(part):
+    for k, w in enumerate(spans):
         if previous is None or w.sentence_start or part[previous.end : w.start].strip():
             run = []
-        before[w.start + lo] = run
+        before[w.start + lo] = (run, sentence[k] in past_sentences)
         run = [*run[-2:], w.word]
         previous = w
-    return [confusion.base_slot(before.get(w.start, []), w.word) for w in words]
+    out = []
+    for w in words:
+        run_before, past_time = before.get(w.start, ([], False))
+        out.append(
+            confusion.word_slot(run_before, w.word, past_time=past_time and w.start not in marker_words)
+        )
+    return out
 
 
 def score_words(
@@ -219,10 +257,10 @@ def score_words(
     Each row is at most ``window`` tokens around its place."""
     known = [spelling.is_known(w.word) for w in words]
     alts: list[list[tuple[confusion.Alternative, int]]] = []
-    for w, is_known, base in zip(words, known, base_slots(text, words), strict=True):
+    for w, is_known, slot in zip(words, known, word_slots(text, words), strict=True):
         spaced = w.start > 0 and text[w.start - 1].isspace()
         found = []
-        for a in confusion.alternatives(w.word, base=base):
+        for a in confusion.alternatives(w.word, slot=slot):
             pieces = len(engine.decoder.pieces(a.word, spaced))
             if usable(a, is_known, pieces):
                 found.append((a, pieces))
@@ -265,12 +303,12 @@ def score_words(
         clear its margin (then the others may follow it as weaker suggestions)."""
         if pruning is None or not known[i]:
             return True
-        pieces = first[i].written_pieces
+        pieces = weighed_pieces(words[i].word, first[i].written_pieces)
         for a, n in alts[i]:
             bound = lp[i][a.word][0] - written[i] if a.word in lp[i] else -written[i]
             if bound > CONTEXT_FLOOR and a.kind in CONTEXT_KINDS:
                 bound += CONTEXT_CAP
-            if pruning.could_clear(a.kind, bound, pieces - n):
+            if pruning.could_clear(a.kind, bound, pieces - weighed_pieces(a.word, n)):
                 return True
         return False
 
@@ -329,7 +367,7 @@ def score_words(
     places: dict[tuple[int, int], int] = {}  # a neighbour's written score: its query
     asked: list[tuple[int, str, int, int]] = []  # word, candidate, its AfterEdit, neighbour's query
     for i, w in enumerate(words):
-        chosen = _context_candidates(first[i], alts[i], lp[i], known[i], pruning)
+        chosen = _context_candidates(words[i].word, first[i], alts[i], lp[i], known[i], pruning)
         for nb in near.around(w) if chosen else ():
             q = places.setdefault((nb.start, nb.end), len(places))
             for word in chosen:
@@ -393,6 +431,7 @@ class _Neighbours:
 
 
 def _context_candidates(
+    word: str,
     first: SlotScores,
     alts: Sequence[tuple[confusion.Alternative, int]],
     lp: Mapping[str, tuple[float, int]],
@@ -405,7 +444,11 @@ def _context_candidates(
     if not known or not math.isfinite(first.written):
         return []  # a non-word's neighbours are read next to a garbled word: no context
     gains = {
-        a.word: (lp[a.word][0] - first.written, a.kind, first.written_pieces - lp[a.word][1])
+        a.word: (
+            lp[a.word][0] - first.written,
+            a.kind,
+            weighed_pieces(word, first.written_pieces) - weighed_pieces(a.word, lp[a.word][1]),
+        )
         for a, _ in alts
         if a.word in lp and math.isfinite(lp[a.word][0]) and a.kind in CONTEXT_KINDS
     }
