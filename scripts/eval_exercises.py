@@ -85,6 +85,19 @@ def _random_pool() -> dict[str, list[str]]:
     return pool
 
 
+_POS_TAGS = {"VERB": "VB", "NOUN": "NN", "ADJ": "JJ", "ADV": "RB"}
+
+
+def in_form(sub: str, target: str, pos: str) -> str:
+    """``sub`` in the form ``target`` has in its slot (``lexicon.in_forms`` for SWORDS's part of
+    speech; the first, or ``sub`` itself). SWORDS lists substitutes as lemmas ("investigate",
+    "try" for "checking"; "request" for "asked"): a learner writes the word in the form the
+    sentence needs ("investigating", "requested"), and the judge reads the word in the slot,
+    where a lemma of the wrong form is a wrong answer (the app says "right word, wrong form")."""
+    forms = lexicon.in_forms(sub, target, _POS_TAGS.get(pos, ""))
+    return forms[0] if forms else sub
+
+
 def _views(engine: ClozeEngine, limit: int, cache: Path | None) -> list[dict[str, Any]]:
     if cache and cache.is_file():
         return json.loads(cache.read_text(encoding="utf-8"))
@@ -99,11 +112,11 @@ def _views(engine: ClozeEngine, limit: int, cache: Path | None) -> list[dict[str
         text = item["text"][:start] + target + item["text"][start + 3 :]
         # Substitutes between 0 and 0.5 count in no rate; zero-score ones are many (~26 an
         # item), so a fixed sample of them keeps the run short without biasing the rate.
-        subs = {
-            s["word"]: s["score"]
-            for s in item["substitutes"]
-            if s["word"].lower() != target.lower() and (s["score"] >= 0.5 or s["score"] == 0.0)
-        }
+        subs: dict[str, float] = {}
+        for s in sorted(item["substitutes"], key=lambda s: -s["score"]):
+            word = in_form(s["word"], target, item["pos"])
+            if word.lower() != target.lower() and (s["score"] >= 0.5 or s["score"] == 0.0):
+                subs.setdefault(word, s["score"])
         zeros = sorted(w for w, score in subs.items() if score == 0.0)
         dropped = set(zeros) - set(rng.sample(zeros, min(len(zeros), ZERO_PER_ITEM)))
         subs = {w: score for w, score in subs.items() if w not in dropped}

@@ -132,6 +132,21 @@ def test_another_form_of_the_answer_is_right_word_wrong_form_with_partial_credit
     assert strict.score().points == 0.0
 
 
+def test_another_word_that_fits_only_in_another_form_is_right_word_wrong_form(
+    engine: ClozeEngine, exercise: Exercise
+) -> None:
+    """A learner's synonym in the wrong form ("puppies" where "dog" stands; "investigate" for
+    "checking") is tried in the answer's form too: it fits as "puppy", so it is the right word in
+    the wrong form, with the form that fits; "cats" fits in no form (cat is wrong here too)."""
+    verdict = check_answer(engine, exercise, 1, "puppies")
+    assert (verdict.status, verdict.form) == (WRONG_FORM, "puppy")
+    message = "1. Right word, wrong form: 'puppies' fits here as 'puppy' (the text has dog)."
+    assert verdict.message() == message
+    assert check_answer(engine, exercise, 1, "puppy").status == ALSO_FITS
+    cats = check_answer(engine, exercise, 1, "cats")
+    assert (cats.status, cats.form) == (WRONG, "")
+
+
 def test_a_word_that_fits_the_context_but_means_something_else_is_wrong(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

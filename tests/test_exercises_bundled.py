@@ -72,6 +72,21 @@ def test_a_real_alternative_also_fits_and_another_form_is_a_form_error(engine: C
     assert check_answer(engine, seine, 1, "flowed").status in (WRONG_FORM, ALSO_FITS)
 
 
+def test_a_synonym_in_the_wrong_form_is_the_right_word_in_the_wrong_form(engine: ClozeEngine) -> None:
+    """ "The police are ___ the documents" (checking): "inspecting" also fits; "inspect",
+    "investigate" do not as written ("are inspect") but do as inspecting, investigating: the
+    right word in the wrong form, with the form that fits; "eat" fits in no form."""
+    text = "The police are checking the documents at the border."
+    start = text.index("checking")
+    exercise = Exercise(text, (ExerciseItem(1, start, start + 8, "checking"),))
+    assert check_answer(engine, exercise, 1, "inspecting").status == ALSO_FITS
+    for given, form in (("inspect", "inspecting"), ("investigate", "investigating")):
+        verdict = check_answer(engine, exercise, 1, given)
+        assert (verdict.status, verdict.form) == (WRONG_FORM, form), verdict.message()
+        assert f"fits here as '{form}'" in verdict.message()
+    assert check_answer(engine, exercise, 1, "eat").status == WRONG
+
+
 def test_a_distractor_is_never_a_second_right_answer_nor_another_kind_of_word(engine: ClozeEngine) -> None:
     tourists = _one_blank("Every year millions of tourists visit the old town by the river.", "year")
     (item,) = add_distractors(engine, tourists, ExerciseOptions(choices=4)).items

@@ -450,21 +450,49 @@ def verb_pasts(word: str) -> tuple[str, ...]:
     return _verb_forms(word, _PRESENT, frozenset({"VBD", "VBN"}), "VBD")
 
 
-def forms_like(word: str, other: str) -> frozenset[str]:
+def forms_like(word: str, other: str, tag_prefix: str = "") -> frozenset[str]:
     """The forms of ``other`` (a lemma) that have a tag ``word`` has as a form of its own lemma
-    ("effects", affect: affects; "learned", teach: taught; "loosing", lose: losing): the same
-    slip made on an inflected word."""
+    ("effects", affect: affects; "learned", teach: taught; "loosing", lose: losing; "chips",
+    chip: chips): the same slip made on an inflected word. ``tag_prefix``: only tags that start
+    with it ("VB": as a verb)."""
     key = _key(word)
     tags: set[tuple[str, str]] = set()
     for upos, lems in _lemmas_by_class(key).items():
         if upos not in CONTENT_CLASSES:
             continue
         for lem in lems:
-            tags.update((upos, tag) for tag, forms in _table(lem, upos).items() if key in forms)
+            tags.update(
+                (upos, tag)
+                for tag, forms in _table(lem, upos).items()
+                if key in forms
+                and tag.startswith(tag_prefix)
+                # a mass noun's lemma among its plurals ("business": businesses, business), as
+                # in form_tags
+                and not (tag == "NNS" and key == lem and len(forms) > 1)
+            )
     found: set[str] = set()
     by_class = _lemmas_by_class(_key(other))
     for upos, tag in tags:
         for lem in by_class.get(upos, ()):
             found.update(_table(lem, upos).get(tag, ()))
-    found.discard(key)
     return frozenset(found)
+
+
+def in_forms(word: str, target: str, tag_prefix: str = "") -> tuple[str, ...]:
+    """``word`` (a word or a short phrase) in each form ``target`` can have ("investigate" for
+    "checking": investigating; "request" for "asked": requested; "computer chip" for "chips":
+    computer chips), best guesses first: a phrase is inflected on its verb (first word) or, as a
+    noun (``tag_prefix`` "NN"), on its last word. Empty when ``word`` has no such form (another
+    class) or is in one already."""
+    words = word.split()
+    if not words:
+        return ()
+    at = len(words) - 1 if tag_prefix == "NN" else 0
+    found = []
+    for form in sorted(forms_like(target, words[at], tag_prefix)):
+        if words[at][:1].isupper():
+            form = form[:1].upper() + form[1:]
+        phrase = " ".join([*words[:at], form, *words[at + 1 :]])
+        if phrase.casefold() != word.casefold():
+            found.append(phrase)
+    return tuple(found)
