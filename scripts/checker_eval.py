@@ -57,7 +57,9 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # where it was none). 7: a verb's past participle after "have" (perfect) and its simple past in a
 # sentence that says it happened in the past (past): new candidates, and kinds of old ones; the
 # words confused with an inflected word's lemma, in its form (effects: affects, learned: taught).
-SCORING = 7
+# 8: neighbours' context over 4 words either side (was 2); a simple past after "be" as a perfect
+# slot's word (was taken); no simple past offered after "have" (have eaten: not ate).
+SCORING = 8
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 

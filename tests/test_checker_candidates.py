@@ -121,6 +121,7 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
         ("Have you ever ate sushi?", "ate", "eaten"),
         ("He had went home.", "went", "gone"),
         ("They've already took it.", "took", "taken"),
+        ("The letter was wrote by hand.", "wrote", "written"),  # a passive's participle
     ):
         assert base_kinds(text, word)[form] == "perfect", text
     for text, word in (
@@ -128,8 +129,12 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
         ("I have come home.", "come"),  # already its participle
         ("We have walked home.", "walked"),  # its past and participle are one word
         ("I took it, ate it.", "ate"),  # no "have" before it
+        ("The window was broke.", "broke"),  # after "be", a past that is also an adjective
+        ("The door was open.", "open"),  # after "be", no simple past
     ):
         assert "perfect" not in base_kinds(text, word).values(), text
+    assert "ate" not in base_kinds("I have already eaten.", "eaten")  # no simple past after "have"
+    assert base_kinds("The dog has eaten.", "eaten")["eat"] == "inflection"
     # where the sentence says when, in the past, a present form's simple past: "Yesterday I go"
     for text, word, form in (
         ("Yesterday I go to school.", "go", "went"),

@@ -40,7 +40,6 @@ from cloze_app.core.learn.proofread import (
     CONTEXT_CAP,
     CONTEXT_FLOOR,
     CONTEXT_KINDS,
-    CONTEXT_WORDS,
     DELETE_CEILING,
     INSERT_FLOOR,
     Pruning,
@@ -83,6 +82,10 @@ LABELS = {
 }
 # The forms the words before a verb want of it (``confusion.word_slot``)
 _SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST)
+# How near a word with a sure fix of its own must be to take away a neighbour's fix that leans on
+# the context (``_no_vouching``): the next two words either side, where a wrong word weighs most
+# ("began too cry"), though the context reads four ("She go to school every days": goes stays).
+VOUCH_WORDS = 2
 # A margin this high switches its kind off (Careful's number margin)
 OFF = 99.0
 # What a simple past alone is tagged ("ate", "went"; not "broke", an adjective too)
@@ -457,7 +460,7 @@ def judge(
 
 def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:
     """A wrong word does not vouch for its neighbour: a fix that cleared its margin only with its
-    neighbours' context is dropped (in place) when a word within ``CONTEXT_WORDS`` of it in its
+    neighbours' context is dropped (in place) when a word within ``VOUCH_WORDS`` of it in its
     sentence has a fix of its own that needs no context ("began too cry": too -> to, and not also
     cry -> crying because "too crying" reads better than "too cry"). Only another form of a word
     next to another form that needs no context stays ("those child": that, leaning on child, and
@@ -469,7 +472,7 @@ def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix
     for i, (s, fixes, _, _) in enumerate(judged):
         if not any(f.leans for f in fixes):
             continue
-        lo, hi = max(0, i - CONTEXT_WORDS), min(len(judged), i + CONTEXT_WORDS + 1)
+        lo, hi = max(0, i - VOUCH_WORDS), min(len(judged), i + VOUCH_WORDS + 1)
         near = [
             j
             for j in range(lo, hi)

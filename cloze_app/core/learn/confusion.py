@@ -273,13 +273,23 @@ def _before_verb(before: Sequence[str]) -> tuple[list[str], bool]:
     return words, subject
 
 
+# The forms of "be" before a passive ("was took": taken)
+BE_FORMS = frozenset(("is", "are", "am", "was", "were", "be", "been", "being"))
+
+
 def perfect_slot(before: Sequence[str], word: str) -> bool:
     """Whether ``word`` after ``before`` (as in ``base_slot``) must be a past participle: right
     after a form of "have", or after one and a question's subject pronoun ("Have you"), with at
-    most one adverb between ("has never", "have you ever"). Not "had better", "have to"."""
+    most one adverb between ("has never", "have you ever"); not "had better", "have to". Also a
+    simple past and nothing else after a form of "be" ("was took", "were wrote": a passive's
+    participle; not "was broke", an adjective too, nor "is open")."""
     words, _ = _before_verb(before)
     key = word.replace("\u2019", "'").lower()
-    return bool(words) and words[-1] in HAVE_FORMS and key not in _NOT_PERFECT
+    if not words or key in _NOT_PERFECT:
+        return False
+    if words[-1] in HAVE_FORMS:
+        return True
+    return words[-1] in BE_FORMS and lexicon.form_tags(key) == frozenset({"VBD"})
 
 
 # What says a sentence happened in the past: "yesterday", "two years ago", "last week"
@@ -402,15 +412,18 @@ def alternatives(word: str, *, max_spelling: int = 8, slot: str = "") -> list[Al
     """
     key = word.strip().replace("’", "'").lower()
     found: dict[str, Alternative] = {}
+    blocked: set[str] = set()
 
     def add(candidate: str, kind: str, cost: float = 0.0) -> None:
-        if candidate != key and candidate not in found and candidate:
+        if candidate != key and candidate not in found and candidate and candidate not in blocked:
             found[candidate] = Alternative(candidate, kind, cost)
 
     slot_forms = {BASE: lexicon.verb_bases, PERFECT: lexicon.verb_participles, PAST: lexicon.verb_pasts}
     for form in slot_forms[slot](key) if slot in slot_forms else ():
         if spelling.is_known(form):
             add(form, slot)
+    if slot == PERFECT:  # after "have" a simple past is never the fix ("have eaten": not ate)
+        blocked.update(f for f in lexicon.inflections(key) if lexicon.form_tags(f) == frozenset({"VBD"}))
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, _form_kind(key, form))
