@@ -58,8 +58,10 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # sentence that says it happened in the past (past): new candidates, and kinds of old ones; the
 # words confused with an inflected word's lemma, in its form (effects: affects, learned: taught).
 # 8: neighbours' context over 4 words either side (was 2); a simple past after "be" as a perfect
-# slot's word (was taken); no simple past offered after "have" (have eaten: not ate).
-SCORING = 8
+# slot's word (was taken); no simple past offered after "have" (have eaten: not ate). 9: a verb's
+# -ing form after a preposition (gerund); no real-word spelling slips of a one- or two-letter
+# word.
+SCORING = 9
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 

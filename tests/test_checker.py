@@ -404,3 +404,21 @@ def test_fix_kinds_counts_the_words_whose_fix_clears_by_its_kind(engine: ClozeEn
     assert fix_kinds(report, RULES) == {"number": 2}
     assert fix_kinds(report, replace(RULES, number=99.0)) == {}
     assert fix_kinds(check_text(engine, CLEAN, RULES), RULES) == {}
+
+
+@pytest.mark.bundled
+@pytest.mark.skipif(not bundled_model_available(), reason="the bundled model is not in models/ yet")
+def test_a_verb_after_a_preposition_gets_its_ing_form_from_the_bundled_model() -> None:
+    """A learner's "without say", "for help me", "Before go to bed" (hand-written, not used for
+    tuning): the -ing form is the first fix at Balanced; "used to" without be or get, and a
+    sentence's "I", are left alone."""
+    engine = ClozeEngine.load(BUNDLED_MODEL)
+    for text, word, fix in (
+        ("He left without say goodbye.", "say", "saying"),
+        ("Thank you for help me with the move.", "help", "helping"),
+        ("Before go to bed, I read a book.", "go", "going"),
+    ):
+        report = check_text(engine, text)
+        assert [(f.word, f.kind, f.best) for f in report.flags] == [(word, "grammar", fix)], text
+    for clean in ("I used to play football.", "He left without saying goodbye."):
+        assert check_text(engine, clean).flags == (), clean

@@ -135,6 +135,22 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
         assert "perfect" not in base_kinds(text, word).values(), text
     assert "ate" not in base_kinds("I have already eaten.", "eaten")  # no simple past after "have"
     assert base_kinds("The dog has eaten.", "eaten")["eat"] == "inflection"
+    # after a preposition a verb's -ing form: "look forward to meet", "interested in learn"
+    for text, word, form in (
+        ("I look forward to meet you.", "meet", "meeting"),
+        ("She is interested in learn English.", "learn", "learning"),
+        ("Thank you for help me.", "help", "helping"),
+        ("He left without say goodbye.", "say", "saying"),
+        ("I'm used to get up early.", "get", "getting"),
+    ):
+        assert base_kinds(text, word)[form] == "gerund", text
+    for text, word in (
+        ("I used to play football.", "play"),  # "used to" without be or get: the infinitive
+        ("I want to go home.", "go"),  # "to" the infinitive's
+        ("She is good at swimming.", "swimming"),  # already its -ing form
+    ):
+        assert "gerund" not in base_kinds(text, word).values(), text
+    assert "is" not in base_kinds("I used to play football.", "I")  # no real-word slip of "I"
     # where the sentence says when, in the past, a present form's simple past: "Yesterday I go"
     for text, word, form in (
         ("Yesterday I go to school.", "go", "went"),

@@ -72,6 +72,7 @@ LABELS = {
     confusion.BASE: GRAMMAR,
     confusion.PERFECT: GRAMMAR,
     confusion.PAST: GRAMMAR,
+    confusion.GERUND: GRAMMAR,
     confusion.AGREEMENT: GRAMMAR,
     confusion.NUMBER: GRAMMAR,
     confusion.REFERENCE: GRAMMAR,
@@ -81,7 +82,7 @@ LABELS = {
     confusion.EXTRA: EXTRA_WORD,
 }
 # The forms the words before a verb want of it (``confusion.word_slot``)
-_SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST)
+_SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST, confusion.GERUND)
 # How near a word with a sure fix of its own must be to take away a neighbour's fix that leans on
 # the context (``_no_vouching``): the next two words either side, where a wrong word weighs most
 # ("began too cry"), though the context reads four ("She go to school every days": goes stays).
@@ -97,6 +98,7 @@ _FORM_KINDS = (
     confusion.BASE,
     confusion.PERFECT,
     confusion.PAST,
+    confusion.GERUND,
     confusion.AGREEMENT,
     confusion.NUMBER,
 )
@@ -123,6 +125,7 @@ class CheckerThresholds:
     form after a modal or a form of do, didn't went -> go, can swims -> swim; ``perfect``: its
     past participle after a form of have, has live -> lived, have ate -> eaten; ``past``: its
     simple past in a sentence that says it happened in the past, yesterday I go -> went;
+    ``gerund``: its -ing form after a preposition, look forward to meet -> meeting;
     ``agreement``: a
     closed-class form of another number, person, gender or case, this/these, he/him, is/are;
     ``number``: a content word's form of another number or person, go/goes, child/children;
@@ -144,6 +147,7 @@ class CheckerThresholds:
     base: float = 3.0
     perfect: float = 3.0
     past: float = 3.0
+    gerund: float = 3.0
     agreement: float = 3.0
     number: float = 3.0
     reference: float = 3.0

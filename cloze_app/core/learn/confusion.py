@@ -41,6 +41,9 @@ PERFECT = "perfect"
 # "Yesterday I go", "two years ago we move": went, moved; ``lexicon.verb_pasts``): the tense is
 # not the writer's free choice there
 PAST = "past"
+# a verb's -ing form for its base form after a preposition (``gerund_slot``: "look forward to
+# meet", "interested in learn", "without say": meeting, learning, saying; ``lexicon.verb_gerunds``)
+GERUND = "gerund"
 # a form of another number, person, gender or case of a closed-class paradigm (this/these,
 # he/him, is/are, has/have: ``AGREEMENT_SETS``): the words around it decide
 AGREEMENT = "agreement"
@@ -63,6 +66,7 @@ KINDS = (
     BASE,
     PERFECT,
     PAST,
+    GERUND,
     AGREEMENT,
     NUMBER,
     REFERENCE,
@@ -318,13 +322,44 @@ def past_slot(before: Sequence[str], word: str) -> bool:
     return not perfect_slot(before, word)
 
 
+# Prepositions after which a verb takes its -ing form ("interested in learning", "before going",
+# "thank you for helping"); "to" only in "look forward to" and "be/get used to" (elsewhere it is
+# mostly the infinitive's)
+GERUND_PREPOSITIONS = frozenset(
+    ("of", "in", "for", "about", "without", "before", "after", "at", "on", "by", "from")
+    + ("besides", "despite", "instead")
+)
+_USED_TO_AFTER = frozenset(
+    ("am", "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "getting")
+    + ("i'm", "you're", "we're", "they're")
+)
+
+
+def gerund_slot(before: Sequence[str], word: str) -> bool:
+    """Whether ``word`` after ``before`` (as in ``base_slot``) is a verb's base form where a
+    preposition wants its -ing form: right after one of ``GERUND_PREPOSITIONS``, after "look
+    forward to", or after "used to" that follows a form of be or get ("I'm used to get up")."""
+    words = [w.replace("\u2019", "'").lower() for w in before[-3:]]
+    if not words:
+        return False
+    if words[-1] == "to":
+        after_used = len(words) >= 3 and words[-2] == "used" and words[-3] in _USED_TO_AFTER
+        if not (len(words) >= 2 and words[-2] == "forward") and not after_used:
+            return False
+    elif words[-1] not in GERUND_PREPOSITIONS:
+        return False
+    return bool(lexicon.verb_gerunds(word))
+
+
 def word_slot(before: Sequence[str], word: str, *, past_time: bool = False) -> str:
-    """What the words before ``word`` want of it: ``BASE``, ``PERFECT``, ``PAST`` (only in a
-    sentence with ``past_time``) or "" (the writer's choice)."""
+    """What the words before ``word`` want of it: ``BASE``, ``PERFECT``, ``GERUND``, ``PAST``
+    (only in a sentence with ``past_time``) or "" (the writer's choice)."""
     if base_slot(before, word):
         return BASE
     if perfect_slot(before, word):
         return PERFECT
+    if gerund_slot(before, word):
+        return GERUND
     if past_time and past_slot(before, word):
         return PAST
     return ""
@@ -418,7 +453,12 @@ def alternatives(word: str, *, max_spelling: int = 8, slot: str = "") -> list[Al
         if candidate != key and candidate not in found and candidate and candidate not in blocked:
             found[candidate] = Alternative(candidate, kind, cost)
 
-    slot_forms = {BASE: lexicon.verb_bases, PERFECT: lexicon.verb_participles, PAST: lexicon.verb_pasts}
+    slot_forms = {
+        BASE: lexicon.verb_bases,
+        PERFECT: lexicon.verb_participles,
+        PAST: lexicon.verb_pasts,
+        GERUND: lexicon.verb_gerunds,
+    }
     for form in slot_forms[slot](key) if slot in slot_forms else ():
         if spelling.is_known(form):
             add(form, slot)
@@ -443,6 +483,11 @@ def alternatives(word: str, *, max_spelling: int = 8, slot: str = "") -> list[Al
                 if spelling.is_known(form):
                     add(form, INFLECTION)
     limit = max_spelling if not known else max(2, max_spelling // 2)
+    if known and len(key) < 3:
+        # a known word of one or two letters has many words one edit away, nearly all function
+        # words its closed class or confusables already offer ("I": is, it, in; "I used to" was
+        # flagged for "Is"): no real-word slips
+        limit = 0
     for other, cost in spelling.neighbours(key, limit=3 * limit):
         if limit <= 0:
             break

@@ -496,3 +496,10 @@ def in_forms(word: str, target: str, tag_prefix: str = "") -> tuple[str, ...]:
         if phrase.casefold() != word.casefold():
             found.append(phrase)
     return tuple(found)
+
+
+def verb_gerunds(word: str) -> tuple[str, ...]:
+    """The -ing forms of the verbs ``word`` is the base form of ("meet": meeting, "learn":
+    learning): what a preposition wants after it ("look forward to meet", "interested in learn").
+    Empty for a word that can itself be an -ing form and for a word that is no verb."""
+    return _verb_forms(word, frozenset({"VB", "VBP"}), frozenset({"VBG"}), "VBG")

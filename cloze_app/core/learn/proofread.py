@@ -72,6 +72,7 @@ CONTEXT_KINDS = frozenset(
         confusion.BASE,
         confusion.PERFECT,
         confusion.PAST,
+        confusion.GERUND,
         confusion.AGREEMENT,
         confusion.NUMBER,
     }
