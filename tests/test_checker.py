@@ -243,6 +243,29 @@ def test_one_slip_gives_one_flag() -> None:
     assert len(judge(text, [this, books], replace(RULES, agreement=99.0))) == 1  # "books" alone
 
 
+def test_a_verb_form_that_never_follows_its_subject_pronoun_is_flagged_whatever_the_model_says() -> None:
+    """ "he don't" (the small model scores doesn't no higher): doesn't is a fix at any margin
+    short of switching agreement off, ranked first; not after "you" or "it" (an object before a
+    bare verb: "make you do"), not a numeral "I" ("World War I is"), and "he doesn't" is left
+    alone."""
+    balanced = CheckerThresholds.preset("Balanced")
+
+    def fixes(text: str, word: str, alts: tuple[AltScore, ...], t: CheckerThresholds = balanced) -> list:
+        return [(f.word, f.best) for f in judge(text, [_scores(text, word, -3.0, alternatives=alts)], t)]
+
+    dont = (AltScore("doesn't", "agreement", 0.0, -3.5, 3), AltScore("didn't", "inflection", 0.0, -2.0, 3))
+    assert fixes("he don't know .", "don't", dont) == [("don't", "doesn't")]
+    assert fixes("he don't know .", "don't", dont, replace(balanced, agreement=99.0)) == []
+    assert fixes("you don't know .", "don't", dont) == []
+    were = (AltScore("were", "agreement", 0.0, -4.0, 1),)
+    assert fixes("then they was tired .", "was", were) == [("was", "were")]
+    am = (AltScore("am", "agreement", 0.0, -4.0, 1),)
+    assert fixes("Yesterday I is tired .", "is", am) == [("is", "am")]
+    assert fixes("World War I is over .", "is", am) == []
+    does = (AltScore("don't", "agreement", 0.0, -4.0, 3),)
+    assert fixes("he doesn't know .", "doesn't", does) == []
+
+
 def test_runners_up_are_listed_only_when_the_model_gives_them_a_real_chance() -> None:
     text = "she go to school ."
     alts = (

@@ -87,6 +87,24 @@ _SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST, confusion.GERU
 # the context (``_no_vouching``): the next two words either side, where a wrong word weighs most
 # ("began too cry"), though the context reads four ("She go to school every days": goes stays).
 VOUCH_WORDS = 2
+# A verb form that never follows a subject pronoun right before it ("he don't", "they was",
+# "I has"): its agreement candidates that do follow it are fixes whatever the model says (the
+# small model reads "he don't" as likely as "he doesn't"). Not "it" and "you", which may be an
+# object before a bare verb ("let it have", "make you do"), nor "were" ("if he were").
+_THIRD = frozenset(("am", "are", "have", "do", "don't", "aren't", "haven't"))
+_PLURAL = frozenset(("is", "am", "has", "does", "doesn't", "was", "isn't", "hasn't", "wasn't"))
+WRONG_AFTER = {
+    "i": frozenset(("is", "are", "has", "does", "doesn't", "isn't", "aren't", "hasn't")),
+    "he": _THIRD,
+    "she": _THIRD,
+    "we": _PLURAL,
+    "they": _PLURAL,
+}
+_AUXILIARY_FORMS = frozenset(
+    ("am", "is", "are", "was", "were", "have", "has", "do", "does")
+    + ("isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "don't", "doesn't")
+)
+_LAST_WORD = re.compile(r"(?<![\w'\u2019])([\w'\u2019]+)$")
 # A margin this high switches its kind off (Careful's number margin)
 OFF = 99.0
 # What a simple past alone is tagged ("ate", "went"; not "broke", an adjective too)
@@ -361,6 +379,8 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
     near = any(_scored(a.log_prob) for a in s.alternatives)
     misspelt = not s.known and s.zipf < (t.rare_zipf if near else min(t.rare_zipf, t.bare_zipf))
     written = text[s.start : s.end]
+    wrong_after = _subject_before(text, s.start)
+    agrees: set[str] = set()
     for a in s.alternatives:
         if not _scored(a.log_prob) or not _scored(s.log_prob):
             continue
@@ -378,6 +398,16 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
         # symptom of its misspelling, not a bias to correct for.
         extra_pieces = weighed_pieces(s.word, s.pieces) - weighed_pieces(a.word, a.pieces)
         needed = t.unknown if not s.known else t.margin(a.kind) + t.per_piece * extra_pieces
+        if (
+            a.kind == confusion.AGREEMENT
+            and needed < OFF
+            and _apostrophe(written).lower() in wrong_after
+            and a.word in _AUXILIARY_FORMS
+            and a.word not in wrong_after
+        ):
+            # "he don't": doesn't, whatever the model says (ranked first, below)
+            needed = -math.inf
+            agrees.add(a.word)
         if a.kind == confusion.PERFECT and needed < OFF and lexicon.form_tags(s.word) == _PAST_ONLY:
             # a simple past right after "have" is never right ("I have ate", "had went"): any
             # gain of its participle flags it (the small model reads "have ate" as nearly as
@@ -389,6 +419,9 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
             weaker.append(_Fix(s.start, s.end, a.word, gain, gain, kind, clears=False))
     if fixes:
         fixes += weaker
+    if agrees:  # the form the subject pronoun wants comes first, shown as at least as likely
+        top = max(0.0, *(f.gain for f in fixes)) + 0.01
+        fixes = [replace(f, gain=top, rank=top, leans=False) if f.replacement in agrees else f for f in fixes]
     fixes = [replace_case(f, written) for f in fixes]
     if _scored(s.next_log_prob) and s.next_log_prob is not None:
         next_word = text[s.end : s.next_end].lstrip()
@@ -405,6 +438,30 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
                 fix = _Fix(s.start, s.next_end, match_case(next_word, written), rank, rank, confusion.EXTRA)
                 fixes.append(fix)
     return fixes, misspelt
+
+
+def _apostrophe(word: str) -> str:
+    return word.replace("\u2019", "'")
+
+
+def _subject_before(text: str, start: int) -> frozenset[str]:
+    """The verb forms that cannot follow the subject pronoun right before ``start`` (spaces only
+    between; ``WRONG_AFTER``), or none. Not a capital "I" after a capitalised word inside a
+    sentence, a numeral ("World War I is", "Henry I has"; "Yesterday I has" is a pronoun)."""
+    head = text[max(0, start - 60) : start]
+    stripped = head.rstrip(" \t")
+    found = _LAST_WORD.search(stripped)
+    if stripped == head or found is None:
+        return frozenset()
+    pronoun = found.group(1)
+    if pronoun == "I":
+        rest = stripped[: found.start(1)].rstrip(" \t")
+        previous = _LAST_WORD.search(rest)
+        if previous and previous.end() == len(rest) and previous.group(1)[:1].isupper():
+            opening = rest[: previous.start(1)].rstrip()
+            if opening and not _SENTENCE_END.search(opening[-1]):
+                return frozenset()
+    return WRONG_AFTER.get(pronoun.lower(), frozenset())
 
 
 def replace_case(fix: _Fix, written: str) -> _Fix:
