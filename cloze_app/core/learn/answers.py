@@ -294,15 +294,12 @@ def judge(
     if not multiple_choice and same_word and not fits:
         return Verdict(number, given, answer, WRONG_FORM, view.rank(given), (), lp, answer_lp)
     # only a form of the class and form the answer has in this slot (its voted tag)
-    scored = [
-        (p, f)
-        for p, f in ((view.log_prob(f), f) for f in forms)
-        if p is not None
-        and _fold(f) != _fold(given)
-        and view.tag
-        and any(view.tag in lexicon.form_tags(w) for w in f.split())
+    in_slot = [
+        f
+        for f in forms
+        if _fold(f) != _fold(given) and view.tag and any(view.tag in lexicon.form_tags(w) for w in f.split())
     ]
-    best = max(scored, default=None)
+    best = max(((p, f) for f in in_slot if (p := view.log_prob(f)) is not None), default=None)
     form_fits = best is not None and view.fits(best[1], settings)
     # a word of another form than the slot's ("are examine") fits only where its form does not
     # fit better: else it is the right word in the wrong form, however well the model takes it

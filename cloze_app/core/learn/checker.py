@@ -81,8 +81,6 @@ LABELS = {
     confusion.MISSING: MISSING_WORD,
     confusion.EXTRA: EXTRA_WORD,
 }
-# The forms the words before a verb want of it (``confusion.word_slot``)
-_SLOT_KINDS = (confusion.BASE, confusion.PERFECT, confusion.PAST, confusion.GERUND)
 # How near a word with a sure fix of its own must be to take away a neighbour's fix that leans on
 # the context (``_no_vouching``): the next two words either side, where a wrong word weighs most
 # ("began too cry"), though the context reads four ("She go to school every days": goes stays).
@@ -107,19 +105,6 @@ _AUXILIARY_FORMS = frozenset(
 _LAST_WORD = re.compile(r"(?<![\w'\u2019])([\w'\u2019]+)$")
 # A margin this high switches its kind off (Careful's number margin)
 OFF = 99.0
-# What a simple past alone is tagged ("ate", "went"; not "broke", an adjective too)
-_PAST_ONLY = frozenset({"VBD"})
-# Another form of a word: two neighbours with such fixes are one slip ("this books")
-_FORM_KINDS = (
-    confusion.INFLECTION,
-    confusion.PARTICIPLE,
-    confusion.BASE,
-    confusion.PERFECT,
-    confusion.PAST,
-    confusion.GERUND,
-    confusion.AGREEMENT,
-    confusion.NUMBER,
-)
 
 
 class CheckEngine(Protocol):
@@ -408,7 +393,7 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
             # "he don't": doesn't, whatever the model says (ranked first, below)
             needed = -math.inf
             agrees.add(a.word)
-        if a.kind == confusion.PERFECT and needed < OFF and lexicon.form_tags(s.word) == _PAST_ONLY:
+        if a.kind == confusion.PERFECT and needed < OFF and lexicon.past_only(s.word):
             # a simple past right after "have" is never right ("I have ate", "had went"): any
             # gain of its participle flags it (the small model reads "have ate" as nearly as
             # likely as "have eaten")
@@ -528,7 +513,8 @@ def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix
     children): the two are one agreement slip, one flag with both fixes (``_merge``)."""
     sure = [any(f.clears and not f.leans for f in fixes + inserts) for _, fixes, inserts, _ in judged]
     forms = [
-        any(f.clears and not f.leans and f.kind in _FORM_KINDS for f in fixes) for _, fixes, _, _ in judged
+        any(f.clears and not f.leans and f.kind in confusion.FORM_KINDS for f in fixes)
+        for _, fixes, _, _ in judged
     ]
     for i, (s, fixes, _, _) in enumerate(judged):
         if not any(f.leans for f in fixes):
@@ -553,7 +539,7 @@ def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix
         )
         fixes[:] = [
             replace(f, clears=False, leans=False)
-            if f.leans and not (one_slip and f.kind in _FORM_KINDS)
+            if f.leans and not (one_slip and f.kind in confusion.FORM_KINDS)
             else f
             for f in fixes
         ]
@@ -588,7 +574,7 @@ def _keep_auxiliary(text: str, judged: list[tuple[WordScores, list[_Fix], list[_
     for (prev, fixes, _, _), (s, verb_fixes, _, _) in zip(judged, judged[1:], strict=False):
         if text[prev.end : s.start].strip():
             continue
-        if any(f.clears and f.kind in _SLOT_KINDS for f in verb_fixes):
+        if any(f.clears and f.kind in confusion.SLOT_KINDS for f in verb_fixes):
             fixes[:] = [f for f in fixes if f.kind != confusion.EXTRA]
 
 
@@ -642,7 +628,7 @@ def _merge(text: str, spans: list[_Span], limit: int) -> list[Flag]:
 def _form_fix(item: _Span) -> bool:
     """Whether a flagged word has another of its forms (inflection or agreement) among the fixes
     that cleared their margin (a more eager preset keeps it, so presets stay nested)."""
-    return any(f.clears and f.kind in _FORM_KINDS for f in item[3])
+    return any(f.clears and f.kind in confusion.FORM_KINDS for f in item[3])
 
 
 def fix_kinds(report: CheckReport, thresholds: CheckerThresholds) -> dict[str, int]:

@@ -75,6 +75,11 @@ KINDS = (
     MISSING,
     EXTRA,
 )
+# What the words before a verb may want of it (``word_slot``)
+SLOT_KINDS = (BASE, PERFECT, PAST, GERUND)
+# Another form of the written word: its neighbours decide (``proofread.CONTEXT_KINDS``), and two
+# neighbours with such fixes are one slip ("this books")
+FORM_KINDS = (INFLECTION, PARTICIPLE, *SLOT_KINDS, AGREEMENT, NUMBER)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
 # for every other.
@@ -264,11 +269,16 @@ HAVE_FORMS = frozenset(("have", "has", "had", "having", "i've", "you've", "we've
 _NOT_PERFECT = frozenset(("better", "best", "to"))
 
 
+def _lowered(words: Sequence[str]) -> list[str]:
+    """``words`` in lower case, with a typographic apostrophe as a plain one."""
+    return [w.replace("\u2019", "'").lower() for w in words]
+
+
 def _before_verb(before: Sequence[str]) -> tuple[list[str], bool]:
     """The words before a verb, nearest last, without one adverb and a question's subject
     pronoun between the auxiliary and the verb ("did you ever", "will not"); and whether a
     subject was taken out."""
-    words = [w.replace("\u2019", "'").lower() for w in before[-3:]]
+    words = _lowered(before[-3:])
     if words and words[-1] in BASE_ADVERBS:
         words.pop()
     subject = len(words) >= 2 and words[-1] in SUBJECT_PRONOUNS
@@ -288,12 +298,12 @@ def perfect_slot(before: Sequence[str], word: str) -> bool:
     simple past and nothing else after a form of "be" ("was took", "were wrote": a passive's
     participle; not "was broke", an adjective too, nor "is open")."""
     words, _ = _before_verb(before)
-    key = word.replace("\u2019", "'").lower()
+    (key,) = _lowered([word])
     if not words or key in _NOT_PERFECT:
         return False
     if words[-1] in HAVE_FORMS:
         return True
-    return words[-1] in BE_FORMS and lexicon.form_tags(key) == frozenset({"VBD"})
+    return words[-1] in BE_FORMS and lexicon.past_only(key)
 
 
 # What says a sentence happened in the past: "yesterday", "two years ago", "last week"
@@ -316,7 +326,7 @@ def past_slot(before: Sequence[str], word: str) -> bool:
     the past it happened (``PAST_TIME_RE``), stands where its simple past is wanted: not after a
     determiner or "to", nor after an auxiliary (``base_slot`` and ``perfect_slot`` say what
     those want)."""
-    words = [w.replace("\u2019", "'").lower() for w in before[-1:]]
+    words = _lowered(before[-1:])
     if words and (words[-1] in _NOT_PAST_AFTER or words[-1] in MODALS or words[-1] in DO_FORMS):
         return False
     return not perfect_slot(before, word)
@@ -339,7 +349,7 @@ def gerund_slot(before: Sequence[str], word: str) -> bool:
     """Whether ``word`` after ``before`` (as in ``base_slot``) is a verb's base form where a
     preposition wants its -ing form: right after one of ``GERUND_PREPOSITIONS``, after "look
     forward to", or after "used to" that follows a form of be or get ("I'm used to get up")."""
-    words = [w.replace("\u2019", "'").lower() for w in before[-3:]]
+    words = _lowered(before[-3:])
     if not words:
         return False
     if words[-1] == "to":
@@ -463,7 +473,7 @@ def alternatives(word: str, *, max_spelling: int = 8, slot: str = "") -> list[Al
         if spelling.is_known(form):
             add(form, slot)
     if slot == PERFECT:  # after "have" a simple past is never the fix ("have eaten": not ate)
-        blocked.update(f for f in lexicon.inflections(key) if lexicon.form_tags(f) == frozenset({"VBD"}))
+        blocked.update(f for f in lexicon.inflections(key) if lexicon.past_only(f))
     for form in sorted(lexicon.inflections(key)):
         if spelling.is_known(form):  # lemminflect also invents regular forms ("informations")
             add(form, _form_kind(key, form))

@@ -388,18 +388,7 @@ def verb_bases(word: str) -> tuple[str, ...]:
     of this verb or another ("put", "read"; "bore", "saw", "found", "lay": bear, see, find and
     lie's past, but "should bore", "can saw", "will found", "will lay" are right), and for a word
     that is no verb."""
-    key = _key(word)
-    found: list[str] = []
-    for upos, lems in _lemmas_by_class(key).items():
-        if upos not in (VERB, "AUX"):
-            continue
-        for lem in lems:
-            tags = {tag for tag, forms in _table(lem, VERB).items() if key in forms}
-            if lem == key or "VB" in tags:
-                return ()
-            if tags & _NOT_BASE_TAGS and lem not in found:
-                found.append(lem)
-    return tuple(found)
+    return _verb_forms(word, _NOT_BASE_TAGS, frozenset({"VB"}), "VB", modals=True)
 
 
 # Modal verbs are no verbs with a past here ("can": lemminflect's "canned" is another verb's)
@@ -408,16 +397,19 @@ _MODAL_LEMMAS = frozenset(("can", "will", "shall", "may", "must", "might", "coul
 _BE_PASTS = {"is": ("was",), "am": ("was",), "are": ("were",), "be": ("was", "were")}
 
 
-def _verb_forms(word: str, written: frozenset[str], refuse: frozenset[str], want: str) -> tuple[str, ...]:
+def _verb_forms(
+    word: str, written: frozenset[str], refuse: frozenset[str], want: str, modals: bool = False
+) -> tuple[str, ...]:
     """The ``want`` forms of the verbs ``word`` is a ``written`` form of; empty when ``word`` can
-    be a ``refuse`` form of any verb (then it may be right as it stands)."""
+    be a ``refuse`` form of any verb (then it may be right as it stands). Modal verbs count only
+    with ``modals`` (a modal's base, "could": can; not its past, "can": canned)."""
     key = _key(word)
     found: list[str] = []
     for upos, lems in _lemmas_by_class(key).items():
         if upos not in (VERB, "AUX"):
             continue
         for lem in lems:
-            if lem in _MODAL_LEMMAS:
+            if lem in _MODAL_LEMMAS and not modals:
                 continue
             table = _table(lem, VERB)
             tags = {tag for tag, forms in table.items() if key in forms}
@@ -429,6 +421,14 @@ def _verb_forms(word: str, written: frozenset[str], refuse: frozenset[str], want
 
 
 _PERFECT_FROM = frozenset({"VB", "VBP", "VBZ", "VBD", "VBG"})
+
+
+def past_only(word: str) -> bool:
+    """Whether ``word`` can only be a simple past ("ate", "went", "took"; not "broke", an
+    adjective too, nor "walked", a participle too): never right after "have" or "be"."""
+    return form_tags(word) == frozenset({"VBD"})
+
+
 _PRESENT = frozenset({"VB", "VBP", "VBZ"})
 
 

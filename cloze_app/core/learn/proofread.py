@@ -65,18 +65,7 @@ CHECK_WINDOW = 24
 CONTEXT_WORDS = 4
 CONTEXT_FLOOR = 0.0
 CONTEXT_CAP = 6.0
-CONTEXT_KINDS = frozenset(
-    {
-        confusion.INFLECTION,
-        confusion.PARTICIPLE,
-        confusion.BASE,
-        confusion.PERFECT,
-        confusion.PAST,
-        confusion.GERUND,
-        confusion.AGREEMENT,
-        confusion.NUMBER,
-    }
-)
+CONTEXT_KINDS = frozenset(confusion.FORM_KINDS)
 _NO_GAP_AFTER = frozenset(
     [
         "a",
