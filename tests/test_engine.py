@@ -116,6 +116,24 @@ def test_options_use_one_batched_run(tiny_model_dir: Path) -> None:
     assert engine.session_runs - before == 1
 
 
+def test_rows_with_the_same_tokens_run_once_and_read_what_each_asks(engine: ClozeEngine) -> None:
+    """One-piece options all read the same one-mask row; joint filling asks one row per blank
+    while the others hold masks. Each row is run once and every ask gets its own positions."""
+    _, doc = engine._blanks_doc("the ___ sat on the foot ___ there")
+    info, runner = engine.token_info, engine.decoder.runner
+    masks = [[info.mask_id], [info.mask_id]]
+    first, second = (doc.row(info, masks, t, [0], 16) for t in (0, 1))
+    assert first.ids == second.ids and first.positions != second.positions
+    alone = [runner.log_probs([row])[0] for row in (first, second)]
+    cells = runner.tokens_run
+    together = runner.log_probs([first, second, first])
+    assert runner.tokens_run - cells == len(first.ids)  # one row of work
+    for got, want in zip(together, [*alone, alone[0]], strict=True):
+        assert got.shape == want.shape == (1, info.size)
+        assert got == pytest.approx(want, abs=1e-6)
+    assert not together[0] == pytest.approx(together[1], abs=1e-3)  # each read its own blank
+
+
 def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
     _, doc = engine._blanks_doc("the ___ sat")
     before = engine.session_runs

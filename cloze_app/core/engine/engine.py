@@ -176,9 +176,10 @@ class ClozeEngine:
 
         ``keep``: how many of each blank's best words the caller needs (0: all that are found).
         Rounds that only fix a blank's word while other blanks are still open search one-piece
-        words only (one row per blank, one run); the last round and the re-ranking search every
-        word, and a blank whose neighbours have not changed since it was last searched is not
-        searched again.
+        words only (one run; while the other blanks hold masks, their rows are one row); the
+        re-ranking searches every word (a blank whose neighbours have not changed since it was
+        last searched is not searched again). The last round searched every word of the last
+        blank before the re-ranking searched the others (two runs instead of one).
         """
         n = len(doc.slots)
         contents: list[list[int]] = [[self.token_info.mask_id] for _ in range(n)]
@@ -188,7 +189,7 @@ class ClozeEngine:
             """Each target's words with the others holding ``contents``; reuses earlier searches.
 
             ``want`` -1: one-piece words only, for a round that fixes a blank's word while the
-            other blanks are still open (the last rounds search every word and may replace it).
+            other blanks are still open (the re-ranking searches every word and may replace it).
             """
 
             def key(t: int, k: int) -> tuple[int, int, tuple[tuple[int, ...], ...]]:
@@ -214,8 +215,7 @@ class ClozeEngine:
         found: dict[int, list[Scored]] = {}
         while remaining:
             fix_count = max(1, len(remaining) // 4)
-            last = fix_count >= len(remaining)
-            found = search(remaining, keep if (n == 1 or last) else -1)
+            found = search(remaining, keep if n == 1 else -1)
             confidence = sorted(remaining, key=lambda t: -(found[t][0].log_prob if found[t] else -math.inf))
             fix = confidence[:fix_count]
             for t in fix:

@@ -229,7 +229,23 @@ class ModelRunner:
         return feed_inputs(self.inputs, batch, attention, positions)
 
     def log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
-        """For each row, log-probabilities ``[len(row.positions), vocab]`` at its positions."""
+        """For each row, log-probabilities ``[len(row.positions), vocab]`` at its positions.
+
+        Rows with the same tokens run once, reading all their positions: a token's output does
+        not depend on which positions are read, so each gets exactly what it gets alone (joint
+        filling asks one row per blank while the other blanks still hold masks: the same row).
+        """
+        merged: dict[tuple[int, ...], list[int]] = {}
+        for row in rows:
+            positions = merged.setdefault(row.ids, [])
+            positions.extend(p for p in row.positions if p not in positions)
+        if len(merged) == len(rows):
+            return self._log_probs(rows)
+        unique = [Row(ids, tuple(positions)) for ids, positions in merged.items()]
+        found = {row.ids: lp for row, lp in zip(unique, self._log_probs(unique), strict=True)}
+        return [found[row.ids][[merged[row.ids].index(p) for p in row.positions]] for row in rows]
+
+    def _log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
         self.rows_run += len(rows)
         results: list[np.ndarray | None] = [None] * len(rows)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
