@@ -56,7 +56,10 @@ def run_fill_jsonl(
     with tempfile.TemporaryDirectory(prefix="cloze-bench-") as tmp:
         path = Path(tmp) / "items.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests), encoding="utf-8")
+        # -P: the working directory (this tree) does not come first on sys.path, PYTHONPATH does
+        # (without it, ``root`` was never run: both sides of --before ran this tree).
         command = python_command(
+            *(["-P"] if root is not None else []),
             "-m", "cloze_app", "fill", "--jsonl", str(path), "--model", str(model),
             "--top-k", str(top_k), "--threads", str(threads),
         )  # fmt: skip

@@ -68,6 +68,45 @@ def test_jsonl_bad_lines_are_reported_and_the_rest_continue(
     assert "line 1: The text has no blank" in captured.err and "line 2:" in captured.err
 
 
+def test_jsonl_lines_answered_at_once_come_out_as_one_at_a_time(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several workers (engine twins on one session) answer lines at once; the output is the
+    same, line for line and in order, as one engine answering them in turn."""
+    from cloze_app.cli import fill
+
+    source = tmp_path / "in.jsonl"
+    texts = ["the ___ sat .", "the ___ barked", "i saw the ___ there", "the ___ sat on the ___ ."]
+    lines = [json.dumps({"text": texts[i % 4]}) for i in range(30)]
+    lines[7] = "not json"
+    lines[12] = json.dumps({"text": "the ___ sat .", "options": ["dog", "football", "mat"]})
+    lines[20] = json.dumps({"text": "no blank here"})
+    source.write_text("\n".join(lines) + "\n")
+    twins: list[object] = []
+    real_twin = fill.ClozeEngine.twin
+    monkeypatch.setattr(fill.ClozeEngine, "twin", lambda self: twins.append(self) or real_twin(self))
+    outputs = []
+    for workers in (1, 3):
+        monkeypatch.setattr(fill, "jsonl_workers", lambda threads, n=workers: n)
+        made = len(twins)
+        assert main(["fill", "--jsonl", str(source), "--model", str(tiny_model_dir), "--top-k", "3"]) == 1
+        assert len(twins) - made == workers - 1
+        outputs.append(capsys.readouterr())
+    (alone, together) = outputs
+    assert together.out == alone.out and together.err == alone.err
+    results = [json.loads(line) for line in together.out.splitlines()]
+    assert [r.get("error") is not None for r in results] == [i in (7, 20) for i in range(30)]
+    assert "line 8:" in together.err and "line 21:" in together.err
+
+
+def test_jsonl_workers_follow_threads_and_cpus() -> None:
+    from cloze_app.cli.fill import MAX_JSONL_WORKERS, jsonl_workers
+    from cloze_app.core.app.settings import cpu_count
+
+    assert jsonl_workers(1) == 1
+    assert jsonl_workers(0) == jsonl_workers(10_000) == min(cpu_count(), MAX_JSONL_WORKERS)
+
+
 def test_errors_are_one_clear_line(tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fill", "no blank", "--model", str(tiny_model_dir)]) == 2
     assert capsys.readouterr().err.startswith("cloze: error: The text has no blank")

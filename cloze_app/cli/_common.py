@@ -48,9 +48,13 @@ def warn(message: str) -> None:
     print(f"cloze: {message}", file=sys.stderr)
 
 
-def open_engine(args: argparse.Namespace) -> ClozeEngine:
+def open_engine(args: argparse.Namespace, session_threads: int | None = None) -> ClozeEngine:
     """Load the engine ``--model/--provider/--threads`` name; what was changed or skipped is
-    said on stderr (threads above the CPU count, broken model folders, a provider fallback)."""
+    said on stderr (threads above the CPU count, broken model folders, a provider fallback).
+
+    ``session_threads``: the session's intra-op threads instead of ``--threads`` (a caller that
+    spreads ``--threads`` over several engines of its own, see :func:`jsonl_workers`).
+    """
     from cloze_app.core.engine.engine import ClozeEngine
 
     registry = ModelRegistry()
@@ -64,6 +68,8 @@ def open_engine(args: argparse.Namespace) -> ClozeEngine:
         raise InputError(f"--threads: {exc}") from exc
     if note:
         warn(note)
+    if session_threads is not None:
+        threads = session_threads
     engine = ClozeEngine.load(
         registry.resolve(model), provider=getattr(args, "provider", None), threads=threads
     )

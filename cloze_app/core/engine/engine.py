@@ -19,7 +19,7 @@ from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_f
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
 from cloze_app.core.engine.loading import open_runner, token_info_for
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
-from cloze_app.core.engine.session import SPINNING
+from cloze_app.core.engine.session import SPINNING, ModelRunner
 from cloze_app.core.errors import (
     EmptyTextError,
     InputError,
@@ -136,6 +136,25 @@ class ClozeEngine:
         """Run once at load: checks the output really is vocabulary logits, warms the session."""
         doc = encode_with_blanks(self.tokenizer, self.token_info, "a ___ .", [(2, 5)], self.info.mask_token)
         self.decoder.runner.log_probs([doc.row(self.token_info, [[self.token_info.mask_id]], 0, [0], 16)])
+
+    def twin(self) -> ClozeEngine:
+        """Another engine on this loaded model for a second worker thread: the same onnxruntime
+        session (which runs calls from several threads at once), tokenizer and word tables, and
+        decoder state of its own (remembered rows and pieces, counters). Each engine is still
+        called from one thread at a time."""
+        runner = self.decoder.runner
+        decoder = Decoder(
+            self.tokenizer,
+            self.token_info,
+            ModelRunner(runner.session, runner.pad_id, runner.vocab_size),
+            self.decoder.window,
+            english=self.decoder.english,
+            beam=self.decoder.beam,
+            next_window=self.decoder.next_window,
+        )
+        return ClozeEngine(
+            self.folder, self.info, self.tokenizer, decoder, self.provider_report, self.truecase
+        )
 
     @property
     def mask_token(self) -> str:
