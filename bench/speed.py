@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,25 +114,35 @@ def cloze_requests(
 
 
 class _CountingSession:
-    """Wraps an onnxruntime session: counts ``run`` calls, rows, batch cells and time inside."""
+    """Wraps an onnxruntime session: counts ``run`` calls, rows, batch cells and the wall time
+    while at least one run is in progress (runs of one request may go on several threads at once)."""
 
     def __init__(self, session: object) -> None:
         self.session = session
         self.runs = self.rows = self.cells = 0
         self.seconds = 0.0
+        self._lock = threading.Lock()
+        self._active = 0
+        self._since = 0.0
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.session, name)
 
     def run(self, outputs: object, feed: dict[str, np.ndarray]) -> object:
-        started = time.perf_counter()
+        with self._lock:
+            if self._active == 0:
+                self._since = time.perf_counter()
+            self._active += 1
         try:
             return self.session.run(outputs, feed)  # type: ignore[attr-defined]
         finally:
-            self.seconds += time.perf_counter() - started
-            self.runs += 1
-            self.rows += int(feed["input_ids"].shape[0])
-            self.cells += int(feed["input_ids"].size)
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self.seconds += time.perf_counter() - self._since
+                self.runs += 1
+                self.rows += int(feed["input_ids"].shape[0])
+                self.cells += int(feed["input_ids"].size)
 
 
 def profile(engine: object, calls: dict[str, Callable[[], object]]) -> dict[str, dict[str, float]]:

@@ -19,8 +19,8 @@ EXPECTED_ORDER = ["cat", "foot", "football", "dog", "mat"]
 
 @pytest.fixture(params=["tiny_model_dir", "tiny_sp_model_dir", "tiny_bpe_model_dir"])
 def engine(request: pytest.FixtureRequest) -> ClozeEngine:
-    """The same preferences in each tokenizer family."""
-    return ClozeEngine.load(request.getfixturevalue(request.param))
+    """The same preferences in each tokenizer family (one thread: runs are counted exactly)."""
+    return ClozeEngine.load(request.getfixturevalue(request.param), threads=1)
 
 
 def words(result_blank) -> list[str]:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def words(result_blank) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_blanks_are_underscores_and_the_mask_token(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     found = engine.find_blanks("a __ b ____ c _ d [MASK] e")
     assert [(b.start, b.end) for b in found] == [(2, 4), (7, 11), (18, 24)]
     result = engine.fill("the [MASK] sat on the ___ .")
@@ -59,7 +59,7 @@ def test_candidates_are_whole_words_with_probabilities(engine: ClozeEngine) -> N
 
 
 def test_candidate_score_is_pll_word_l2r(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     football = next(
         c for c in engine.fill("i saw the ___ there", top_k=10).blanks[0].candidates if c.word == "football"
     )
@@ -104,14 +104,14 @@ def test_user_options_of_any_length_are_ranked(engine: ClozeEngine) -> None:
 
 
 def test_unknown_word_option_is_scored_not_rejected(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     scores = engine.score_options("the ___ sat", ["zebra", "cat"])
     assert [s.option for s in scores] == ["cat", "zebra"]
     assert math.isfinite(scores[1].log_prob)
 
 
 def test_options_use_one_batched_run(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     before = engine.session_runs
     engine.score_options("the ___ sat", ["cat", "football", "dog", "on the mat"])
     assert engine.session_runs - before == 1
@@ -135,6 +135,37 @@ def test_rows_with_the_same_tokens_run_once_and_read_what_each_asks(engine: Cloz
     assert not np.allclose(together[0], together[1], atol=1e-3)  # each read its own blank
 
 
+def test_a_requests_runs_spread_over_threads_give_what_one_thread_gives(tiny_model_dir: Path) -> None:
+    """On CPU, ``threads`` runs of a request go at once, each on one thread of the session."""
+    import threading
+
+    from cloze_app.core.engine.session import MAX_WORKERS, physical_cores
+
+    one = ClozeEngine.load(tiny_model_dir, threads=1)
+    two = ClozeEngine.load(tiny_model_dir, threads=2)
+    assert (one.decoder.runner.workers, two.decoder.runner.workers) == (1, 2)
+    assert ClozeEngine.load(tiny_model_dir).decoder.runner.workers == min(physical_cores(), MAX_WORKERS)
+    threads: set[str] = set()
+    original = two.decoder.runner._run
+
+    def running(batch, attention, positions):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return original(batch, attention, positions)
+
+    two.decoder.runner._run = running  # type: ignore[method-assign]
+    for text in ("i saw the ___ there", "the ___ sat on the ___ with the ___ ."):
+        alone, spread = one.fill(text, top_k=8), two.fill(text, top_k=8)
+        for a, b in zip(alone.blanks, spread.blanks, strict=True):
+            assert [(c.word, round(c.log_prob, 5)) for c in a.candidates] == [
+                (c.word, round(c.log_prob, 5)) for c in b.candidates
+            ]
+    options = ["cat", "football", "dog", "on the mat"]
+    assert [(s.option, round(s.log_prob, 5)) for s in one.score_options("the ___ sat", options)] == [
+        (s.option, round(s.log_prob, 5)) for s in two.score_options("the ___ sat", options)
+    ]
+    assert len(threads) == 2  # the caller's thread and a helper
+
+
 def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
     _, doc = engine._blanks_doc("the ___ sat")
     before = engine.session_runs
@@ -150,23 +181,24 @@ def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
 def test_three_piece_words_are_searched_only_when_the_beam_asks(tiny_model_dir: Path) -> None:
     """By default a blank's first run holds rows of one and two masks (a three-mask row and its
     continuations cost a third of the work for a top 10 that is nearly always the same)."""
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     mask = engine.token_info.mask_id
     runner = engine.decoder.runner
-    first_runs: list[list[int]] = []
-    original = runner.log_probs_grouped
+    runs: list[list[int]] = []
+    original = runner._run
 
-    def spying(rows, groups):  # type: ignore[no-untyped-def]
-        first_runs.append(sorted(row.ids.count(mask) for row in rows))
-        return original(rows, groups)
+    def spying(batch, attention, positions):  # type: ignore[no-untyped-def]
+        runs.append(sorted(int((row == mask).sum()) for row in batch))
+        return original(batch, attention, positions)
 
-    runner.log_probs_grouped = spying  # type: ignore[method-assign]
+    runner._run = spying  # type: ignore[method-assign]
     found = words(engine.fill("i saw the ___ there").blanks[0])
-    assert first_runs == [[1, 2]]
+    assert runs[0] == [1, 2]
     assert "football" in found  # two-piece words are still there
     engine.decoder.beam = BeamWidths(first3=2)
+    before = len(runs)
     engine.fill("i saw the ___ there .")
-    assert first_runs[-1] == [1, 2, 3]
+    assert runs[before] == [1, 2, 3]
 
 
 def test_pruned_generation_keeps_the_words_asked_for(engine: ClozeEngine) -> None:
@@ -181,7 +213,7 @@ def test_pruned_generation_keeps_the_words_asked_for(engine: ClozeEngine) -> Non
 
 def test_joint_filling_reuses_searches_whose_context_did_not_change(tiny_model_dir: Path) -> None:
     """Three blanks: fewer runs than searching every blank in every round, same fillings."""
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     result = engine.fill("the ___ sat on the ___ with the ___ .", top_k=3)
     assert all(b.candidates for b in result.blanks)
     assert result.session_runs <= 12
@@ -190,24 +222,31 @@ def test_joint_filling_reuses_searches_whose_context_did_not_change(tiny_model_d
 def test_joint_rounds_that_fix_a_blank_run_one_row_per_open_blank(tiny_model_dir: Path) -> None:
     """Before the last round, a blank's word only holds its place for the others: one-piece words
     only (one row each); the final candidates still hold multi-piece words."""
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     runner = engine.decoder.runner
-    batches: list[int] = []
-    original = runner.log_probs
+    asked: list[int] = []
+    run: list[int] = []
+    original_ask, original_run = runner.log_probs_grouped, runner._run
 
-    def counting(rows, **options):  # type: ignore[no-untyped-def]
-        batches.append(len(rows))
-        return original(rows, **options)
+    def counting(rows, groups):  # type: ignore[no-untyped-def]
+        asked.append(len(rows))
+        return original_ask(rows, groups)
 
-    runner.log_probs = counting  # type: ignore[method-assign]
+    def running(batch, attention, positions):  # type: ignore[no-untyped-def]
+        run.append(len(batch))
+        return original_run(batch, attention, positions)
+
+    runner.log_probs_grouped = counting  # type: ignore[method-assign]
+    runner._run = running  # type: ignore[method-assign]
     result = engine.fill("the ___ sat on the ___ with the ___ .", top_k=5)
-    assert batches[:2] == [3, 2]  # three open blanks, then two: one one-mask row each
+    assert asked[:2] == [3, 2]  # three open blanks, then two: one one-mask row each
+    assert run[:2] == [1, 1]  # the other blanks hold masks: the open blanks' rows are one row
     assert all("football" in words(b) for b in result.blanks)
 
 
 def test_case_follows_the_text(tiny_model_dir: Path) -> None:
     (tiny_model_dir / "truecase.txt").write_text("paris\n", encoding="utf-8")
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     assert engine.fill("___ sat.").blanks[0].best == "Cat"
     assert engine.fill("It rained. ___ sat.").blanks[0].best == "Cat"
     assert engine.fill('He said: "___ sat."').blanks[0].best == "cat"
@@ -280,7 +319,7 @@ def test_a_long_texts_multi_mask_rows_are_shorter_and_run_apart(tmp_path: Path) 
 
 
 def test_check_words_scores_every_word_in_batched_runs(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     text = " ".join(["the dog sat on the mat ."] * 43)  # 258 words
     before = engine.session_runs
     checks = engine.check_words(text, top_k=3)
@@ -292,7 +331,7 @@ def test_check_words_scores_every_word_in_batched_runs(tiny_model_dir: Path) -> 
 
 
 def test_check_words_left_context_only(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     text = "the dog sat . it barked"
     with_right = engine.check_words(text, [(4, 7)])[0]
     left_only = engine.check_words(text, [(4, 7)], right_context=False)[0]
@@ -306,13 +345,13 @@ def test_check_words_left_context_only(tiny_model_dir: Path) -> None:
     [("", EmptyTextError), ("   \n", EmptyTextError), ("no blank here", NoBlankError)],
 )
 def test_input_errors_are_clear(tiny_model_dir: Path, text: str, error: type[Exception]) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     with pytest.raises(error):
         engine.fill(text)
 
 
 def test_too_many_blanks_states_the_limit(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     with pytest.raises(TooManyBlanksError, match=f"at most {engine.max_blanks}") as info:
         engine.fill("___ " * 10_000)
     assert "10000 blanks" in str(info.value)
@@ -335,7 +374,7 @@ def test_unusual_text_does_not_crash(engine: ClozeEngine, text: str) -> None:
 
 
 def test_one_megabyte_input(tiny_model_dir: Path) -> None:
-    engine = ClozeEngine.load(tiny_model_dir)
+    engine = ClozeEngine.load(tiny_model_dir, threads=1)
     text = ("the cat sat on the mat . " * 42_000) + "the ___ barked ."
     assert len(text) > 1_000_000
     result = engine.fill(text)

@@ -86,7 +86,7 @@ def choices_engine(tmp_path_factory: pytest.TempPathFactory) -> ClozeEngine:
         max_length=256,
         prior={"[MASK]": prior},
     )
-    return ClozeEngine.load(folder)
+    return ClozeEngine.load(folder, threads=1)  # one thread: runs are counted exactly
 
 
 @pytest.fixture(scope="module")

@@ -132,4 +132,4 @@ def test_a_300_word_exercise_asks_the_model_for_a_third_of_one_check_of_every_wo
         assert len(exercise.items) >= 30 and all(len(i.choices) >= 2 for i in exercise.items), level
         assert sum(len(i.choices) == 4 for i in exercise.items) >= 0.9 * len(exercise.items), level
         assert runner.tokens_run - cells <= reference / 3, level
-        assert runner.runs - runs <= 8, level
+        assert runner.runs - runs <= 8 * runner.workers, level  # each step's runs spread over the threads

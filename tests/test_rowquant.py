@@ -61,7 +61,7 @@ def test_converted_models_quantize_activations_per_token(converted: Path) -> Non
 
 def batch_gaps(folder: Path, gather_head: bool) -> list[float]:
     """How far a sentence's log-probabilities move when other rows share its batch."""
-    engine = ClozeEngine.load(folder, gather_head=gather_head)
+    engine = ClozeEngine.load(folder, gather_head=gather_head, threads=1)  # one thread: rows share a batch
     runner = engine.decoder.runner
     mine, short, long = rows_for(
         engine,

@@ -19,7 +19,8 @@ from cloze_app.core.engine.decoding import BeamWidths, Decoder, Scored, tokens_f
 from cloze_app.core.engine.document import Document, encode_with_blanks, encode_with_words
 from cloze_app.core.engine.loading import open_runner, token_info_for
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
-from cloze_app.core.engine.session import SPINNING, ModelRunner
+from cloze_app.core.engine.providers import CPU, canonical_name
+from cloze_app.core.engine.session import MAX_WORKERS, SPINNING, ModelRunner, physical_cores
 from cloze_app.core.errors import (
     EmptyTextError,
     InputError,
@@ -87,7 +88,8 @@ class ClozeEngine:
 
         Args:
             provider: preferred execution provider (None: CPU); CPU is always the fallback.
-            threads: intra-op threads (0: onnxruntime's choice, one per physical core).
+            threads: CPU threads (0: one per physical core): on CPU, the runs of a request at
+                once, each on one thread; on an accelerator, onnxruntime's intra-op threads.
             window: tokens per row (None: the manifest's ``max_length``).
             gather_head: run the vocabulary head only at the positions asked for, when a rewritten
                 graph predicts what the original does (False: always the original graph).
@@ -107,17 +109,22 @@ class ClozeEngine:
         tok.no_truncation()
         tok.no_padding()
         token_info = token_info_for(folder / TOKENIZER_FILE, tok, manifest)
+        # On CPU the session runs each call on one thread and a request's runs go to ``threads``
+        # threads at once (ModelRunner.workers); an accelerator's session keeps onnxruntime's own.
+        on_cpu = canonical_name(provider) in (None, CPU)
         runner, report = open_runner(
             folder / MODEL_FILE,
             manifest,
             tok,
             token_info,
             provider,
-            threads,
+            1 if on_cpu else threads,
             strict_provider=strict_provider,
             spinning=spinning,
             gather_head=gather_head,
         )
+        if on_cpu and report.active == CPU:
+            runner.workers = max(1, min(threads or physical_cores(), MAX_WORKERS))
         english = any(lang.lower().startswith("en") for lang in manifest.languages)
         decoder = Decoder(
             tok,
@@ -146,7 +153,7 @@ class ClozeEngine:
         decoder = Decoder(
             self.tokenizer,
             self.token_info,
-            ModelRunner(runner.session, runner.pad_id, runner.vocab_size),
+            ModelRunner(runner.session, runner.pad_id, runner.vocab_size, runner.workers),
             self.decoder.window,
             english=self.decoder.english,
             beam=self.decoder.beam,

@@ -11,7 +11,8 @@ import os
 import platform
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,13 +207,104 @@ def mask_logits(session: Any, tokenizer: Any, text: str, mask_id: int, max_lengt
     return np.asarray(logits[positions], dtype=np.float32)
 
 
-class ModelRunner:
-    """Runs rows through the session in as few ``session.run`` calls as memory allows."""
+def physical_cores() -> int:
+    """Physical cores this process may use (Linux: the hyper-threads of one core count once);
+    elsewhere the CPU count."""
+    try:
+        allowed = os.sched_getaffinity(0)
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+    cores: set[tuple[str, str]] = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            cpu, package = -1, ""
+            for line in handle:
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip()
+                if key == "processor":
+                    cpu, package = int(value), ""
+                elif key == "physical id":
+                    package = value
+                elif key == "core id" and cpu in allowed:
+                    cores.add((package, value))
+    except (OSError, ValueError):
+        return max(1, len(allowed))
+    return max(1, min(len(cores), len(allowed))) if cores else max(1, len(allowed))
 
-    def __init__(self, session: ort.InferenceSession, pad_id: int, vocab_size: int) -> None:
+
+class _Task:
+    """A call run by a helper thread; ``result`` waits for it (and raises what it raised)."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        self.call = call
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.call()
+        except BaseException as exc:  # handed to the caller by result()
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> None:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+
+
+class _Helpers:
+    """Daemon threads, shared by every runner of the process, that run ``session.run`` calls
+    beside the calling thread's own (onnxruntime releases the interpreter lock while it runs).
+    Started on first use, as many as the most any runner asked for; they never submit work
+    themselves, so a caller waiting for its tasks always sees them run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tasks: deque[_Task] = deque()
+        self._ready = threading.Semaphore(0)
+        self._threads = 0
+
+    def submit(self, call: Callable[[], None], helpers: int) -> _Task:
+        task = _Task(call)
+        with self._lock:
+            while self._threads < helpers:
+                self._threads += 1
+                threading.Thread(target=self._serve, name=f"cloze-run-{self._threads}", daemon=True).start()
+            self._tasks.append(task)
+        self._ready.release()
+        return task
+
+    def _serve(self) -> None:
+        while True:
+            self._ready.acquire()
+            with self._lock:
+                task = self._tasks.popleft()
+            task.run()
+
+
+_HELPERS = _Helpers()
+# Runs of one request at once at most (a CPU with more cores still gets this many).
+MAX_WORKERS = 8
+
+
+class ModelRunner:
+    """Runs rows through the session in as few ``session.run`` calls as memory allows.
+
+    ``workers`` > 1 (a CPU session with one intra-op thread): the runs of a request are spread
+    over that many threads at once, a batch of several rows split in two when there are fewer
+    runs than threads. A request's runs are small (a one-blank sentence: one run of two rows, then
+    one of four): one thread does a 16-token row as fast as two sharing it, so two rows on two
+    threads take the time of one (``python -m bench.threads``). Each row's scores are the same
+    either way: activations are quantized per token.
+    """
+
+    def __init__(self, session: ort.InferenceSession, pad_id: int, vocab_size: int, workers: int = 1) -> None:
         self.session = session
         self.pad_id = pad_id
         self.vocab_size = vocab_size
+        self.workers = max(1, min(int(workers), MAX_WORKERS))
         self.inputs = [i.name for i in session.get_inputs()]
         self.gathers = POSITIONS_INPUT in self.inputs  # the head runs only at requested positions
         outputs = [o.name for o in session.get_outputs()]
@@ -221,9 +313,9 @@ class ModelRunner:
         self.output = "logits" if "logits" in outputs else outputs[0]
         self._lock = threading.Lock()
         self.runs = 0
-        self.rows_run = 0  # rows asked for by log_probs (a measure of the work done)
+        self.rows_run = 0  # rows run (a measure of the work done)
         self.tokens_run = 0  # batch cells run (rows x padded length), the work onnxruntime does
-        self.run_seconds = 0.0  # wall time inside session.run
+        self.run_seconds = 0.0  # time inside session.run, summed over the threads running it
 
     def _feed(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         return feed_inputs(self.inputs, batch, attention, positions)
@@ -235,23 +327,50 @@ class ModelRunner:
         not depend on which positions are read, so each gets exactly what it gets alone (joint
         filling asks one row per blank while the other blanks still hold masks: the same row).
         """
-        merged: dict[tuple[int, ...], list[int]] = {}
-        for row in rows:
-            positions = merged.setdefault(row.ids, [])
-            positions.extend(p for p in row.positions if p not in positions)
-        if len(merged) == len(rows):
-            return self._log_probs(rows)
-        unique = [Row(ids, tuple(positions)) for ids, positions in merged.items()]
-        found = {row.ids: lp for row, lp in zip(unique, self._log_probs(unique), strict=True)}
-        return [found[row.ids][[merged[row.ids].index(p) for p in row.positions]] for row in rows]
+        return self.log_probs_grouped(rows, [range(len(rows))])
 
-    def _log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
-        self.rows_run += len(rows)
-        results: list[np.ndarray | None] = [None] * len(rows)
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i].ids))
+    def log_probs_grouped(self, rows: Sequence[Row], groups: Iterable[Sequence[int]]) -> list[np.ndarray]:
+        """``log_probs`` with each group of indices into ``rows`` in runs of its own (rows of two
+        groups never share a batch: a short row padded to a long one costs the long one's work);
+        the results in the order of ``rows`` (an empty array for a row in no group)."""
+        where: dict[tuple[int, ...], int] = {}  # a row's tokens -> its index among the distinct rows
+        positions: list[list[int]] = []  # the positions each distinct row reads
+        members: list[list[int]] = []  # each group's distinct rows (a row asked twice: in its first group)
+        of_row: dict[int, int] = {}  # index in ``rows`` -> distinct row
+        for group in groups:
+            mine = []
+            for i in group:
+                k = where.setdefault(rows[i].ids, len(positions))
+                if k == len(positions):
+                    positions.append([])
+                    mine.append(k)
+                reads = positions[k]
+                reads.extend(p for p in rows[i].positions if p not in reads)
+                of_row[i] = k
+            if mine:
+                members.append(mine)
+        unique = [Row(ids, tuple(positions[k])) for ids, k in where.items()]
+        found = self._run_chunks(unique, [chunk for mine in members for chunk in self._chunks(unique, mine)])
+        results: list[np.ndarray] = []
+        for i, row in enumerate(rows):
+            k = of_row.get(i, -1)
+            if k < 0:
+                results.append(np.empty(0))
+            elif unique[k].positions == row.positions:
+                results.append(found[k])
+            else:
+                results.append(found[k][[unique[k].positions.index(p) for p in row.positions]])
+        return results
+
+    def _chunks(self, rows: Sequence[Row], indices: Sequence[int]) -> list[list[int]]:
+        """``indices`` in batches by length within the memory bounds (shared by the threads that
+        run at once), shortest first."""
+        logits_budget = LOGITS_BUDGET // self.workers
+        attention_budget = ATTENTION_BUDGET // self.workers
+        order = sorted(indices, key=lambda i: len(rows[i].ids))
+        chunks = []
         start = 0
         while start < len(order):
-            longest = len(rows[order[start]].ids)
             end = start + 1
             while end < len(order) and end - start < MAX_ROWS_PER_RUN:
                 longest_next = len(rows[order[end]].ids)
@@ -262,41 +381,77 @@ class ModelRunner:
                     else longest_next
                 )
                 if (
-                    count * width * self.vocab_size > LOGITS_BUDGET
-                    or count * longest_next**2 > ATTENTION_BUDGET
+                    count * width * self.vocab_size > logits_budget
+                    or count * longest_next**2 > attention_budget
                 ):
                     break
-                longest = longest_next
                 end += 1
-            chunk = order[start:end]
-            batch = np.full((len(chunk), longest), self.pad_id, dtype=np.int64)
-            attention = np.zeros((len(chunk), longest), dtype=np.int64)
-            width = max(len(rows[i].positions) for i in chunk)
-            positions = np.zeros((len(chunk), width), dtype=np.int64)
-            for r, index in enumerate(chunk):
-                ids = rows[index].ids
-                batch[r, : len(ids)] = ids
-                attention[r, : len(ids)] = 1
-                positions[r, : len(rows[index].positions)] = rows[index].positions
-            logits = self._run(batch, attention, positions)
-            for r, index in enumerate(chunk):
-                count = len(rows[index].positions)
-                at = list(range(count)) if self.gathers else list(rows[index].positions)
-                picked = log_softmax(logits[r, at].astype(np.float32))
-                results[index] = self._fit_vocab(picked)
+            chunks.append(order[start:end])
             start = end
-        return [r for r in results if r is not None]
+        return chunks
 
-    def log_probs_grouped(self, rows: Sequence[Row], groups: Iterable[Sequence[int]]) -> list[np.ndarray]:
-        """``log_probs`` with each group of indices into ``rows`` in runs of its own (rows of two
-        groups never share a batch: a short row padded to a long one costs the long one's work);
-        the results in the order of ``rows``."""
-        results: list[np.ndarray] = [np.empty(0)] * len(rows)
-        for group in groups:
-            if group:
-                for i, found in zip(group, self.log_probs([rows[i] for i in group]), strict=True):
-                    results[i] = found
-        return results
+    def _run_chunks(self, rows: Sequence[Row], chunks: list[list[int]]) -> list[np.ndarray]:
+        """Each batch run; with several workers, batches split until every worker has one (when
+        there are rows enough) and handed out longest work first to the least busy thread."""
+        self.rows_run += sum(len(c) for c in chunks)
+        found: list[np.ndarray] = [np.empty(0)] * len(rows)
+        if self.workers == 1 or sum(len(c) for c in chunks) < 2:
+            for chunk in chunks:
+                self._run_chunk(rows, chunk, found)
+            return found
+        chunks = list(chunks)
+        while len(chunks) < self.workers:
+            big = max(range(len(chunks)), key=lambda c: len(chunks[c]))
+            if len(chunks[big]) < 2:
+                break
+            chunk = chunks.pop(big)
+            chunks += [chunk[0::2], chunk[1::2]]  # both halves span the lengths
+
+        def cost(chunk: list[int]) -> int:
+            return len(chunk) * max(len(rows[i].ids) for i in chunk)
+
+        plans: list[list[list[int]]] = [[] for _ in range(min(self.workers, len(chunks)))]
+        loads = [0] * len(plans)
+        for chunk in sorted(chunks, key=cost, reverse=True):
+            least = loads.index(min(loads))
+            plans[least].append(chunk)
+            loads[least] += cost(chunk)
+
+        def run_plan(plan: list[list[int]]) -> Callable[[], None]:
+            def run() -> None:
+                for chunk in plan:
+                    self._run_chunk(rows, chunk, found)
+
+            return run
+
+        tasks = [_HELPERS.submit(run_plan(plan), self.workers - 1) for plan in plans[1:]]
+        try:
+            run_plan(plans[0])()
+        finally:
+            for task in tasks:
+                task.done.wait()
+        for task in tasks:
+            task.result()
+        return found
+
+    def _run_chunk(self, rows: Sequence[Row], chunk: Sequence[int], found: list[np.ndarray]) -> None:
+        """Run one batch and put each row's log-probabilities at its index in ``found``."""
+        longest = max(len(rows[i].ids) for i in chunk)
+        batch = np.full((len(chunk), longest), self.pad_id, dtype=np.int64)
+        attention = np.zeros((len(chunk), longest), dtype=np.int64)
+        width = max(len(rows[i].positions) for i in chunk)
+        positions = np.zeros((len(chunk), width), dtype=np.int64)
+        for r, index in enumerate(chunk):
+            ids = rows[index].ids
+            batch[r, : len(ids)] = ids
+            attention[r, : len(ids)] = 1
+            positions[r, : len(rows[index].positions)] = rows[index].positions
+        logits = self._run(batch, attention, positions)
+        for r, index in enumerate(chunk):
+            count = len(rows[index].positions)
+            at = list(range(count)) if self.gathers else list(rows[index].positions)
+            picked = log_softmax(logits[r, at].astype(np.float32))
+            found[index] = self._fit_vocab(picked)
 
     def _run(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> np.ndarray:
         feed = self._feed(batch, attention, positions)
