@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,17 +89,16 @@ FLOOR = "floor"  # one forward pass of the short sentence's one-mask row (the pi
 
 
 def cloze_requests(
-    folder: Path, threads: int, spinning: bool | None = None
+    folder: Path, threads: int, spinning: bool | None = None, spread: bool = True
 ) -> dict[str, Callable[[], object]]:
     """A call per workload on a loaded ClozeEngine (what the window and ``fill`` do), plus the floor:
     one ``session.run`` of the one-mask row of the short sentence."""
     from cloze_app.core.engine.engine import ClozeEngine
 
-    engine = (
-        ClozeEngine.load(folder, threads=threads)
-        if spinning is None
-        else ClozeEngine.load(folder, threads=threads, spinning=spinning)
-    )
+    options: dict[str, Any] = {} if spinning is None else {"spinning": spinning}
+    if not spread:  # an engine from before spread_runs has no such option
+        options["spread_runs"] = False
+    engine = ClozeEngine.load(folder, threads=threads, **options)
     calls: dict[str, Callable[[], object]] = {}
     for w in WORKLOADS:
         if w.options:
@@ -198,14 +198,20 @@ def pipeline_requests(reference: Path, threads: int) -> dict[str, Callable[[], o
 
 
 def child(
-    system: str, model: Path, threads: int, reps: int, warmup: int, spinning: bool | None = None
+    system: str,
+    model: Path,
+    threads: int,
+    reps: int,
+    warmup: int,
+    spinning: bool | None = None,
+    spread: bool = True,
 ) -> dict[str, dict]:
     """Load one system and time every workload it can do (milliseconds per request); for Cloze,
     also the floor row and a profile of one request per workload."""
     if system == "transformers":
         calls = pipeline_requests(model, threads)
     else:
-        calls = cloze_requests(model, threads, spinning)
+        calls = cloze_requests(model, threads, spinning, spread)
     engine = calls.pop("_engine", None)
     latency = time_interleaved(calls, reps, warmup)
     prof = profile(engine(), calls) if engine is not None else {}
@@ -225,6 +231,7 @@ def run_speed(
     spinning: bool | None = None,
     engine_roots: dict[str, Path] | None = None,
     rounds: int = 2,
+    spread: bool = True,
 ) -> dict[str, dict]:
     """Time every system in its own process; ``models`` maps system -> folder.
 
@@ -244,6 +251,8 @@ def run_speed(
                 "-m", "bench.speed", "--child", system, "--model", str(folder),
                 "--threads", str(threads), "--reps", str(share), "--warmup", str(warmup), "--spinning", spin,
             )  # fmt: skip
+            if not spread:
+                command.append("--one-run-at-a-time")
             root = (engine_roots or {}).get(system)
             if root is not None:
                 command += ["--engine-root", str(root)]
@@ -335,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
         help="onnxruntime thread spinning (default: Cloze's default)",
     )
     parser.add_argument(
+        "--one-run-at-a-time",
+        action="store_true",
+        help="Cloze: each run on --threads intra-op threads, one after the other (default: runs at once)",
+    )
+    parser.add_argument(
         "--profile-only", action="store_true", help="print only the profile of one request per workload"
     )
     parser.add_argument(
@@ -358,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     spinning = None if args.spinning == "default" else args.spinning == "on"  # None: Cloze's default
     if args.child:
-        print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup, spinning)))
+        spread = not args.one_run_at_a_time
+        print(json.dumps(child(args.child, args.model, threads, args.reps, args.warmup, spinning, spread)))
         return 0
     from bench.models import DEFAULT_MODEL, prepare
 

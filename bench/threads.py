@@ -1,4 +1,5 @@
-"""Intra-op threads and spinning: Cloze int8 latency with 1 and 2 threads, spinning on and off.
+"""Threads: Cloze int8 latency with 1 thread; 2 intra-op threads, one run at a time, spinning
+on and off (the default until 2026-12-01); and 2 runs at once on one thread each (the default).
 
 Each setting runs in its own child process (``python -m bench.speed --child``), all in one run,
 the settings taking turns over two rounds, so they compare under the same machine load. The
@@ -15,34 +16,44 @@ from pathlib import Path
 
 from bench.speed import WORKLOADS, run_speed, summary
 
-SETTINGS = ((1, False), (1, True), (2, False), (2, True))
+# (threads, spinning, runs at once); spinning only matters for a session with several threads.
+Setting = tuple[int, bool, bool]
+SETTINGS: tuple[Setting, ...] = ((1, False, True), (2, False, False), (2, True, False), (2, False, True))
 
 
-def run_threads(model: Path, reps: int, warmup: int = 3, rounds: int = 2) -> dict[tuple[int, bool], dict]:
-    """``{(threads, spinning): speed result of Cloze int8}``, each setting in its own process; the
-    settings take turns over ``rounds`` rounds (``reps`` split between them), so a change in the
+def label(setting: Setting) -> str:
+    threads, spinning, spread = setting
+    if threads == 1:
+        return "1 thread"
+    if spread:
+        return f"{threads} runs at once, one thread each"
+    return f"{threads} threads per run, one run at a time, spinning {'on' if spinning else 'off'}"
+
+
+def run_threads(model: Path, reps: int, warmup: int = 3, rounds: int = 2) -> dict[Setting, dict]:
+    """``{(threads, spinning, runs at once): speed result of Cloze int8}``, each setting in its own
+    process; the settings take turns over ``rounds`` rounds (``reps`` split between them), so a change in the
     machine's load reaches every setting alike."""
-    results: dict[tuple[int, bool], dict] = {}
+    results: dict[Setting, dict] = {}
     rounds = max(1, min(rounds, reps))
     for round_index in range(rounds):
         share = reps // rounds + (1 if round_index < reps % rounds else 0)
-        for threads, spinning in SETTINGS:
-            run = run_speed({"cloze-int8": model}, threads, share, warmup, spinning, rounds=1)
+        for setting in SETTINGS:
+            threads, spinning, spread = setting
+            run = run_speed({"cloze-int8": model}, threads, share, warmup, spinning, rounds=1, spread=spread)
             answer = run["cloze-int8"]
-            before = results.get((threads, spinning))
+            before = results.get(setting)
             if before is not None:
                 for key, times in before["latency_ms"].items():
                     answer["latency_ms"][key] = times + answer["latency_ms"].get(key, [])
-            results[(threads, spinning)] = answer
+            results[setting] = answer
     return results
 
 
-def threads_table(results: dict[tuple[int, bool], dict]) -> list[str]:
+def threads_table(results: dict[Setting, dict]) -> list[str]:
     """Markdown: median per workload and setting; the fastest setting of each workload in bold."""
     settings = list(results)
-    head = " | ".join(
-        f"{t} thread{'s' if t > 1 else ''}, spinning {'on' if s else 'off'}" for t, s in settings
-    )
+    head = " | ".join(label(setting) for setting in settings)
     lines = [f"| request | {head} |", "| --- " + "| ---: " * len(settings) + "|"]
     for w in WORKLOADS:
         medians = {

@@ -83,6 +83,7 @@ class ClozeEngine:
         window: int | None = None,
         gather_head: bool = True,
         spinning: bool = SPINNING,
+        spread_runs: bool = True,
     ) -> ClozeEngine:
         """Load a model folder (resolving a model id to its folder is the caller's job).
 
@@ -94,6 +95,8 @@ class ClozeEngine:
             gather_head: run the vocabulary head only at the positions asked for, when a rewritten
                 graph predicts what the original does (False: always the original graph).
             spinning: let idle onnxruntime threads spin (default off, measured by ``bench.threads``).
+            spread_runs: on CPU, a request's runs at once on ``threads`` threads of one each (False:
+                one run at a time on ``threads`` intra-op threads; ``bench.threads`` compares them).
 
         Raises:
             ModelError: naming the missing or wrong piece of the folder.
@@ -111,7 +114,7 @@ class ClozeEngine:
         token_info = token_info_for(folder / TOKENIZER_FILE, tok, manifest)
         # On CPU the session runs each call on one thread and a request's runs go to ``threads``
         # threads at once (ModelRunner.workers); an accelerator's session keeps onnxruntime's own.
-        on_cpu = canonical_name(provider) in (None, CPU)
+        on_cpu = spread_runs and canonical_name(provider) in (None, CPU)
         runner, report = open_runner(
             folder / MODEL_FILE,
             manifest,
