@@ -214,8 +214,15 @@ class Decoder:
             for j, n in enumerate(lengths):
                 lp = results[k * len(lengths) + j][0]
                 if n == 1:
-                    for i in _top(lp, allowed, beam.singles):
+                    # With ``keep`` words asked for, the best few one-piece words settle them: a
+                    # one-piece word below ``keep`` distinct acceptable ones can never be among the
+                    # best ``keep``. The full list when the few hold fewer (fragments, letters).
+                    few = min(beam.singles, 2 * keep + 8) if keep > 0 else beam.singles
+                    for i in _top(lp, allowed, few):
                         add(t, (i,), float(lp[i]))
+                    if few < beam.singles and len(found[t]) < keep:
+                        for i in _top(lp, allowed, beam.singles)[few:]:
+                            add(t, (i,), float(lp[i]))
                 else:
                     width = beam.first2 if n == 2 else beam.first3
                     step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
