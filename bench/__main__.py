@@ -92,7 +92,8 @@ def _models_lines(m: BenchModels) -> list[str]:
 
 def _conditions(busy: tuple[str, ...], load: tuple[float, float, float] | None, threads: int) -> list[str]:
     lines = [
-        f"Every system uses {threads} thread(s) (onnxruntime intra-op threads / `torch.set_num_threads`)."
+        f"Every system uses {threads} thread(s) (Cloze: that many runs of a request at once, one "
+        "onnxruntime thread each; the pipeline: `torch.set_num_threads`)."
     ]
     if busy:
         lines.append(

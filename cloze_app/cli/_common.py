@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def threads_argument(value: str) -> int:
-    """``--threads N``: 0 (onnxruntime decides) or a positive count; a negative one is an error."""
+    """``--threads N``: 0 (automatic) or a positive count; a negative one is an error."""
     try:
         threads = int(value)
     except ValueError:
@@ -39,7 +39,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         type=threads_argument,
         default=0,
         metavar="N",
-        help="CPU threads, at most the CPU count (default 0: onnxruntime decides)",
+        help="CPU threads, at most the CPU count (default 0: one per physical core)",
     )
 
 

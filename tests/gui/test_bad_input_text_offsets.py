@@ -71,7 +71,11 @@ def test_spans_select_the_same_text_in_a_qt_document(qapp, text: str, data: Any)
     assert qt_text(cursor.selectedText()) == qt_text(plain[start:end])
 
 
-@given(before=MIXED, after=MIXED, word=st.sampled_from(["cat", "猫", "🐈", "chat"]))
+# Text around the one blank: no underscores, which could make a second blank before it.
+PLAIN = MIXED.map(lambda text: text.replace("_", "-"))
+
+
+@given(before=PLAIN, after=PLAIN, word=st.sampled_from(["cat", "猫", "🐈", "chat"]))
 @PROPERTY
 def test_a_word_replaces_the_blank_wherever_it_is(qapp, before: str, after: str, word: str) -> None:  # type: ignore[no-untyped-def]
     editor = ClozeEditor()

@@ -28,7 +28,7 @@ def cpu_count() -> int:
 
 
 def clamp_threads(threads: int) -> tuple[int, str | None]:
-    """``threads`` within 0 (onnxruntime decides) and the CPU count, and a message when changed.
+    """``threads`` within 0 (automatic) and the CPU count, and a message when changed.
 
     Raises:
         ValueError: for a negative count (it is no "automatic": that is 0).
@@ -79,7 +79,7 @@ class Settings:
 
     model: str = ""  # model id; "" means the bundled default
     provider: str = "CPUExecutionProvider"
-    threads: int = 0  # 0: let onnxruntime decide
+    threads: int = 0  # 0: one per physical core (the engine's runs at once, one thread each)
     top_k: int = 10
     font_size: int = 12
     debounce_ms: int = 250
