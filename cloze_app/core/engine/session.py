@@ -41,9 +41,11 @@ class Row:
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Numerically stable log-softmax over the last axis."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    """Numerically stable log-softmax over the last axis (float32, a new array)."""
+    out = np.array(logits, dtype=np.float32)
+    out -= out.max(axis=-1, keepdims=True)
+    out -= np.log(np.exp(out).sum(axis=-1, keepdims=True))
+    return out
 
 
 # "{mask}" is replaced by the model's own mask token.
@@ -450,7 +452,7 @@ class ModelRunner:
         for r, index in enumerate(chunk):
             count = len(rows[index].positions)
             at = list(range(count)) if self.gathers else list(rows[index].positions)
-            picked = log_softmax(logits[r, at].astype(np.float32))
+            picked = log_softmax(logits[r, at])
             found[index] = self._fit_vocab(picked)
 
     def _run(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> np.ndarray:
