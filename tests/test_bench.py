@@ -208,3 +208,14 @@ def test_python_m_bench_runs_everything_on_a_tiny_model(
     speed_row = next(line for line in report.splitlines() if line.startswith("| one blank, 16-token"))
     assert speed_row.count("×") == 2  # fp32 and the pipeline, each against Cloze int8
     assert "python -m bench --int8" in report
+
+
+def test_same_words_reads_every_answer_the_engine_gives(tiny_model_dir: Path) -> None:
+    """bench.same_words compares these answers between two trees: each blank's words with their
+    log-probabilities, and the options' order for a one-blank text."""
+    from bench.same_words import OPTIONS, answers
+
+    got = answers(tiny_model_dir, ["the ___ sat .", "the ___ sat on the ___ ."], threads=1)
+    assert len(got) == 3  # the one-blank text also ranks the options
+    assert [w for w, _ in got[0][0]][:2] == ["cat", "foot"] and len(got[2]) == 2
+    assert sorted(got[1]) == sorted(OPTIONS)
