@@ -166,6 +166,38 @@ def test_a_requests_runs_spread_over_threads_give_what_one_thread_gives(tiny_mod
     assert len(threads) == 2  # the caller's thread and a helper
 
 
+def test_a_long_texts_one_mask_row_runs_beside_the_rest_with_the_same_words(tmp_path: Path) -> None:
+    """In a long text the one-mask row costs more than the two-mask row and its continuations
+    together: it runs on a helper thread meanwhile, and the words are those of one thread."""
+    folder = write_model_folder(
+        tmp_path / "long",
+        wordpiece_tokenizer(WORDS, PIECES),
+        WORDPIECE,
+        max_length=256,
+        prior={"[MASK]": {"cat": 3.0, "foot": 2.5, "dog": 2.0, "mat": 1.0}},
+        after={"foot": {"##ball": 9.0}},
+    )
+    one = ClozeEngine.load(folder, threads=1)
+    two = ClozeEngine.load(folder, threads=2)
+    beside: list[int] = []
+    original = two.decoder.runner.run_beside
+
+    def spying(rows):  # type: ignore[no-untyped-def]
+        beside.append(len(rows))
+        return original(rows)
+
+    two.decoder.runner.run_beside = spying  # type: ignore[method-assign]
+    text = "the cat sat on the mat . " * 40 + "i saw the ___ there ."
+    alone, spread = one.fill(text, top_k=8).blanks[0], two.fill(text, top_k=8).blanks[0]
+    assert beside == [1]
+    assert "football" in words(spread)
+    assert [(c.word, round(c.log_prob, 5)) for c in alone.candidates] == [
+        (c.word, round(c.log_prob, 5)) for c in spread.candidates
+    ]
+    two.fill("i saw the ___ there .")  # a short text: its rows are split instead
+    assert beside == [1]
+
+
 def test_generation_makes_one_run_per_step(engine: ClozeEngine) -> None:
     _, doc = engine._blanks_doc("the ___ sat")
     before = engine.session_runs
@@ -228,9 +260,9 @@ def test_joint_rounds_that_fix_a_blank_run_one_row_per_open_blank(tiny_model_dir
     run: list[int] = []
     original_ask, original_run = runner.log_probs_grouped, runner._run
 
-    def counting(rows, groups):  # type: ignore[no-untyped-def]
+    def counting(rows, groups, **options):  # type: ignore[no-untyped-def]
         asked.append(len(rows))
-        return original_ask(rows, groups)
+        return original_ask(rows, groups, **options)
 
     def running(batch, attention, positions):  # type: ignore[no-untyped-def]
         run.append(len(batch))

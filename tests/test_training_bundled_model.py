@@ -116,8 +116,9 @@ def test_rows_are_never_longer_than_the_training_rows() -> None:
     engine = ClozeEngine.load(FOLDER)
     seen: list[int] = []
     runner = engine.decoder.runner
-    original = runner.log_probs
-    runner.log_probs = lambda rows: (seen.extend(len(r.ids) for r in rows), original(rows))[1]  # type: ignore[method-assign]
+    original = runner._run
+    # Every batch that runs, whichever thread runs it: its padded row length.
+    runner._run = lambda batch, *rest: (seen.append(batch.shape[1]), original(batch, *rest))[1]  # type: ignore[method-assign]
     engine.fill(
         " ".join(["The river runs past the old mill and the quiet village."] * 60) + " I saw a ___ there."
     )

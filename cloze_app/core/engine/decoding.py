@@ -232,32 +232,55 @@ class Decoder:
             if known is None or log_prob > known.log_prob:
                 found[t][word] = Scored(word, log_prob, ids)
 
+        def add_singles(t: int, lp: np.ndarray) -> None:
+            # With ``keep`` words asked for, the best few one-piece words settle them: a one-piece
+            # word below ``keep`` distinct acceptable ones can never be among the best ``keep``.
+            # The full list when the few hold fewer (fragments, letters).
+            allowed = self.first_allowed(doc.slots[t].spaced)
+            few = min(beam.singles, 2 * keep + 8) if keep > 0 else beam.singles
+            for i in _top(lp, allowed, few):
+                add(t, (i,), float(lp[i]))
+            if few < beam.singles and len(found[t]) < keep:
+                # All of them (among equal values the wider search may pick other ids).
+                for i in _top(lp, allowed, beam.singles):
+                    add(t, (i,), float(lp[i]))
+
         # Step 1: 1 and 2 masks in each target (and 3 when the beam asks for three-piece words).
+        index = [(t, n) for t in targets for n in lengths]
         rows = [
             doc.row(info, with_slot(t, [mask] * n), t, [0], self.window if n == 1 else self.multi_window)
-            for t in targets
-            for n in lengths
+            for t, n in index
         ]
-        results = self._log_probs_by_length(rows)
+        ones = [k for k, (_, n) in enumerate(index) if n == 1]
+        others = [k for k, (_, n) in enumerate(index) if n > 1]
+        # Long one-mask rows (a paragraph) run on a helper thread while this one runs the shorter
+        # rows of longer words and their continuations, which do not need them; the one-piece
+        # words come last (no prefix is then left out for scoring below them: the same best
+        # ``keep`` words, a few more rows at most).
+        beside = None
+        later = len(targets) * beam.first2 * self.next_window
+        if (
+            self.runner.workers > 1
+            and others
+            and sum(len(rows[k].ids) for k in ones) >= sum(len(rows[k].ids) for k in others) + later
+        ):
+            beside = self.runner.run_beside([rows[k] for k in ones])
+            results: list[np.ndarray] = [np.empty(0)] * len(rows)
+            early = self.runner.log_probs([rows[k] for k in others], spread=False)
+            for k, found_k in zip(others, early, strict=True):
+                results[k] = found_k
+        else:
+            results = self._log_probs_by_length(rows)
         step2: list[tuple[int, int, tuple[int, ...], float]] = []  # target, length, prefix, score
-        for k, t in enumerate(targets):
-            allowed = self.first_allowed(doc.slots[t].spaced)
-            for j, n in enumerate(lengths):
-                lp = results[k * len(lengths) + j][0]
-                if n == 1:
-                    # With ``keep`` words asked for, the best few one-piece words settle them: a
-                    # one-piece word below ``keep`` distinct acceptable ones can never be among the
-                    # best ``keep``. The full list when the few hold fewer (fragments, letters).
-                    few = min(beam.singles, 2 * keep + 8) if keep > 0 else beam.singles
-                    for i in _top(lp, allowed, few):
-                        add(t, (i,), float(lp[i]))
-                    if few < beam.singles and len(found[t]) < keep:
-                        # All of them (among equal values the wider search may pick other ids).
-                        for i in _top(lp, allowed, beam.singles):
-                            add(t, (i,), float(lp[i]))
-                else:
-                    width = beam.first2 if n == 2 else beam.first3
-                    step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
+        for k, (t, n) in enumerate(index):
+            if n == 1:
+                if beside is None:
+                    add_singles(t, results[k][0])
+            else:
+                lp = results[k][0]
+                width = beam.first2 if n == 2 else beam.first3
+                allowed = self.first_allowed(doc.slots[t].spaced)
+                step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
         # Steps 2 and 3: continue the prefixes left to right.
         pending = step2
         while pending:
@@ -269,7 +292,7 @@ class Decoder:
             for t, n, prefix, _ in pending:
                 pieces = [*prefix, *[mask] * (n - len(prefix))]
                 rows.append(doc.row(info, with_slot(t, pieces), t, [len(prefix)], self.next_window))
-            results = self.runner.log_probs(rows)
+            results = self.runner.log_probs(rows, spread=beside is None)
             following: list[tuple[int, int, tuple[int, ...], float]] = []
             multi: list[tuple[int, tuple[int, ...], float]] = []
             for (t, n, prefix, score), lp in zip(pending, results, strict=True):
@@ -283,6 +306,9 @@ class Decoder:
             for t, ids, total in self._canonical(doc, multi):
                 add(t, ids, total)
             pending = following
+        if beside is not None:
+            for k, lp in zip(ones, beside(), strict=True):
+                add_singles(index[k][0], lp[0])
         return {t: sorted(found[t].values(), key=lambda s: -s.log_prob) for t in targets}
 
     def _log_probs_by_length(self, rows: Sequence[Row]) -> list[np.ndarray]:

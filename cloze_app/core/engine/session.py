@@ -322,19 +322,34 @@ class ModelRunner:
     def _feed(self, batch: np.ndarray, attention: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
         return feed_inputs(self.inputs, batch, attention, positions)
 
-    def log_probs(self, rows: Sequence[Row]) -> list[np.ndarray]:
+    def log_probs(self, rows: Sequence[Row], *, spread: bool = True) -> list[np.ndarray]:
         """For each row, log-probabilities ``[len(row.positions), vocab]`` at its positions.
 
         Rows with the same tokens run once, reading all their positions: a token's output does
         not depend on which positions are read, so each gets exactly what it gets alone (joint
         filling asks one row per blank while the other blanks still hold masks: the same row).
         """
-        return self.log_probs_grouped(rows, [range(len(rows))])
+        return self.log_probs_grouped(rows, [range(len(rows))], spread=spread)
 
-    def log_probs_grouped(self, rows: Sequence[Row], groups: Iterable[Sequence[int]]) -> list[np.ndarray]:
+    def run_beside(self, rows: Sequence[Row]) -> Callable[[], list[np.ndarray]]:
+        """Start ``log_probs(rows)`` on a helper thread, one run at a time there, and return a call
+        that waits for its result: the caller's own runs meanwhile should pass ``spread=False``."""
+        out: list[list[np.ndarray]] = []
+        task = _HELPERS.submit(lambda: out.append(self.log_probs(rows, spread=False)), self.workers - 1)
+
+        def wait() -> list[np.ndarray]:
+            task.result()
+            return out[0]
+
+        return wait
+
+    def log_probs_grouped(
+        self, rows: Sequence[Row], groups: Iterable[Sequence[int]], *, spread: bool = True
+    ) -> list[np.ndarray]:
         """``log_probs`` with each group of indices into ``rows`` in runs of its own (rows of two
         groups never share a batch: a short row padded to a long one costs the long one's work);
-        the results in the order of ``rows`` (an empty array for a row in no group)."""
+        the results in the order of ``rows`` (an empty array for a row in no group). ``spread``
+        False: one run at a time on this thread."""
         where: dict[tuple[int, ...], int] = {}  # a row's tokens -> its index among the distinct rows
         positions: list[list[int]] = []  # the positions each distinct row reads
         members: list[list[int]] = []  # each group's distinct rows (a row asked twice: in its first group)
@@ -352,7 +367,8 @@ class ModelRunner:
             if mine:
                 members.append(mine)
         unique = [Row(ids, tuple(positions[k])) for ids, k in where.items()]
-        found = self._run_chunks(unique, [chunk for mine in members for chunk in self._chunks(unique, mine)])
+        chunks = [chunk for mine in members for chunk in self._chunks(unique, mine)]
+        found = self._run_chunks(unique, chunks, spread=spread)
         results: list[np.ndarray] = []
         for i, row in enumerate(rows):
             k = of_row.get(i, -1)
@@ -392,12 +408,15 @@ class ModelRunner:
             start = end
         return chunks
 
-    def _run_chunks(self, rows: Sequence[Row], chunks: list[list[int]]) -> list[np.ndarray]:
+    def _run_chunks(
+        self, rows: Sequence[Row], chunks: list[list[int]], *, spread: bool = True
+    ) -> list[np.ndarray]:
         """Each batch run; with several workers, batches split until every worker has one (when
         there are rows enough) and handed out longest work first to the least busy thread."""
-        self.rows_run += sum(len(c) for c in chunks)
+        with self._lock:
+            self.rows_run += sum(len(c) for c in chunks)
         found: list[np.ndarray] = [np.empty(0)] * len(rows)
-        if self.workers == 1 or sum(len(c) for c in chunks) < 2:
+        if self.workers == 1 or not spread or sum(len(c) for c in chunks) < 2:
             for chunk in chunks:
                 self._run_chunk(rows, chunk, found)
             return found
