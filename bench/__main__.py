@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -154,14 +153,6 @@ QUALITY_NOTES = [
 ]
 
 
-def _extract(rev: str, into: Path) -> None:
-    """The ``cloze_app`` package of git revision ``rev`` into the folder ``into``."""
-    archive = subprocess.run(
-        ["git", "archive", rev, "cloze_app"], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-
-
 def targets_table(speeds: dict[str, dict], starts: dict[str, dict], run: throughput.FillRun) -> list[str]:
     """Markdown: each speed target, the figure measured in this run, and whether it holds."""
 
@@ -219,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     old_root = Path(tempfile.mkdtemp(prefix="cloze-before-"))
     roots: dict[str, Path] = {}
     if args.before:
-        _extract(args.before, old_root)
+        coldstart.extract_revision(args.before, old_root)
         roots["cloze-before"] = old_root
         LABELS["cloze-before"] = f"Cloze int8, engine of `{args.before}`"
     timed = {"cloze-int8": m.int8, **({"cloze-before": m.int8} if args.before else {}), **systems}

@@ -1,11 +1,11 @@
 """Does an engine change keep every answer? This tree's words against another revision's.
 
 Runs the bundled model's ``fill`` (top 10, with log-probabilities to 4 decimals) on every held-out
-sentence, every SWORDS context and three-blank versions of held-out sentences (as
-``bench.joint`` makes them), and ``score_options`` on the one-blank ones, first with this tree's
-``cloze_app``, then with revision ``--before``'s (extracted to a temporary folder and imported
-instead, ``python -P``). Prints how many answers are the same and the first that differ. A speed
-change meant to keep the words should print no difference.
+sentence, every SWORDS context, three-blank versions of held-out sentences (as ``bench.joint``
+makes them) and paragraphs of four held-out sentences, and ``score_options`` on the one-blank
+ones, first with this tree's ``cloze_app``, then with revision ``--before``'s (extracted to a
+temporary folder and imported instead, ``python -P``). Prints how many answers are the same and
+the first that differ. A speed change meant to keep the words should print no difference.
 
     python -m bench.same_words --before REV [--limit 300] [--threads 1]
 """
@@ -33,6 +33,13 @@ def texts(limit: int) -> list[str]:
     swords = [json.loads(line) for line in (EVAL_DIR / "swords_dev.jsonl").read_text().splitlines() if line]
     out = [h["text"] for h in held[:limit]] + [swords_text(s) for s in swords[:limit]]
     out += [b[0] for h in held[:limit] if (b := blanked(h["text"], h["answer"], 3))]
+    # Paragraphs: a held-out sentence and the next three filled in (long texts run their rows
+    # differently on several threads).
+    filled = [h["text"].replace("___", h["answer"], 1) for h in held]
+    out += [
+        held[i]["text"] + " " + " ".join(filled[i + 1 : i + 4])
+        for i in range(0, min(limit, len(held) - 3), 4)
+    ]
     return out
 
 

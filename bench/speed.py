@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -344,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         help="onnxruntime thread spinning (default: Cloze's default)",
     )
     parser.add_argument(
+        "--before", metavar="REV", help="also time the engine of this git revision, taking turns"
+    )
+    parser.add_argument(
         "--one-run-at-a-time",
         action="store_true",
         help="Cloze: each run on --threads intra-op threads, one after the other (default: runs at once)",
@@ -378,13 +382,23 @@ def main(argv: list[str] | None = None) -> int:
     from bench.models import DEFAULT_MODEL, prepare
 
     m = prepare(args.int8 or DEFAULT_MODEL, args.reference)
-    results = run_speed(
-        {"cloze-int8": m.int8, "cloze-fp32": m.fp32, "transformers": m.reference},
-        threads,
-        args.reps,
-        args.warmup,
-        spinning,
-    )
+    with tempfile.TemporaryDirectory(prefix="cloze-before-") as tmp:
+        roots: dict[str, Path] = {}
+        if args.before:
+            from bench.coldstart import extract_revision
+
+            extract_revision(args.before, Path(tmp))
+            roots["cloze-before"] = Path(tmp)
+            LABELS["cloze-before"] = f"Cloze int8, engine of `{args.before}`"
+        before = {"cloze-before": m.int8} if args.before else {}
+        results = run_speed(
+            {"cloze-int8": m.int8, **before, "cloze-fp32": m.fp32, "transformers": m.reference},
+            threads,
+            args.reps,
+            args.warmup,
+            spinning,
+            engine_roots=roots,
+        )
     print("\n".join(speed_table(results)))
     print()
     print("\n".join(profile_table(results)))
