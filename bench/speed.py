@@ -406,14 +406,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cores() -> int:
-    try:
-        import psutil
+    """Threads for every system: what Cloze uses by default, one per physical core."""
+    from cloze_app.core.engine.session import physical_cores
 
-        return int(psutil.cpu_count(logical=False) or psutil.cpu_count() or 1)
-    except ImportError:
-        import os
-
-        return os.cpu_count() or 1
+    return physical_cores()
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from cloze_app.cli._common import add_model_arguments, open_engine
-from cloze_app.core.app.settings import clamp_threads, cpu_count
+from cloze_app.core.app.settings import clamp_threads
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.engine.providers import CPU
+from cloze_app.core.engine.session import physical_cores
 from cloze_app.core.errors import ClozeError, InputError
 from cloze_app.core.text import MAX_BLANKS_PER_REQUEST, fill_text, sentence_bounds
 from cloze_app.core.types import Blank, BlankResult, Filling, FillResult
@@ -248,9 +249,9 @@ def _echo(line: str | UnicodeDecodeError) -> str:
 
 
 def jsonl_workers(threads: int) -> int:
-    """Lines ``fill --jsonl`` answers at once: ``--threads`` (clamped to the CPUs), 0 meaning the
-    CPUs this process may use, at most :data:`MAX_JSONL_WORKERS`."""
-    threads = clamp_threads(threads)[0] if threads > 0 else cpu_count()
+    """Lines ``fill --jsonl`` answers at once: ``--threads`` (clamped to the CPUs), 0 meaning one
+    per physical core as for any other request, at most :data:`MAX_JSONL_WORKERS`."""
+    threads = clamp_threads(threads)[0] if threads > 0 else physical_cores()
     return max(1, min(threads, MAX_JSONL_WORKERS))
 
 

@@ -130,19 +130,14 @@ def _top(values: np.ndarray, allowed: np.ndarray, count: int) -> list[int]:
     if count <= 0:
         return []
     wide = min(len(values), 2 * count + 16)
-    part = np.argpartition(values, len(values) - wide)[len(values) - wide :]
-    part = part[allowed[part] & np.isfinite(values[part])]
-    if len(part) >= count:
-        best = part[np.argsort(-values[part], kind="stable")][:count]
-        return [int(i) for i in best]
-    ids = _allowed_ids(allowed)
-    count = min(count, len(ids))
-    if count <= 0:
-        return []
-    sub = values[ids]
-    part = np.argpartition(sub, len(sub) - count)[len(sub) - count :]
-    part = part[np.isfinite(sub[part])]
-    return [int(ids[i]) for i in part[np.argsort(-sub[part], kind="stable")]]
+    found = np.argpartition(values, len(values) - wide)[len(values) - wide :]
+    found = found[allowed[found]]
+    if len(found) < count:  # too few of the row's best are allowed: search the allowed ids
+        found = _allowed_ids(allowed)
+        if len(found) > count:
+            found = found[np.argpartition(values[found], len(found) - count)[len(found) - count :]]
+    found = found[np.isfinite(values[found])]
+    return [int(i) for i in found[np.argsort(-values[found], kind="stable")][:count]]
 
 
 class Decoder:
