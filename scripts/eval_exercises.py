@@ -5,10 +5,14 @@ context with the share of judges who accepted them. For every item the app's own
 scores the target, every substitute, five random words of the target's class and form (from
 wordfreq's common words) and the target's other inflections together: masked (does it fit the
 context), and with the target in place and in the sentence pair (does it mean what the target
-means there). Items are split by a hash of their id: half to fit ``JudgeSettings`` (the most
-gold substitutes accepted while zero-score substitutes are refused >= 85% and random words >=
-95%, among the settings that judge the issue's ``EXAMPLES`` as a teacher would), half to report;
-``without_the_pair`` is the same fit with the pair's weight 0. Form errors: each target's other
+means there), and each word's similarity to the target and to the model's proposals (its word
+vectors). ``JudgeSettings`` are fitted (the most gold substitutes accepted while zero-score
+substitutes are refused >= 85% and random words >= 95%, among the settings that judge the
+issue's ``EXAMPLES`` as a teacher would) on all items for the app (``fitted_on_all``), and
+measured by two-fold cross-validation: items split in halves by a hash of their id, fitted on
+one half and measured on the other, both ways, the two measures pooled (``cross_validated``);
+``without_the_pair`` and ``without_word_similarity`` are the same with the pair's weight 0 or no
+word vectors. Form errors: each target's other
 inflections, labelled "right word, wrong form" or not. ``check_cost``: the model runs, batch
 cells and time of one ``check_answers`` over a 300-word exercise's answers.
 
@@ -53,6 +57,7 @@ from cloze_app.core.engine.engine import ClozeEngine  # noqa: E402
 from cloze_app.core.learn import lexicon  # noqa: E402
 from cloze_app.core.learn.answers import (  # noqa: E402
     JUDGE,
+    PLAIN_JUDGE,
     WRONG_FORM,
     JudgeSettings,
     SlotView,
@@ -143,6 +148,8 @@ def _views(engine: ClozeEngine, limit: int, cache: Path | None) -> list[dict[str
                     "best_log_prob": view.best_log_prob,
                     "aware": dict(view.aware),
                     "paired": dict(view.paired),
+                    "similar": dict(view.similar),
+                    "proposed": dict(view.proposed),
                 },
             }
         )
@@ -157,7 +164,10 @@ def _view(row: dict[str, Any]) -> SlotView:
     v = row["view"]
     top = tuple(tuple(p) for p in v["top"])
     aware, paired = v.get("aware", {}), v.get("paired", {})
-    return SlotView(v["answer"], v["scores"], top, v["tag"], v["best_log_prob"], aware, paired)
+    similar, proposed = v.get("similar", {}), v.get("proposed", {})
+    return SlotView(
+        v["answer"], v["scores"], top, v["tag"], v["best_log_prob"], aware, paired, similar, proposed
+    )
 
 
 def _rates(rows: list[dict[str, Any]], settings: JudgeSettings) -> dict[str, float]:
@@ -200,7 +210,8 @@ def _features(rows: list[dict[str, Any]]) -> Features:
     the best of the answer's form, words, rank, and the answer-aware and sentence-pair scores
     (minus the best other proposal): what ``SlotView.fits`` decides on."""
     cols: dict[str, list[Any]] = {
-        k: [] for k in ("kind", "rel_answer", "rel_best", "words", "rank", "aware", "paired")
+        k: []
+        for k in ("kind", "rel_answer", "rel_best", "words", "rank", "aware", "paired", "similar", "proposed")
     }
     for row in rows:
         view = _view(row)
@@ -214,6 +225,7 @@ def _features(rows: list[dict[str, Any]]) -> Features:
             # As SlotView.fits: no aware scores at all (the answer not a word of its own) asks nothing.
             aware = view.aware.get(key, -math.inf) if view.aware else 0.0
             paired = view.paired.get(key, -math.inf) if view.aware else 0.0
+            similar, proposed = view.similar.get(key, math.nan), view.proposed.get(key, math.nan)
             values = (
                 kind,
                 lp - answer_lp,
@@ -221,7 +233,7 @@ def _features(rows: list[dict[str, Any]]) -> Features:
                 len(word.split()),
                 view.rank(word) or 10**6,
             )
-            for name, value in zip(cols, (*values, aware, paired), strict=True):
+            for name, value in zip(cols, (*values, aware, paired, similar, proposed), strict=True):
                 cols[name].append(value)
     return {name: np.array(values) for name, values in cols.items()}
 
@@ -229,6 +241,8 @@ def _features(rows: list[dict[str, Any]]) -> Features:
 def _feature_rates(f: Features, s: JudgeSettings) -> dict[str, float]:
     """``SlotView.fits`` over the feature columns at once (the same rule, vectorised)."""
     extra = s.phrase_margin * (f["words"] - 1)
+    if s.similar_weight:
+        extra = extra + np.nan_to_num(s.similar_weight * (f["similar"] - s.similar_center), nan=0.0)
     good = (f["rank"] <= s.top_rank) | (f["rel_best"] >= -s.best_margin - extra)
     with np.errstate(invalid="ignore"):  # -inf * 0 where a weight is 0
         meaning = (
@@ -236,7 +250,10 @@ def _feature_rates(f: Features, s: JudgeSettings) -> dict[str, float]:
             if not s.paired_weight
             else (1 - s.paired_weight) * f["aware"] + s.paired_weight * f["paired"]
         )
-    means = np.nan_to_num(meaning, nan=-np.inf) >= -s.aware_margin - extra
+    meaning = np.nan_to_num(meaning, nan=-np.inf)
+    if s.proposal_weight:
+        meaning = meaning + np.nan_to_num(s.proposal_weight * (f["proposed"] - s.proposal_center), nan=0.0)
+    means = meaning >= -s.aware_margin - extra
     accepted = good & means & (f["rel_answer"] >= -s.answer_margin - extra)
     kind = f["kind"]
     return {
@@ -246,13 +263,31 @@ def _feature_rates(f: Features, s: JudgeSettings) -> dict[str, float]:
     }
 
 
-def _grid() -> list[JudgeSettings]:
+def _grid(similar: bool = True) -> list[JudgeSettings]:
+    """The settings tried: without word similarity (``PLAIN_JUDGE``'s grid) or with it (a
+    narrower grid of the other margins, each with every weight and centre of the similarity to
+    the answer and to the proposals)."""
     margins = [float(x) for x in range(4, 17)]  # 4 to 16 nats below the best word of the form
     aware = [x / 4 for x in range(16, 41)] + [math.inf]  # 4 to 10 nats below the best proposal
+    if not similar:
+        return [
+            JudgeSettings(top, best, answer, phrase, near, weight)
+            for top, best, answer, phrase, near, weight in itertools.product(
+                (0, 5, 10), margins, (6.0, 8.0, 10.0), (0.0, 2.0, 3.0, 4.0), aware, (0.0, 0.25, 0.5, 0.75)
+            )
+        ]
     return [
-        JudgeSettings(top, best, answer, phrase, near, weight)
-        for top, best, answer, phrase, near, weight in itertools.product(
-            (0, 5, 10), margins, (6.0, 8.0, 10.0), (0.0, 2.0, 3.0, 4.0), aware, (0.0, 0.25, 0.5, 0.75)
+        JudgeSettings(0, best, answer, phrase, near, weight, sim, centre, prop, prop_centre)
+        for best, answer, phrase, near, weight, sim, centre, prop, prop_centre in itertools.product(
+            (12.0, 14.0, 16.0),
+            (6.0, 8.0, 10.0),
+            (3.0, 4.0),
+            [x / 2 for x in range(8, 25)],  # 4 to 12 nats: the proposals' similarity adds room
+            (0.0, 0.25, 0.5),
+            (10.0, 20.0, 30.0),
+            (0.2, 0.25),
+            (0.0, 10.0, 20.0, 30.0, 40.0),
+            (0.25, 0.3),
         )
     ]
 
@@ -314,6 +349,37 @@ EXAMPLES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
+# Opposites, words of the same kind and synonyms the model may not propose (not used to fit):
+# (text, answer, words given). ``run_judge`` reports each verdict with and without word vectors.
+PROBES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Yesterday I bought a new car from my neighbour.", "bought", ("sold", "purchased", "got", "ate")),
+    ("The film was so boring that I fell asleep.", "boring", ("exciting", "dull", "long", "tedious")),
+    ("The children played in the park all afternoon.", "children", ("dogs", "kids", "boys", "students")),
+    ("We owe them each month for a total of three million dollars.", "total", ("sum", "amount", "ocean")),
+    ("He opened the door with his key.", "key", ("hand", "foot", "card", "knife")),
+    ("She was very happy to see her old friend again.", "happy", ("glad", "sad", "pleased", "angry")),
+)
+
+
+def _probe_verdicts(engine: ClozeEngine) -> dict[str, dict[str, dict[str, str]]]:
+    """``PROBES``' verdicts: {answer: {given: {"app": status, "without_word_vectors": status}}}."""
+    from cloze_app.core.learn.answers import check_answer
+    from cloze_app.core.learn.items import Exercise, ExerciseItem
+
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for text, answer, givens in PROBES:
+        start = text.index(answer)
+        exercise = Exercise(text, (ExerciseItem(1, start, start + len(answer), answer),))
+        out[answer] = {
+            g: {
+                "app": check_answer(engine, exercise, 1, g).status,
+                "without_word_vectors": check_answer(engine, exercise, 1, g, PLAIN_JUDGE).status,
+            }
+            for g in givens
+        }
+    return out
+
+
 def _example_views(engine: ClozeEngine) -> list[tuple[SlotView, tuple[str, ...], tuple[str, ...]]]:
     views = []
     for text, answer, fits, wrong in EXAMPLES:
@@ -328,13 +394,14 @@ def _best_settings(
     zero_min: float,
     random_min: float,
     pair: bool = True,
+    similar: bool = True,
 ) -> JudgeSettings | None:
     """The grid's settings that accept the most gold substitutes of ``features`` while refusing
     ``zero_min`` of the zero-score ones and ``random_min`` of the random words, and judge the
     issue's examples as a teacher would (``pair`` False: only settings that leave the sentence
-    pair out)."""
+    pair out; ``similar`` False: the grid without word similarity)."""
     best: tuple[float, JudgeSettings] | None = None
-    for settings in _grid():
+    for settings in _grid(similar):
         if settings.paired_weight and not pair:
             continue
         r = _feature_rates(features, settings)
@@ -350,30 +417,77 @@ def _best_settings(
     return best[1] if best else None
 
 
+def _similarity_medians(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Median cosine of gold, zero-score and random words with the target (``similar``) and with
+    the model's proposals, the target in place (``proposed``)."""
+    f = _features(rows)
+    kinds = ("gold", "zero", "random")
+    return {
+        column: {kind: round(float(np.nanmedian(f[column][f["kind"] == kind])), 3) for kind in kinds}
+        for column in ("similar", "proposed")
+    }
+
+
+def _pooled(parts: list[dict[str, Any]]) -> dict[str, float]:
+    """The rates of several folds' reports as one (each count weighed by its fold's size)."""
+    out: dict[str, float] = {}
+    for rate, count in (
+        ("gold_accepted", "gold"),
+        ("zero_refused", "zero"),
+        ("random_refused", "random"),
+        ("form_errors_labelled", "forms"),
+    ):
+        total = sum(p[count] for p in parts)
+        out[rate] = sum(p[rate] * p[count] for p in parts) / max(1, total)
+        out[count] = total
+    return out
+
+
+def _cross_validated(
+    halves: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    examples: list[tuple[SlotView, tuple[str, ...], tuple[str, ...]]],
+    zero_min: float = 0.85,
+    random_min: float = 0.95,
+    **grid: bool,
+) -> dict[str, Any]:
+    """Two-fold cross-validation: fit on each half, measure on the other, and both measures pooled."""
+    folds = []
+    for fit, report in (halves, halves[::-1]):
+        settings = _best_settings(_features(fit), examples, zero_min, random_min, **grid)
+        if settings is None:
+            return {"settings": None}
+        folds.append({"settings": asdict(settings), "other_half": _rates(report, settings)})
+    return {"pooled": _pooled([f["other_half"] for f in folds]), "folds": folds}
+
+
 def run_judge(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
     rows = _views(engine, args.limit, args.cache)
-    fit = [r for r in rows if _half(r["id"]) == "fit"]
-    report = [r for r in rows if _half(r["id"]) == "report"]
-    features, examples = _features(fit), _example_views(engine)
-    chosen = _best_settings(features, examples, 0.85, 0.95) or JUDGE
-    unpaired = _best_settings(features, examples, 0.85, 0.95, pair=False) or JUDGE
-    stricter = {}
-    for zero_min, random_min in ((0.9, 0.97), (0.95, 0.99)):
-        settings = _best_settings(features, examples, zero_min, random_min)
-        if settings:
-            stricter[f"zero>={zero_min}, random>={random_min}"] = {
-                "settings": asdict(settings),
-                "report_half": _rates(report, settings),
-            }
+    halves = (
+        [r for r in rows if _half(r["id"]) == "fit"],
+        [r for r in rows if _half(r["id"]) == "report"],
+    )
+    examples = _example_views(engine)
+    chosen = _best_settings(_features(rows), examples, 0.85, 0.95) or JUDGE
+    plain = _best_settings(_features(rows), examples, 0.85, 0.95, similar=False) or PLAIN_JUDGE
+    stricter = {
+        f"zero>={zero_min}, random>={random_min}": _cross_validated(halves, examples, zero_min, random_min)
+        for zero_min, random_min in ((0.9, 0.97), (0.95, 0.99))
+    }
     return {
         "model": engine.info.id,
-        "fitted": asdict(chosen),
+        "cross_validated": _cross_validated(halves, examples),
+        "fitted_on_all": asdict(chosen),
         "in_app": asdict(JUDGE),
-        "fit_half_with_fitted": _rates(fit, chosen),
-        "report_half_with_fitted": _rates(report, chosen),
-        "report_half_with_app_settings": _rates(report, JUDGE),
+        "all_with_app_settings": _rates(rows, JUDGE),
         "stricter_operating_points": stricter,
-        "without_the_pair": {"settings": asdict(unpaired), "report_half": _rates(report, unpaired)},
+        "without_the_pair": _cross_validated(halves, examples, pair=False),
+        "without_word_similarity": {
+            **_cross_validated(halves, examples, similar=False),
+            "fitted_on_all": asdict(plain),
+            "in_app_without_vectors": asdict(PLAIN_JUDGE),
+        },
+        "similarity_medians": _similarity_medians(rows),
+        "probes": _probe_verdicts(engine),
         "check_cost": check_cost(engine),
     }
 

@@ -21,6 +21,7 @@ from cloze_app.core.engine.decoding import Decoder
 from cloze_app.core.engine.document import encode_with_words
 from cloze_app.core.engine.session import Row
 from cloze_app.core.engine.vocab import TokenInfo
+from cloze_app.core.engine.word_vectors import WordVectors
 from cloze_app.core.errors import InputError
 from cloze_app.core.learn.checker import CheckEngine
 from cloze_app.core.text import WordSpan, sentence_bounds
@@ -34,7 +35,8 @@ _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+")
 
 class ExerciseEngine(CheckEngine, Protocol):
     """What exercises and answer checking use of ``ClozeEngine``: ``check_words``,
-    ``score_options``, and its tokenizer and decoder for :func:`score_in_place`."""
+    ``score_options``, ``word_vectors``, and its tokenizer and decoder for
+    :func:`score_in_place`."""
 
     tokenizer: Tokenizer
     token_info: TokenInfo
@@ -42,8 +44,11 @@ class ExerciseEngine(CheckEngine, Protocol):
 
     def score_options(self, text: str, options: Sequence[str], blank: int = 0) -> list[OptionScore]: ...
 
+    def word_vectors(self) -> WordVectors | None: ...
+
 
 MAX_PIECES = 6  # a word of more pieces is not scored in place (left out of the result)
+PROPOSALS = 50  # the best first pieces kept of each place's proposal (PlaceScores.proposals)
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,15 @@ class PlaceScores:
     ``written``: the written word's own score, masked (as ``check_words`` computes it);
     ``best_other``: the best first piece at the place other than the written word's (the slot's
     best proposal: masked, with the written word visible for an ``aware`` query, or at the free
-    slot of a ``paired`` one).
+    slot of a ``paired`` one); ``proposals``: the model's best first pieces there other than the
+    written word's, ``(token, probability)`` best first (``PROPOSALS`` of them; probabilities
+    among all allowed first pieces).
     """
 
     written: float
     log_probs: Mapping[str, float]
     best_other: float
+    proposals: tuple[tuple[int, float], ...] = ()
 
 
 def score_in_place(
@@ -176,8 +184,15 @@ def score_in_place(
         slot = doc.slots[target]
         allowed = decoder.first_allowed(slot.spaced).copy()
         allowed[slot.original[0]] = False
-        best = float(np.max(np.where(allowed, results[best_row][0], -np.inf)))
-        out.append(PlaceScores(total(own), {w: total(need) for w, need in per_word}, best))
+        proposal = np.where(allowed, results[best_row][0], -np.inf)
+        keep = min(PROPOSALS, proposal.size - 1)
+        top = np.argpartition(-proposal, keep)[:keep]
+        top = top[np.argsort(-proposal[top])]
+        best = float(proposal[top[0]])
+        shares = np.exp(proposal[top] - best)
+        shares /= np.exp(proposal - best).sum()
+        proposals = tuple((int(t), float(p)) for t, p in zip(top, shares, strict=True) if p > 0)
+        out.append(PlaceScores(total(own), {w: total(need) for w, need in per_word}, best, proposals))
     return out
 
 
