@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cloze_app.core.engine.engine import ClozeEngine  # noqa: E402
-from cloze_app.core.learn import lexicon  # noqa: E402
+from cloze_app.core.learn import lexicon, opposites  # noqa: E402
 from cloze_app.core.learn.answers import (  # noqa: E402
     JUDGE,
     PLAIN_JUDGE,
@@ -211,7 +211,18 @@ def _features(rows: list[dict[str, Any]]) -> Features:
     (minus the best other proposal): what ``SlotView.fits`` decides on."""
     cols: dict[str, list[Any]] = {
         k: []
-        for k in ("kind", "rel_answer", "rel_best", "words", "rank", "aware", "paired", "similar", "proposed")
+        for k in (
+            "kind",
+            "rel_answer",
+            "rel_best",
+            "words",
+            "rank",
+            "aware",
+            "paired",
+            "similar",
+            "proposed",
+            "opposite",
+        )
     }
     for row in rows:
         view = _view(row)
@@ -233,7 +244,11 @@ def _features(rows: list[dict[str, Any]]) -> Features:
                 len(word.split()),
                 view.rank(word) or 10**6,
             )
-            for name, value in zip(cols, (*values, aware, paired, similar, proposed), strict=True):
+            for name, value in zip(
+                cols,
+                (*values, aware, paired, similar, proposed, opposites.opposite(word, row["target"])),
+                strict=True,
+            ):
                 cols[name].append(value)
     return {name: np.array(values) for name, values in cols.items()}
 
@@ -254,7 +269,7 @@ def _feature_rates(f: Features, s: JudgeSettings) -> dict[str, float]:
     if s.proposal_weight:
         meaning = meaning + np.nan_to_num(s.proposal_weight * (f["proposed"] - s.proposal_center), nan=0.0)
     means = meaning >= -s.aware_margin - extra
-    accepted = good & means & (f["rel_answer"] >= -s.answer_margin - extra)
+    accepted = good & means & (f["rel_answer"] >= -s.answer_margin - extra) & ~f["opposite"]
     kind = f["kind"]
     return {
         "gold_accepted": float(accepted[kind == "gold"].mean()),
@@ -358,6 +373,9 @@ PROBES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("We owe them each month for a total of three million dollars.", "total", ("sum", "amount", "ocean")),
     ("He opened the door with his key.", "key", ("hand", "foot", "card", "knife")),
     ("She was very happy to see her old friend again.", "happy", ("glad", "sad", "pleased", "angry")),
+    ("They live in a big house near the river.", "big", ("enormous", "huge", "gigantic", "small")),
+    ("It was a very interesting book about the history of Rome.", "interesting", ("intriguing", "boring")),
+    ("I want a cup of tea, please.", "want", ("desire", "need")),
 )
 
 

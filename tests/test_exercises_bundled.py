@@ -9,7 +9,7 @@ import pytest
 
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.learn import lexicon
-from cloze_app.core.learn.answers import ALSO_FITS, CORRECT, WRONG, WRONG_FORM, check_answer
+from cloze_app.core.learn.answers import ALSO_FITS, CORRECT, PLAIN_JUDGE, WRONG, WRONG_FORM, check_answer
 from cloze_app.core.learn.distractors import add_distractors
 from cloze_app.core.learn.exercises import Exercise, ExerciseItem, ExerciseOptions, make_exercise
 from tests.conftest import BUNDLED_MODEL, bundled_model_available
@@ -70,6 +70,24 @@ def test_a_real_alternative_also_fits_and_another_form_is_a_form_error(engine: C
     assert check_answer(engine, short, 1, "runs").status == ALSO_FITS
     assert check_answer(engine, seine, 1, "flow").status == WRONG_FORM
     assert check_answer(engine, seine, 1, "flowed").status in (WRONG_FORM, ALSO_FITS)
+
+
+def test_a_synonym_the_vectors_put_near_fits_and_an_opposite_never_does(engine: ClozeEngine) -> None:
+    """With "big" in place the model hardly proposes "enormous" or "gigantic" (the judge without
+    word vectors refuses them); the vectors put them near "big" and near where the proposals
+    point, so they also fit. "small" and "sold" fit their sentences as well for the model, yet a
+    teacher marks the opposite wrong."""
+    assert engine.word_vectors() is not None
+    house = _one_blank("They live in a big house near the river.", "big")
+    for near in ("enormous", "gigantic"):
+        assert check_answer(engine, house, 1, near).status == ALSO_FITS
+        assert check_answer(engine, house, 1, near, PLAIN_JUDGE).status == WRONG
+    assert check_answer(engine, house, 1, "small").opposite
+    bought = _one_blank("Yesterday I bought a new car from my neighbour.", "bought")
+    assert check_answer(engine, bought, 1, "purchased").status == ALSO_FITS
+    verdict = check_answer(engine, bought, 1, "sold")
+    assert verdict.status == WRONG and verdict.opposite
+    assert "means the opposite of 'bought'" in verdict.message()
 
 
 def test_a_synonym_in_the_wrong_form_is_the_right_word_in_the_wrong_form(engine: ClozeEngine) -> None:

@@ -3,8 +3,8 @@
 A masked-LM head scores a word as the product of the last hidden state with the word's row of
 the decoder matrix, so words the model predicts in the same contexts get rows that point the
 same way: a distributional similarity that comes with every model, no extra data. The exercise
-judge uses it as evidence that a learner's word means what the answer means ("sum" for
-"total"): its cosine with the answer's vector, and with where the model's proposals for the
+judge uses it as evidence that a learner's word means what the answer means ("enormous" for
+"big"): its cosine with the answer's vector, and with where the model's proposals for the
 slot point, the answer in view (``answers.JudgeSettings``). On SWORDS dev
 (``scripts/eval_exercises.py judge``) the first tells substitutes most judges accepted from
 substitutes no judge accepted (median 0.28 against 0.18 for the bundled model; random words

@@ -11,7 +11,8 @@ A word other than the answer "also fits" only when it passes two questions to th
   2020), weighed with its proposal at the slot left free in a second copy of the text that
   follows the one with the answer (LSBert's sentence pair, Qiang et al. 2020: the model sees
   the answer without being asked to repeat it). A word the context allows but that says
-  something else ("ocean" for "bakery") fails.
+  something else ("ocean" for "bakery") fails, and so does a word of the opposite meaning
+  ("sold" for "bought": ``opposites``, WordNet's antonyms), however well the model takes it.
 
 Both questions leave more room for a word the model's own word vectors put near the answer and
 near where its proposals point, and less for one they put far (``word_vectors``: the rows of
@@ -32,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cloze_app.core.errors import InputError
-from cloze_app.core.learn import lexicon
+from cloze_app.core.learn import lexicon, opposites
 from cloze_app.core.learn.items import Exercise, ExerciseEngine, PlaceQuery, score_in_place
 from cloze_app.core.text import context_window
 
@@ -58,8 +59,8 @@ class JudgeSettings:
     model's own word vectors put near the answer, less for one they put far; and the score
     with the answer in view gains ``proposal_weight`` times (the word's similarity to where the
     model's proposals there point less ``proposal_center``): a synonym the model does not
-    propose itself but whose vector lies among its proposals ("sum" among "amount, total,
-    cost"). Neither counts for a view without similarities (a model without word vectors).
+    propose itself but whose vector lies among its proposals ("enormous" near "large, huge,
+    small"). Neither counts for a view without similarities (a model without word vectors).
     """
 
     top_rank: int
@@ -157,7 +158,7 @@ class SlotView:
         None: :meth:`settings`)."""
         settings = settings or self.settings()
         lp, answer_lp = self.log_prob(word), self.log_prob(self.answer)
-        if lp is None or answer_lp is None:
+        if lp is None or answer_lp is None or opposites.opposite(word, self.answer):
             return False
         rank = self.rank(word)
         extra = settings.phrase_margin * (len(word.split()) - 1)
@@ -301,6 +302,7 @@ class Verdict:
     given_log_prob: float | None = None
     answer_log_prob: float | None = None
     form: str = ""  # a word of another form than the slot's: the form that fits ("investigating")
+    opposite: bool = False  # a word of the opposite meaning ("sold" for "bought")
 
     @property
     def accepted(self) -> bool:
@@ -328,7 +330,9 @@ class Verdict:
             )
         if self.status == WRONG_FORM:
             return f"{n}. Right word, wrong form: {self.given!r} should be {self.answer!r} here."
-        if self.given_log_prob is None:
+        if self.opposite:
+            why = f"{self.given!r} means the opposite of {self.answer!r}"
+        elif self.given_log_prob is None:
             why = f"the model cannot place {self.given!r} here"
         else:
             chance = _percent(math.exp(self.given_log_prob))
@@ -358,6 +362,10 @@ def judge(
     settings = settings or view.settings()
     lp, answer_lp = view.log_prob(given), view.log_prob(answer)
     same_word = lexicon.same_lemma(given, answer)
+    if opposites.opposite(given, answer):
+        return Verdict(
+            number, given, answer, WRONG, view.rank(given), view.better(given), lp, answer_lp, opposite=True
+        )
     fits = view.fits(given, FORM_JUDGE if same_word else settings)
     if not multiple_choice and same_word and not fits:
         return Verdict(number, given, answer, WRONG_FORM, view.rank(given), (), lp, answer_lp)
