@@ -79,9 +79,9 @@ class PlaceScores:
     ``written``: the written word's own score, masked (as ``check_words`` computes it);
     ``best_other``: the best first piece at the place other than the written word's (the slot's
     best proposal: masked, with the written word visible for an ``aware`` query, or at the free
-    slot of a ``paired`` one); ``proposals``: the model's best first pieces there other than the
-    written word's, ``(token, probability)`` best first (``PROPOSALS`` of them; probabilities
-    among all allowed first pieces).
+    slot of a ``paired`` one); ``proposals``: for an ``aware`` query, the model's best first pieces
+    there other than the written word's, ``(token, probability)`` best first (``PROPOSALS`` of
+    them; probabilities among all allowed first pieces).
     """
 
     written: float
@@ -176,7 +176,7 @@ def score_in_place(
         return float(sum(float(results[r][0][token]) for r, token in need))
 
     out: list[PlaceScores | None] = []
-    for plan in plans:
+    for q, plan in zip(queries, plans, strict=True):
         if plan is None:
             out.append(None)
             continue
@@ -185,15 +185,19 @@ def score_in_place(
         allowed = decoder.first_allowed(slot.spaced).copy()
         allowed[slot.original[0]] = False
         proposal = np.where(allowed, results[best_row][0], -np.inf)
-        keep = min(PROPOSALS, proposal.size - 1)
-        top = np.argpartition(-proposal, keep)[:keep]
-        top = top[np.argsort(-proposal[top])]
-        best = float(proposal[top[0]])
-        shares = np.exp(proposal[top] - best)
-        shares /= np.exp(proposal - best).sum()
-        proposals = tuple((int(t), float(p)) for t, p in zip(top, shares, strict=True) if p > 0)
-        out.append(PlaceScores(total(own), {w: total(need) for w, need in per_word}, best, proposals))
+        best = float(np.max(proposal))
+        scores = {w: total(need) for w, need in per_word}
+        out.append(PlaceScores(total(own), scores, best, _proposals(proposal, best) if q.aware else ()))
     return out
+
+
+def _proposals(log_probs: np.ndarray, best: float) -> tuple[tuple[int, float], ...]:
+    """The ``PROPOSALS`` likeliest tokens of a place and their probabilities, best first."""
+    keep = min(PROPOSALS, log_probs.size - 1)
+    top = np.argpartition(-log_probs, keep)[:keep]
+    top = top[np.argsort(-log_probs[top])]
+    shares = np.exp(log_probs[top] - best) / np.exp(log_probs - best).sum()
+    return tuple((int(t), float(p)) for t, p in zip(top, shares, strict=True) if p > 0)
 
 
 @dataclass(frozen=True)
