@@ -71,7 +71,11 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     assert kinds("does")["doing"] == "inflection"  # "does" is also a doe's plural, not doing's
     assert kinds("informations")["information"] == "number"  # a wrongly made plural
     assert kinds("teached")["taught"] == "inflection"
-    assert kinds("their")["there"] == "confusable" and kinds("their")["theirs"] == "agreement"
+    assert kinds("their")["there"] == "homophone" and kinds("their")["theirs"] == "agreement"
+    # words that sound or look alike are homophones (a margin of their own); other confusables not
+    assert kinds("its")["it's"] == "homophone" and kinds("loose")["lose"] == "homophone"
+    assert kinds("effects")["affects"] == "homophone"  # by their lemmas, affect/effect
+    assert kinds("much")["many"] == "confusable" and kinds("make")["do"] == "confusable"
     # closed-class forms that differ only in agreement: number, person, gender, case
     assert kinds("this")["these"] == "agreement" and kinds("this")["those"] == "closed"
     assert kinds("him")["he"] == "agreement"

@@ -77,6 +77,7 @@ LABELS = {
     confusion.NUMBER: GRAMMAR,
     confusion.REFERENCE: GRAMMAR,
     confusion.CONFUSABLE: WORD_CHOICE,
+    confusion.HOMOPHONE: WORD_CHOICE,
     confusion.CLOSED: WORD_CHOICE,
     confusion.MISSING: MISSING_WORD,
     confusion.EXTRA: EXTRA_WORD,
@@ -85,6 +86,8 @@ LABELS = {
 # the context (``_no_vouching``): the next two words either side, where a wrong word weighs most
 # ("began too cry"), though the context reads four ("She go to school every days": goes stays).
 VOUCH_WORDS = 2
+# Commonly confused words: a swap that clears its margin outranks deleting the word ("to late")
+_SWAPS = frozenset((confusion.CONFUSABLE, confusion.HOMOPHONE))
 # A verb form that never follows a subject pronoun right before it ("he don't", "they was",
 # "I has"): its agreement candidates that do follow it are fixes whatever the model says (the
 # small model reads "he don't" as likely as "he doesn't"). Not "it" and "you", which may be an
@@ -133,7 +136,8 @@ class CheckerThresholds:
     closed-class form of another number, person, gender or case, this/these, he/him, is/are;
     ``number``: a content word's form of another number or person, go/goes, child/children;
     ``reference``: a reflexive of another person or an object pronoun's reflexive,
-    himself/herself, him -> himself; and ``spelling``, ``confusable``, ``closed``) is a fix
+    himself/herself, him -> himself; and ``spelling``, ``confusable``, ``homophone``: a confusable
+    that sounds or looks alike, its/it's, ``closed``) is a fix
     when its log-probability beats the written word's by at least ``K`` plus ``per_piece`` for
     each tokenizer piece the written word has beyond the candidate's (a word's PLL sums over its
     pieces, so more pieces score lower). ``missing``: an inserted word's log-probability plus
@@ -155,6 +159,7 @@ class CheckerThresholds:
     number: float = 3.0
     reference: float = 3.0
     confusable: float = 3.0
+    homophone: float = 3.0
     closed: float = 4.0
     missing: float = 3.0
     extra: float = 3.0
@@ -417,7 +422,7 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
                 # a commonly confused word that clears its margin is the likelier slip ("to
                 # late": too late, not "late"; a learner writes "to" for "too" far more often
                 # than a stray "to"): ranked after it
-                swaps = [f.rank for f in fixes if f.clears and f.kind == confusion.CONFUSABLE]
+                swaps = [f.rank for f in fixes if f.clears and f.kind in _SWAPS]
                 # (and shown as no likelier, so the list reads best first)
                 rank = min(gain, min(swaps) - 1e-3) if swaps else gain
                 fix = _Fix(s.start, s.next_end, match_case(next_word, written), rank, rank, confusion.EXTRA)
