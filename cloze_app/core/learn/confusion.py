@@ -89,21 +89,19 @@ SLOT_KINDS = (BASE, PERFECT, PAST, GERUND)
 FORM_KINDS = (INFLECTION, PARTICIPLE, *SLOT_KINDS, AGREEMENT, NUMBER)
 
 # Commonly confused words (learner corpora, usage guides); every word of a set is a candidate
-# for every other.
-CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
-    frozenset(line.split())
-    for line in """
-    their there they're
-    its it's
-    your you're
-    whose who's
-    then than
-    affect effect
-    accept except
-    to too two
-    lose loose
-    quiet quite
-    advice advise
+# for every other. "~": its words sound or look alike (HOMOPHONE, a margin of its own).
+_CONFUSED_LINES = """
+    ~ their there they're
+    ~ its it's
+    ~ your you're
+    ~ whose who's
+    ~ then than
+    ~ affect effect
+    ~ accept except
+    ~ to too two
+    ~ lose loose
+    ~ quiet quite
+    ~ advice advise
     lay lie
     rise raise
     much many
@@ -137,40 +135,24 @@ CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
     tired tiring
     surprised surprising
     worried worrying
-    later latter
-    past passed
+    ~ later latter
+    ~ past passed
     been being
-    of off
-    were where we're
+    ~ of off
+    ~ were where we're
     ever never
     ever every
     ever even
     even only
     """.strip().splitlines()
+CONFUSABLE_SETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(line.split()) - {"~"} for line in _CONFUSED_LINES
+)
+# The sets whose words sound or look alike (HOMOPHONE candidates), marked "~" above.
+HOMOPHONE_SETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(line.split()) - {"~"} for line in _CONFUSED_LINES if line.lstrip().startswith("~")
 )
 
-# The sets of CONFUSABLE_SETS whose words sound or look alike (HOMOPHONE candidates).
-HOMOPHONE_SETS: tuple[frozenset[str], ...] = tuple(
-    frozenset(line.split())
-    for line in """
-    their there they're
-    its it's
-    your you're
-    whose who's
-    then than
-    affect effect
-    accept except
-    to too two
-    lose loose
-    quiet quite
-    advice advise
-    later latter
-    past passed
-    of off
-    were where we're
-    """.strip().splitlines()
-)
-assert set(HOMOPHONE_SETS) <= set(CONFUSABLE_SETS)
 
 # Closed-class paradigms: forms of one function word that differ only in agreement (number,
 # person, gender, case), as a noun's or a verb's inflections do: a learner's "this books",
