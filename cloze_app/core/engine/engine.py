@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from cloze_app.core.engine.loading import open_runner, token_info_for
 from cloze_app.core.engine.manifest import MODEL_FILE, TOKENIZER_FILE, validate_model_folder
 from cloze_app.core.engine.providers import CPU, canonical_name
 from cloze_app.core.engine.session import MAX_WORKERS, SPINNING, ModelRunner, physical_cores
-from cloze_app.core.engine.word_vectors import WordVectors, load_word_vectors
+from cloze_app.core.engine.word_vectors import ModelWordVectors, WordVectors
 from cloze_app.core.errors import (
     EmptyTextError,
     InputError,
@@ -72,10 +71,8 @@ class ClozeEngine:
         self.token_info = decoder.info
         self.provider_report = report
         self.truecase = truecase
-        # The head's word vectors (``word_similarity``), read from the model file on first use and
-        # shared with twins: [loaded?, vectors or None] under the lock.
-        self._vectors: list[object] = [False, None]
-        self._vectors_lock = threading.Lock()
+        # The head's word vectors, read from the model file on first use and shared with twins.
+        self._vectors = ModelWordVectors(folder / MODEL_FILE, decoder.info.size)
 
     @classmethod
     def load(
@@ -171,19 +168,14 @@ class ClozeEngine:
         twin = ClozeEngine(
             self.folder, self.info, self.tokenizer, decoder, self.provider_report, self.truecase
         )
-        twin._vectors, twin._vectors_lock = self._vectors, self._vectors_lock
+        twin._vectors = self._vectors
         return twin
 
     def word_vectors(self) -> WordVectors | None:
         """The model's own word vectors (its head's rows; ``word_vectors`` module), read from the
         model file on the first call (~0.1 s for the bundled model); None for a graph they cannot
         be read from."""
-        with self._vectors_lock:
-            if not self._vectors[0]:
-                self._vectors[1] = load_word_vectors(self.folder / MODEL_FILE, self.token_info.size)
-                self._vectors[0] = True
-            vectors = self._vectors[1]
-        return vectors if isinstance(vectors, WordVectors) else None
+        return self._vectors.get()
 
     @property
     def mask_token(self) -> str:

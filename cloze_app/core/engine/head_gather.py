@@ -12,7 +12,9 @@ also makes word lookups in a shared embedding table read rows (``row_lookups``).
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,14 +31,15 @@ GATHER_VERSION = "3"
 _MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm", "FusedMatMul", "MatMulNBits"})
 
 
-def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
-    """The tensor feeding the masked-LM head (the encoder's last hidden state), or None."""
+def matmuls_back(model: onnx.ModelProto, output: str) -> Iterator[onnx.NodeProto]:
+    """The matrix products ``output`` is computed from, nearest first (a walk back through the
+    graph, breadth first, not through constants): the first of a masked-LM's logits is its
+    decoder, the second the head's dense layer."""
     graph = model.graph
     producer = {out: node for node in graph.node for out in node.output}
     constants = {init.name for init in graph.initializer}
     queue: deque[str] = deque([output])
     seen: set[str] = set()
-    matmuls = 0
     while queue:
         name = queue.popleft()
         node = producer.get(name)
@@ -44,12 +47,19 @@ def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
             continue
         seen.add(node.name or name)
         if node.op_type in _MATMULS:
-            matmuls += 1
-            if matmuls == 2:
-                tensor = quantized_source(producer, node.input[0])
-                return tensor if tensor not in constants else None
+            yield node
         queue.extend(i for i in node.input if i and i not in constants)
-    return None
+
+
+def find_head_input(model: onnx.ModelProto, output: str) -> str | None:
+    """The tensor feeding the masked-LM head (the encoder's last hidden state), or None."""
+    dense = next(itertools.islice(matmuls_back(model, output), 1, None), None)
+    if dense is None:
+        return None
+    graph = model.graph
+    producer = {out: node for node in graph.node for out in node.output}
+    tensor = quantized_source(producer, dense.input[0])
+    return tensor if tensor not in {init.name for init in graph.initializer} else None
 
 
 def gather_positions(model: onnx.ModelProto, hidden: str) -> onnx.ModelProto:

@@ -18,17 +18,19 @@ and the judge works without them.
 
 from __future__ import annotations
 
-from collections import deque
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cloze_app.core.engine.head_gather import matmuls_back
+
 if TYPE_CHECKING:
     import onnx
 
-_MATMULS = frozenset({"MatMul", "MatMulInteger", "Gemm"})
+_READABLE = frozenset({"MatMul", "MatMulInteger", "Gemm"})  # decoders whose weight is a plain table
 
 
 class WordVectors:
@@ -69,56 +71,37 @@ class WordVectors:
         weights = np.array([w for _, w in pairs], dtype=np.float32) / np.where(norms > 0, norms, 1.0)
         return _unit(cols @ weights)
 
-    def similarity(self, a: Sequence[int], b: Sequence[int]) -> float | None:
-        """Cosine of two words' vectors (their pieces' mean rows); None when either has none."""
-        va, vb = self.vector(a), self.vector(b)
-        if va is None or vb is None:
-            return None
-        return float(va @ vb)
-
 
 def decoder_vectors(model: onnx.ModelProto, vocab_size: int) -> WordVectors | None:
     """The vocabulary head's rows of ``model`` (see the module docstring), or None."""
     from onnx import numpy_helper
 
-    graph = model.graph
-    if not graph.output:
+    if not model.graph.output:
         return None
-    producer = {out: node for node in graph.node for out in node.output}
-    inits = {init.name: init for init in graph.initializer}
-    queue: deque[str] = deque([graph.output[0].name])
-    seen: set[str] = set()
-    while queue:
-        name = queue.popleft()
-        node = producer.get(name)
-        if node is None or name in seen:
-            continue
-        seen.add(name)
-        if node.op_type in _MATMULS:
-            return _weight_of(node, inits, vocab_size, numpy_helper.to_array)
-        queue.extend(i for i in node.input if i and i not in inits)
-    return None
-
-
-def _weight_of(node: onnx.NodeProto, inits: dict, vocab_size: int, to_array) -> WordVectors | None:  # type: ignore[no-untyped-def]
-    weight = next((i for i in node.input[:2] if i in inits), None)
+    decoder = next(matmuls_back(model, model.graph.output[0].name), None)
+    if decoder is None or decoder.op_type not in _READABLE:
+        return None
+    inits = {init.name: init for init in model.graph.initializer}
+    weight = next((i for i in decoder.input[:2] if i in inits), None)
     if weight is None:
         return None
-    table = to_array(inits[weight])
+    table = numpy_helper.to_array(inits[weight])
     if table.ndim != 2 or vocab_size not in table.shape:
         return None
-    transposed = node.op_type == "Gemm" and any(a.name == "transB" and a.i for a in node.attribute)
+    transposed = decoder.op_type == "Gemm" and any(a.name == "transB" and a.i for a in decoder.attribute)
     if transposed or (table.shape[0] == vocab_size and table.shape[1] != vocab_size):
         table = table.T  # [vocab, hidden] -> [hidden, vocab]
-    if node.op_type != "MatMulInteger":
+    if decoder.op_type != "MatMulInteger":
         return WordVectors(np.ascontiguousarray(table, dtype=np.float32))
     base = weight.removesuffix("_quantized")
     scale_name = f"{base}_scale"
-    zero_name = node.input[3] if len(node.input) > 3 and node.input[3] in inits else f"{base}_zero_point"
+    zero_name = (
+        decoder.input[3] if len(decoder.input) > 3 and decoder.input[3] in inits else f"{base}_zero_point"
+    )
     if scale_name not in inits:
         return None
-    scale = to_array(inits[scale_name]).astype(np.float32).reshape(-1)
-    zero = to_array(inits[zero_name]).reshape(-1) if zero_name in inits else None
+    scale = numpy_helper.to_array(inits[scale_name]).astype(np.float32).reshape(-1)
+    zero = numpy_helper.to_array(inits[zero_name]).reshape(-1) if zero_name in inits else None
     if scale.size == 1:
         scale = np.full(vocab_size, float(scale[0]), dtype=np.float32)
     if zero is not None and zero.size == 1:
@@ -137,6 +120,24 @@ def load_word_vectors(path: Path, vocab_size: int) -> WordVectors | None:
         return decoder_vectors(model, vocab_size)
     except Exception:  # an odd or unreadable graph: the judge works without vectors
         return None
+
+
+class ModelWordVectors:
+    """The word vectors of one model file, read on the first ``get`` (once, whichever thread
+    asks first; the others wait for it)."""
+
+    def __init__(self, path: Path, vocab_size: int) -> None:
+        self._path, self._vocab_size = path, vocab_size
+        self._lock = threading.Lock()
+        self._read = False
+        self._vectors: WordVectors | None = None
+
+    def get(self) -> WordVectors | None:
+        with self._lock:
+            if not self._read:
+                self._vectors = load_word_vectors(self._path, self._vocab_size)
+                self._read = True
+            return self._vectors
 
 
 def _unit(v: np.ndarray) -> np.ndarray | None:
