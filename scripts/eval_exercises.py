@@ -435,10 +435,9 @@ def _best_settings(
     return best[1] if best else None
 
 
-def _similarity_medians(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def _similarity_medians(f: Features) -> dict[str, dict[str, float]]:
     """Median cosine of gold, zero-score and random words with the target (``similar``) and with
     the model's proposals, the target in place (``proposed``)."""
-    f = _features(rows)
     kinds = ("gold", "zero", "random")
     return {
         column: {kind: round(float(np.nanmedian(f[column][f["kind"] == kind])), 3) for kind in kinds}
@@ -461,8 +460,11 @@ def _pooled(parts: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+Half = tuple[list[dict[str, Any]], Features]  # a half's rows and their feature columns
+
+
 def _cross_validated(
-    halves: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    halves: tuple[Half, Half],
     examples: list[tuple[SlotView, tuple[str, ...], tuple[str, ...]]],
     zero_min: float = 0.85,
     random_min: float = 0.95,
@@ -470,8 +472,8 @@ def _cross_validated(
 ) -> dict[str, Any]:
     """Two-fold cross-validation: fit on each half, measure on the other, and both measures pooled."""
     folds = []
-    for fit, report in (halves, halves[::-1]):
-        settings = _best_settings(_features(fit), examples, zero_min, random_min, **grid)
+    for (_, fit), (report, _) in (halves, halves[::-1]):
+        settings = _best_settings(fit, examples, zero_min, random_min, **grid)
         if settings is None:
             return {"settings": None}
         folds.append({"settings": asdict(settings), "other_half": _rates(report, settings)})
@@ -480,13 +482,12 @@ def _cross_validated(
 
 def run_judge(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
     rows = _views(engine, args.limit, args.cache)
-    halves = (
-        [r for r in rows if _half(r["id"]) == "fit"],
-        [r for r in rows if _half(r["id"]) == "report"],
-    )
-    examples = _example_views(engine)
-    chosen = _best_settings(_features(rows), examples, 0.85, 0.95) or JUDGE
-    plain = _best_settings(_features(rows), examples, 0.85, 0.95, similar=False) or PLAIN_JUDGE
+    fit_rows = [r for r in rows if _half(r["id"]) == "fit"]
+    report_rows = [r for r in rows if _half(r["id"]) == "report"]
+    halves = ((fit_rows, _features(fit_rows)), (report_rows, _features(report_rows)))
+    examples, features = _example_views(engine), _features(rows)
+    chosen = _best_settings(features, examples, 0.85, 0.95) or JUDGE
+    plain = _best_settings(features, examples, 0.85, 0.95, similar=False) or PLAIN_JUDGE
     stricter = {
         f"zero>={zero_min}, random>={random_min}": _cross_validated(halves, examples, zero_min, random_min)
         for zero_min, random_min in ((0.9, 0.97), (0.95, 0.99))
@@ -504,7 +505,7 @@ def run_judge(engine: ClozeEngine, args: argparse.Namespace) -> dict[str, Any]:
             "fitted_on_all": asdict(plain),
             "in_app_without_vectors": asdict(PLAIN_JUDGE),
         },
-        "similarity_medians": _similarity_medians(rows),
+        "similarity_medians": _similarity_medians(features),
         "probes": _probe_verdicts(engine),
         "check_cost": check_cost(engine),
     }
