@@ -103,7 +103,7 @@ AFTER = {
 ERRORS = {
     # text: (flagged span, kind, best fix)
     "she go to school every day .": ("go", "grammar", "goes"),
-    "she goes to school every days .": ("days", "grammar", "day"),
+    "she goes to school every days .": ("every days", "grammar", "every day"),
     "their is a cat .": ("their", "word choice", "there"),
     "i recieve letters .": ("recieve", "spelling", "receive"),
     "she is in house .": ("house", "missing word", "the house"),

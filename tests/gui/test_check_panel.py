@@ -310,3 +310,19 @@ def test_showing_the_check_tab_loads_the_word_lists_in_the_background_once(
     window.modes.setCurrentWidget(panel)  # shown again: not loaded again
     qtbot.wait(50)
     assert calls == ["cloze-check-warm-up"] and threading.main_thread().name != calls[0]
+
+
+def test_a_flag_over_two_words_is_fixed_whole_in_one_undo_step(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
+    """ "every days": a determiner and its noun of different numbers are one flag over both
+    words; its fix replaces the phrase, and one undo takes it back."""
+    window, panel = learner_window
+    text = "she goes to school every days ."
+    window.editor.setPlainText(text)
+    _check(qtbot, panel)
+    (mark,) = panel.marks
+    assert (mark.flag.word, mark.flag.best) == ("every days", "every day")
+    assert [s.cursor.selectedText() for s in panel.view.extraSelections()] == ["every days"]
+    panel.apply(mark, mark.flag.best)
+    assert window.editor.text() == "she goes to school every day ."
+    window.editor.undo()
+    assert window.editor.text() == text

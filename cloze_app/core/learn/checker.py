@@ -29,19 +29,20 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Protocol
 
 from cloze_app.core.engine.candidates import CandidateEngine
 from cloze_app.core.errors import EmptyTextError
-from cloze_app.core.learn import confusion, lexicon
+from cloze_app.core.learn import agreement, confusion, lexicon
 from cloze_app.core.learn.proofread import (
     CONTEXT_CAP,
     CONTEXT_FLOOR,
     CONTEXT_KINDS,
     DELETE_CEILING,
     INSERT_FLOOR,
+    AltScore,
     Pruning,
     WordScores,
     score_text_words,
@@ -105,6 +106,16 @@ _AUXILIARY_FORMS = frozenset(
     ("am", "is", "are", "was", "were", "have", "has", "do", "does")
     + ("isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "don't", "doesn't")
 )
+# Words that must agree and do not (``agreement``): a determiner and its noun ("those dancer"), a
+# subject and its verb ("The teacher were"), a reflexive and its subject ("The girls discovered
+# herself"). One of the two is wrong whatever the model says (the small model reads "those
+# dancer" nearly as likely as "those dancers", and "The results of the test was" likelier than
+# "were"), so the change of either to the other's number (or the reflexive its subject binds) is
+# a fix whatever the margins if it is no less likely than AGREEMENT_FLOOR (natural log) below
+# the text as written; the floor keeps a misread pair quiet where every change reads much worse.
+# Chosen on the tune half of BLiMP and the clean text (scripts/checker_eval.py): from 0 to -3
+# flags more of BLiMP's bad words and no clean text; below it, no more.
+AGREEMENT_FLOOR = -3.0
 _LAST_WORD = re.compile(r"(?<![\w'\u2019])([\w'\u2019]+)$")
 # A margin this high switches its kind off (Careful's number margin)
 OFF = 99.0
@@ -358,6 +369,15 @@ def _scored(log_prob: float | None) -> bool:
     return log_prob is not None and math.isfinite(log_prob) and log_prob > -1e8
 
 
+def _gains(s: WordScores, a: AltScore) -> tuple[float, float]:
+    """A candidate's gain in the slot over the written word, and what it adds to its neighbours'
+    PLL (``proofread.CONTEXT_CAP``; not for a non-word, whose neighbours' scores as written are
+    read next to a garbled word)."""
+    slot_gain = a.log_prob - s.log_prob
+    with_context = s.known and a.kind in CONTEXT_KINDS and slot_gain > CONTEXT_FLOOR
+    return slot_gain, min(a.context, CONTEXT_CAP) if with_context else 0.0
+
+
 def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_Fix], bool]:
     """A word's fixes, and whether it is a misspelling in any case.
 
@@ -374,11 +394,7 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
     for a in s.alternatives:
         if not _scored(a.log_prob) or not _scored(s.log_prob):
             continue
-        # the slot's gain, and what the candidate adds to its neighbours' PLL (proofread.CONTEXT_CAP)
-        slot_gain = a.log_prob - s.log_prob
-        # (not for a non-word: its neighbours' scores as written are read next to a garbled word)
-        with_context = s.known and a.kind in CONTEXT_KINDS and slot_gain > CONTEXT_FLOOR
-        context = min(a.context, CONTEXT_CAP) if with_context else 0.0
+        slot_gain, context = _gains(s, a)
         gain = slot_gain + context
         kind = confusion.SPELLING if a.kind != confusion.INFLECTION and not s.known else a.kind
         if misspelt:
@@ -498,6 +514,7 @@ def judge(
             continue
         fixes, misspelt = _word_fixes(text, s, thresholds)
         judged.append((s, fixes, _insert_fixes(text, s, thresholds), misspelt))
+    _agreement(text, judged, thresholds)
     _one_explanation(text, judged)
     _keep_auxiliary(text, judged)
     _no_vouching(text, judged)
@@ -507,6 +524,91 @@ def judge(
         if fixes or inserts or misspelt
     ]
     return tuple(_merge(text, spans, thresholds.max_suggestions))
+
+
+def _agreement(
+    text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]], t: CheckerThresholds
+) -> None:
+    """Words that must agree and do not (``agreement``) get fixes whatever the margins (in place):
+    a determiner and its noun, or a noun and its verb, are one flag over both words, whose fixes
+    are the phrase with either word in the other's number ("those dancer": that dancer, those
+    dancers); a pronoun's verb its other number ("She go": goes); a reflexive the one its subject
+    binds ("The girls discovered herself": themselves). Each is offered if it gains
+    ``AGREEMENT_FLOOR`` over the text as written and its kind is not switched off. Every preset
+    flags the same words: a fix that clears its own margin joins the flag."""
+    spans = word_spans(text)
+    at = {s.start: k for k, (s, _, _, _) in enumerate(judged)}
+
+    def scored(i: int) -> WordScores | None:
+        k = at.get(spans[i].start)
+        return judged[k][0] if k is not None else None
+
+    dets = agreement.NUMBER_DETERMINERS.get
+    for m in agreement.determiner_mismatches(text, spans):
+        det, noun = scored(m.first), scored(m.second)
+        if det is None or noun is None:
+            continue
+        options = _options(text, det, noun, t, confusion.AGREEMENT, partial(_of_number, dets, not m.plural))
+        nouns = partial(_of_number, agreement.noun_number, m.plural)
+        options += _options(text, noun, det, t, confusion.NUMBER, nouns)
+        _add_agreement(judged[at[det.start]][1], options)
+    for m in agreement.reflexive_mismatches(text, spans):
+        reflexive = scored(m.second)
+        if reflexive is not None:
+            options = _options(text, reflexive, reflexive, t, confusion.REFERENCE, m.binds.__contains__)
+            _add_agreement(judged[at[reflexive.start]][1], options)
+    for m in agreement.subject_mismatches(text, spans):
+        verb = scored(m.second)
+        if verb is None:
+            continue
+        verbs = partial(_of_number, agreement.verb_number, m.plural)
+        # one flag over the noun and its verb, whichever changes ("teachers were", "teacher was")
+        pair = spans[m.head] if m.noun_may_change else verb
+        options = [
+            o
+            for kind in (confusion.AGREEMENT, confusion.NUMBER)
+            for o in _options(text, verb, pair, t, kind, verbs)
+        ]
+        noun = scored(m.head) if m.noun_may_change else None
+        if noun is not None:
+            nouns = partial(_of_number, agreement.noun_number, not m.plural)
+            options += _options(text, noun, verb, t, confusion.NUMBER, nouns)
+        _add_agreement(judged[at[verb.start]][1], options)
+
+
+def _options(
+    text: str,
+    s: WordScores,
+    other: WordScores | WordSpan,
+    t: CheckerThresholds,
+    kind: str,
+    wanted: Callable[[str], bool],
+) -> list[tuple[int, int, str, float]]:
+    """``s``'s candidates of ``kind`` that are ``wanted`` and gain ``AGREEMENT_FLOOR``, each as the text
+    from the first to the last of ``s`` and ``other`` with it in place: (start, end, phrase,
+    gain). Nothing if ``kind`` is switched off or ``s`` was not scored."""
+    if t.margin(kind) >= OFF or not _scored(s.log_prob):
+        return []
+    lo, hi = min(s.start, other.start), max(s.end, other.end)
+    out = []
+    for a in s.alternatives:
+        if a.kind != kind or not _scored(a.log_prob) or not wanted(a.word):
+            continue
+        gain = sum(_gains(s, a))
+        if gain >= AGREEMENT_FLOOR:
+            phrase = text[lo : s.start] + match_case(a.word, s.word) + text[s.end : hi]
+            out.append((lo, hi, phrase, gain))
+    return out
+
+
+def _of_number(number_of: Callable[[str], bool | None], plural: bool, word: str) -> bool:
+    return number_of(word) == plural
+
+
+def _add_agreement(fixes: list[_Fix], options: list[tuple[int, int, str, float]]) -> None:
+    """Add an agreement slip's fixes to a word's ``fixes`` (in place), each as likely as the
+    model finds it (one may be less likely than the text as written: its share says so)."""
+    fixes[:0] = [_Fix(lo, hi, phrase, gain, gain, confusion.AGREEMENT) for lo, hi, phrase, gain in options]
 
 
 def _no_vouching(text: str, judged: list[tuple[WordScores, list[_Fix], list[_Fix], bool]]) -> None:
