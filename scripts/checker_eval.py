@@ -60,8 +60,11 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # 8: neighbours' context over 4 words either side (was 2); a simple past after "be" as a perfect
 # slot's word (was taken); no simple past offered after "have" (have eaten: not ate). 9: a verb's
 # -ing form after a preposition (gerund); no real-word spelling slips of a one- or two-letter
-# word.
-SCORING = 9
+# word. 10: a BLiMP sentence's three words before the differing word are scored too (a
+# demonstrative and its noun are judged together: "those dancer").
+SCORING = 10
+# BLiMP: the words scored before the differing word (and the one after it)
+BLIMP_BEFORE = 3
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
 
 
@@ -165,7 +168,8 @@ def collect(
             at = [i for i, w in enumerate(spans) if w.start == start]
             if not at:
                 break
-            chosen = [w for w in spans[at[0] : at[0] + 2] if checkable(w) or w.start == start]
+            near = spans[max(0, at[0] - BLIMP_BEFORE) : at[0] + 2]
+            chosen = [w for w in near if checkable(w) or w.start == start]
             entry[side] = {
                 "text": text,
                 "span": [start, start + len(row[side])],

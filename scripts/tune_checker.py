@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import checker_eval  # noqa: E402
 
-from cloze_app.core.learn.checker import MARGIN_FIELDS, CheckerThresholds  # noqa: E402
+from cloze_app.core.learn.checker import AGREEMENT_FLOOR, MARGIN_FIELDS, CheckerThresholds  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
     CHECK_WINDOW,
     CONTEXT_CAP,
@@ -219,6 +219,22 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _over_budget(tune_m: dict[str, dict]) -> str:
+    """The presets whose tune-half measures exceed their budgets, in words ("none" if none)."""
+    over = []
+    for name, budget in BUDGETS:
+        m = tune_m[name]
+        if m["false_alarms_per_100"] > budget:
+            over.append(
+                f"{name}'s false alarms, {m['false_alarms_per_100']:.2f} per 100 words (budget {budget:g})"
+            )
+        if name == DEFAULT and m["blimp_good"] > BLIMP_GOOD:
+            over.append(
+                f"{name}'s BLiMP good word flagged, {_pct(m['blimp_good'])} (budget {BLIMP_GOOD:.0%})"
+            )
+    return "; ".join(over) or "none"
+
+
 def write_doc(
     model: str,
     presets: dict[str, CheckerThresholds],
@@ -228,6 +244,7 @@ def write_doc(
     blimp: dict[str, dict[str, int]],
     window: int,
     plain: dict | None = None,
+    kept: bool = False,
 ) -> None:
     """The tuning doc: chosen margins, test-half measures by preset and kind, BLiMP; ``plain``:
     the default preset tuned and measured without the neighbours' context, for comparison."""
@@ -268,6 +285,19 @@ def write_doc(
         f"to its gain (at most {CONTEXT_CAP:g} nats). A word not in the dictionary and rarer than",
         "`rare_zipf` is a misspelling in any case.",
         "",
+        "Words that must agree and do not (`cloze_app/core/learn/agreement.py`, read from the words'",
+        "dictionary tags) get fixes whatever the margins: a determiner and its noun (those dancer,",
+        "every students, these new college campus), a subject at a clause's start and its verb right",
+        "after it, or after one adverb or a prepositional phrase (The teacher were, She go, The shows",
+        'about Monet doesn\'t; not after a noun of quantity or a group, "a lot of", "the team"), and a',
+        "reflexive and the subject of its clause (The girls discovered herself: themselves; He hurt",
+        "herself: himself; a name's or a singular noun's gender is left to the margins). One of the two",
+        "words is wrong whatever the model says, so the change of either to the other's number is a fix",
+        f"if it is no more than {-AGREEMENT_FLOOR:g} nats less likely than the text as written",
+        "(`checker.AGREEMENT_FLOOR`, chosen on the tune halves: from 0 to -3 it flags more of BLiMP's",
+        "bad words and no clean text, below -3 no more), one flag over both words, the likelier fix",
+        "first. Every preset flags them, in the kinds it has not switched off.",
+        "",
         "The error set's grammar errors include closed-class agreement swaps (a third of them, where the",
         "sentence has such a word). Rows are pruned (`proofread.Pruning`): a candidate that cannot clear",
         "the smallest margin of any preset, even with the most its neighbours can add, is not scored; the",
@@ -293,6 +323,17 @@ def write_doc(
         + ", ".join(f"{v:g}" for v in MINIMA[DEFAULT].values())
         + ' (`MINIMA`) so that "She go" gets goes first, not went,',
         'and the README\'s check example "the youngest was the most beautiful" is not flagged for were.',
+        *(
+            [
+                "",
+                "**This run kept the shipped margins** (`--keep-margins`): no search, the presets of",
+                "`checker_presets.json` (chosen by an earlier run of the search, on the scores of an earlier",
+                "checker) measured on today's scores; `--no-write` without `--keep-margins` prints what the",
+                f"search would choose today. Over budget on the tune half: {_over_budget(tune_m)}.",
+            ]
+            if kept
+            else []
+        ),
         "",
         "## Presets (test half)",
         "",
@@ -397,7 +438,8 @@ def write_doc(
         "- BLiMP pairs differ in one word, often in ways no confusion set covers (islands, negative",
         "  polarity items, argument structure: `no candidate` above); where a candidate exists, the small",
         "  model often scores the bad word higher or by less than the margin that keeps false alarms on",
-        "  clean text within budget. Only the differing word and the one after it are checked.",
+        "  clean text within budget. Only the differing word, the three before it and the one after it",
+        "  are checked.",
         "- The int8 model quantizes activations per token, so a row scores the same in any batch: the",
         "  tuner's cache (each sentence alone) and the app (rows of many sentences batched together)",
         "  see the same gains.",
@@ -419,6 +461,12 @@ def main() -> int:
         "--window", type=int, default=CHECK_WINDOW, help="tokens per row (the checker's CHECK_WINDOW)"
     )
     parser.add_argument("--no-write", action="store_true", help="print the result only")
+    parser.add_argument(
+        "--keep-margins",
+        action="store_true",
+        help="no search: measure the shipped presets on today's scores and write the doc (and their "
+        "measures) with the margins unchanged",
+    )
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
     from cloze_app.core.models.registry import ModelRegistry
@@ -427,6 +475,9 @@ def main() -> int:
     model = f"{engine.info.name} ({engine.info.id})"
     data = checker_eval.load(checker_eval.collect(engine, args.cache, args.blimp, args.dev, args.window))
     dev, clean, pairs = data
+    if args.keep_margins:
+        kept = {name: CheckerThresholds.preset(name) for name, _ in BUDGETS}
+        return report(args, model, data, kept, None, kept=True)
     presets: dict[str, CheckerThresholds] = {}
     # from quiet margins (within every budget), so the search spends a budget rather than first
     # cutting the false alarms of the loose defaults, which locks some kinds out for good
@@ -459,6 +510,20 @@ def main() -> int:
     )
     plain = checker_eval.evaluate(plain_t, *plain_data, "test")
     print(f"{DEFAULT} without context: {plain_t}", file=sys.stderr)
+    return report(args, model, data, presets, plain)
+
+
+def report(
+    args: argparse.Namespace,
+    model: str,
+    data: tuple[list, list, list],
+    presets: dict[str, CheckerThresholds],
+    plain: dict | None,
+    kept: bool = False,
+) -> int:
+    """Measure ``presets`` on both halves, print the measures and (unless ``--no-write``) write
+    the presets file and the doc; ``kept``: the presets are the shipped ones, not searched."""
+    dev, clean, pairs = data
     test = {n: checker_eval.evaluate(presets[n], dev, clean, pairs, "test") for n, _ in BUDGETS}
     tune_m = {n: checker_eval.evaluate(presets[n], dev, clean, pairs, "tune") for n, _ in BUDGETS}
     for name, _ in BUDGETS:
@@ -469,11 +534,12 @@ def main() -> int:
             f"FA/100 {m['false_alarms_per_100']:.2f} BLiMP bad {m['blimp_bad']:.2f}"
             f" good {m['blimp_good']:.2f}"
         )
-    print(
-        f"{DEFAULT} without context: F0.5 {plain['f05']:.2f} fix-first {plain['fix_first']:.2f} "
-        f"FA/100 {plain['false_alarms_per_100']:.2f} BLiMP bad {plain['blimp_bad']:.2f} "
-        f"good {plain['blimp_good']:.2f}"
-    )
+    if plain is not None:
+        print(
+            f"{DEFAULT} without context: F0.5 {plain['f05']:.2f} fix-first {plain['fix_first']:.2f} "
+            f"FA/100 {plain['false_alarms_per_100']:.2f} BLiMP bad {plain['blimp_bad']:.2f} "
+            f"good {plain['blimp_good']:.2f}"
+        )
     blimp = checker_eval.blimp_analysis(presets[DEFAULT], pairs, "test")
     for group, row in blimp.items():
         print(f"  BLiMP {group}: {row}")
@@ -498,7 +564,7 @@ def main() -> int:
         ],
     }
     PRESETS_JSON.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    write_doc(model, presets, test, tune_m, counts, blimp, args.window, plain)
+    write_doc(model, presets, test, tune_m, counts, blimp, args.window, plain, kept)
     print(f"wrote {PRESETS_JSON.relative_to(REPO)} and {DOC.relative_to(REPO)}", file=sys.stderr)
     return 0
 
