@@ -81,10 +81,15 @@ def main() -> int:
     )
     args = parser.parse_args()
     from cloze_app.core.engine.engine import ClozeEngine
-    from cloze_app.core.learn.checker import CHUNK_WORDS, CheckerThresholds, check_text, checkable, judge
+    from cloze_app.core.learn.checker import (
+        CHUNK_WORDS,
+        CheckerThresholds,
+        check_text,
+        checkable_words,
+        judge,
+    )
     from cloze_app.core.learn.proofread import score_text_words
     from cloze_app.core.models.registry import ModelRegistry
-    from cloze_app.core.text import word_spans
 
     engine = ClozeEngine.load(ModelRegistry().resolve(args.model))
     if args.force_gathered and not engine.decoder.runner.gathers:
@@ -112,7 +117,7 @@ def main() -> int:
 
     def before() -> int:
         engine.decoder.reads.clear()
-        words = [w for w in word_spans(text) if checkable(w)]
+        words = checkable_words(text)
         scores, _, _ = score_text_words(
             engine, text, words, chunk_words=CHUNK_WORDS, pruning=None, window=BEFORE_WINDOW
         )

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cloze_app.core.learn.checker import CheckerThresholds, checkable, judge  # noqa: E402
+from cloze_app.core.learn.checker import CheckerThresholds, checkable_words, judge  # noqa: E402
 from cloze_app.core.learn.confusion import DELETABLE, Alternative, alternatives  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
     CHECK_WINDOW,
@@ -61,8 +61,9 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # slot's word (was taken); no simple past offered after "have" (have eaten: not ate). 9: a verb's
 # -ing form after a preposition (gerund); no real-word spelling slips of a one- or two-letter
 # word. 10: a BLiMP sentence's three words before the differing word are scored too (a
-# demonstrative and its noun are judged together: "those dancer").
-SCORING = 10
+# demonstrative and its noun are judged together: "those dancer"). 11: a misspelling that opens
+# a sentence is scored too ("Unfortunatly, ..."; ``checker.checkable_words``).
+SCORING = 11
 # BLiMP: the words scored before the differing word (and the one after it)
 BLIMP_BEFORE = 3
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
@@ -116,7 +117,7 @@ class Pair:
 def _score(
     engine: object, text: str, words: Sequence | None = None, window: int = CHECK_WINDOW
 ) -> list[dict]:
-    chosen = [w for w in word_spans(text) if checkable(w)] if words is None else list(words)
+    chosen = checkable_words(text) if words is None else list(words)
     return [_to_json(s) for s in score_words(engine, text, chosen, window=window)]  # type: ignore[arg-type]
 
 
@@ -169,7 +170,8 @@ def collect(
             if not at:
                 break
             near = spans[max(0, at[0] - BLIMP_BEFORE) : at[0] + 2]
-            chosen = [w for w in near if checkable(w) or w.start == start]
+            looked_at = {w.start for w in checkable_words(text)}
+            chosen = [w for w in near if w.start in looked_at or w.start == start]
             entry[side] = {
                 "text": text,
                 "span": [start, start + len(row[side])],
@@ -200,7 +202,7 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
     (insertions at gaps, candidates no longer in a word's confusion set and multi-piece spelling
     neighbours that are no longer scored; candidates are one-piece rows' or their own rows, so
     dropping some leaves the others' scores as they are)."""
-    words = [w for w in word_spans(text) if checkable(w)]
+    words = checkable_words(text)
     gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
     slots = _slots(text)
     return tuple(

@@ -18,6 +18,7 @@ from cloze_app.core.learn.checker import (
     CheckerThresholds,
     check_text,
     checkable,
+    checkable_words,
     checker_presets,
     default_preset_name,
     find_preset,
@@ -131,6 +132,21 @@ def test_a_misspelling_is_flagged_even_when_no_candidate_beats_it(engine: ClozeE
     assert (flag.word, flag.kind) == ("recieve", "spelling")
     assert flag.best == "receive"  # the suggestions are still ranked by the model
     assert check_text(engine, "i recieve letters .", replace(off, rare_zipf=0.0)).flags == ()
+
+
+def test_a_misspelling_opening_a_sentence_is_checked_but_a_name_is_not(engine: ClozeEngine) -> None:
+    """A capitalised non-word opening a sentence is a misspelling when it is one edit from a word
+    ("Recieve"), not a name: one the spelling list knows (Selim), one near no word (Xiaoming), or
+    one the text capitalises inside a sentence too."""
+    margins: dict[str, Any] = dict.fromkeys(MARGIN_FIELDS, 99.0)
+    (flag,) = check_text(engine, "Recieve letters .", replace(RULES, **margins)).flags
+    assert (flag.word, flag.kind, flag.best) == ("Recieve", "spelling", "Receive")
+    for text, name in (
+        ("Selim go to school .", "Selim"),
+        ("Xiaoming go to school .", "Xiaoming"),
+        ("Recieve sings . i met Recieve .", "Recieve"),
+    ):
+        assert name not in {w.word for w in checkable_words(text)}, text
 
 
 def test_names_and_numbers_are_not_checked(engine: ClozeEngine) -> None:
@@ -567,6 +583,12 @@ def test_a_subject_and_its_verb_of_different_numbers_are_one_flag_whatever_the_m
     assert flags("The teacher was asleep .", teacher, ("was", "were", "agreement", 1.0)) == []
     assert flags("If he were rich , he would stay .", ("were", "was", "agreement", 1.0)) == []
     assert flags("She always go to school .", ("go", "goes", "number", 0.5)) == [("go", ["goes"], "grammar")]
+    # the verb keeps its tense: "were" for "was", not "are", even where "are" reads better
+    text = "Her sisters was jealous ."
+    sisters = _scores(text, "sisters", -6.0)
+    was = (AltScore("are", "agreement", 0.0, -4.0, 1), AltScore("were", "agreement", 0.0, -5.0, 1))
+    (flag,) = judge(text, [sisters, _scores(text, "was", -6.0, alternatives=was)], balanced)
+    assert [s.word for s in flag.suggestions] == ["sisters were"]
 
 
 def test_a_reflexive_its_subject_cannot_bind_is_flagged_when_the_one_it_can_reads_better() -> None:

@@ -53,6 +53,7 @@ INDEFINITE_PRONOUNS = frozenset(
     ("everyone", "everybody", "everything", "someone", "somebody", "something", "anyone", "anybody")
     + ("anything", "nobody", "nothing", "no-one")
 )
+_PAST_AUXILIARIES = frozenset(("was", "were", "wasn't", "weren't"))
 _VERBS_OF_EITHER = {"i": frozenset(("was", "wasn't", "am"))}
 # A finite form of be, have or do and its number (plural?)
 _AUXILIARY_NUMBER = {
@@ -190,6 +191,11 @@ def verb_number(word: str) -> bool | None:
     if "VBP" in tags and not tags & {"VBD", "VBN", "VBG"}:
         return True
     return None
+
+
+def is_past(word: str) -> bool:
+    """Whether a verb of either number is a past form ("was", "weren't"), not a present one."""
+    return _key(word) in _PAST_AUXILIARIES
 
 
 def _can_be_noun(word: str) -> bool:

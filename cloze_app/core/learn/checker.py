@@ -35,7 +35,7 @@ from typing import Protocol
 
 from cloze_app.core.engine.candidates import CandidateEngine
 from cloze_app.core.errors import EmptyTextError
-from cloze_app.core.learn import agreement, confusion, lexicon
+from cloze_app.core.learn import agreement, confusion, lexicon, spelling
 from cloze_app.core.learn.proofread import (
     CONTEXT_CAP,
     CONTEXT_FLOOR,
@@ -351,6 +351,32 @@ def checkable(word: WordSpan) -> bool:
     return _PLAIN_WORD_RE.fullmatch(word.word) is not None and not word.is_name and not word.is_number
 
 
+def checkable_words(text: str) -> list[WordSpan]:
+    """The words of ``text`` the checker looks at: the ``checkable`` ones, and a misspelling that
+    opens a sentence ("Unfortunatly, ...", "Becuase ..."), which ``word_spans`` takes for a name
+    since the text has it nowhere in lower case (``_misspelt_opening``)."""
+    words = word_spans(text)
+    inside = {w.word.lower() for w in words if w.word[:1].isupper() and not w.sentence_start}
+    return [
+        w
+        for w in words
+        if checkable(w) or (w.sentence_start and w.word.lower() not in inside and _misspelt_opening(w.word))
+    ]
+
+
+def _misspelt_opening(word: str) -> bool:
+    """Whether a capitalised word opening a sentence is a misspelling, not a name: written as a
+    word is at a sentence start ("Unfortunatly", not "McKay"), no word of the spelling list (which
+    holds most names: Selim, Diana, Ahmed) and one edit from a word of the dictionary's tables or
+    a function word ("Unfortunatly": unfortunately; not "Xiaoming")."""
+    if _PLAIN_WORD_RE.fullmatch(word) is None or not word[1:].islower() or spelling.is_known(word):
+        return False
+    return any(
+        cost <= 1.0 and (lexicon.form_tags(near) or lexicon.function_class(near))
+        for near, cost in spelling.neighbours(word.lower())
+    )
+
+
 @dataclass(frozen=True)
 class _Fix:
     start: int
@@ -561,7 +587,7 @@ def _agreement(
         verb = scored(m.second)
         if verb is None:
             continue
-        verbs = partial(_of_number, agreement.verb_number, m.plural)
+        verbs = partial(_same_tense, verb.word, partial(_of_number, agreement.verb_number, m.plural))
         # one flag over the noun and its verb, whichever changes ("teachers were", "teacher was")
         pair = spans[m.head] if m.noun_may_change else verb
         options = [
@@ -603,6 +629,11 @@ def _options(
 
 def _of_number(number_of: Callable[[str], bool | None], plural: bool, word: str) -> bool:
     return number_of(word) == plural
+
+
+def _same_tense(written: str, wanted: Callable[[str], bool], word: str) -> bool:
+    """``wanted``, and of the tense of ``written``: "friends was" -> were, not are."""
+    return wanted(word) and agreement.is_past(word) == agreement.is_past(written)
 
 
 def _add_agreement(fixes: list[_Fix], options: list[tuple[int, int, str, float]]) -> None:
@@ -806,7 +837,7 @@ def check_text(
         raise EmptyTextError()
     warm_up()  # the word lists, loaded once (not beside a background warm-up)
     thresholds = thresholds or CheckerThresholds.tuned()
-    words = [w for w in word_spans(text) if checkable(w)]
+    words = checkable_words(text)
     scores, calls, cancelled = score_text_words(
         engine,
         text,
