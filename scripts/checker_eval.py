@@ -62,8 +62,9 @@ BLIMP = REPO.parent / "shared" / "eval" / "blimp_dev.jsonl"
 # -ing form after a preposition (gerund); no real-word spelling slips of a one- or two-letter
 # word. 10: a BLiMP sentence's three words before the differing word are scored too (a
 # demonstrative and its noun are judged together: "those dancer"). 11: a misspelling that opens
-# a sentence is scored too ("Unfortunatly, ..."; ``checker.checkable_words``).
-SCORING = 11
+# a sentence is scored too ("Unfortunatly, ..."; ``checker.checkable_words``). 12: a doubled or
+# undoubled letter is half an edit (``spelling.edit_distance``), so spelling neighbours change.
+SCORING = 12
 # BLiMP: the words scored before the differing word (and the one after it)
 BLIMP_BEFORE = 3
 ERROR_KINDS = ("spelling", "grammar", "word choice", "missing word", "extra word")
@@ -201,8 +202,10 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
     """Cached scores as today's ``proofread.score_words`` would give them: a cache may hold more
     (insertions at gaps, candidates no longer in a word's confusion set and multi-piece spelling
     neighbours that are no longer scored; candidates are one-piece rows' or their own rows, so
-    dropping some leaves the others' scores as they are)."""
+    dropping some leaves the others' scores as they are), and words the checker no longer looks
+    at (``checker.checkable_words``)."""
     words = checkable_words(text)
+    looked_at = {w.start for w in words}
     gap_ok = {words[i].start for i in range(len(words)) if gap_before(words, i)}
     slots = _slots(text)
     return tuple(
@@ -210,6 +213,7 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
             _alternatives_now(s, slots.get(s.start, "")), insertions=s.insertions if s.start in gap_ok else ()
         )
         for s in scores
+        if s.start in looked_at
     )
 
 

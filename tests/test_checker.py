@@ -136,14 +136,15 @@ def test_a_misspelling_is_flagged_even_when_no_candidate_beats_it(engine: ClozeE
 
 def test_a_misspelling_opening_a_sentence_is_checked_but_a_name_is_not(engine: ClozeEngine) -> None:
     """A capitalised non-word opening a sentence is a misspelling when it is one edit from a word
-    ("Recieve"), not a name: one the spelling list knows (Selim), one near no word (Xiaoming), or
-    one the text capitalises inside a sentence too."""
+    ("Recieve"), not a name: one the spelling list knows (Selim), one near no word (Xiaoming), one
+    the text capitalises inside a sentence too, nor a word common as written ("Oh")."""
     margins: dict[str, Any] = dict.fromkeys(MARGIN_FIELDS, 99.0)
     (flag,) = check_text(engine, "Recieve letters .", replace(RULES, **margins)).flags
     assert (flag.word, flag.kind, flag.best) == ("Recieve", "spelling", "Receive")
     for text, name in (
         ("Selim go to school .", "Selim"),
         ("Xiaoming go to school .", "Xiaoming"),
+        ("Oh , i go to school .", "Oh"),  # a word the spelling list lacks, common as written
         ("Recieve sings . i met Recieve .", "Recieve"),
     ):
         assert name not in {w.word for w in checkable_words(text)}, text
@@ -305,6 +306,14 @@ def test_runners_up_are_listed_only_when_the_model_gives_them_a_real_chance() ->
     recieve = _scores(text, "recieve", -20.0, known=False, alternatives=alts)
     (flag,) = judge(text, [recieve], replace(RULES, rare_zipf=0.0))
     assert flag.message() == "spelling: “recieve”: try receive (100%), relieve (<1%)"
+    # either way a neighbour fewer edits away comes first when the model finds both about as
+    # likely ("writting": writing, half an edit, before waiting, one and a half)
+    text = "i am writting now ."
+    alts = (AltScore("waiting", "spelling", 1.5, -6.6, 1), AltScore("writing", "spelling", 0.5, -7.5, 1))
+    for rules in (RULES, replace(RULES, rare_zipf=0.0)):
+        writting = _scores(text, "writting", -20.0, known=False, alternatives=alts)
+        (flag,) = judge(text, [writting], rules)
+        assert [s.word for s in flag.suggestions] == ["writing", "waiting"]
 
 
 def test_a_runner_up_its_margin_refuses_is_never_shown_as_the_likelier_fix() -> None:

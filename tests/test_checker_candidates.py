@@ -30,6 +30,14 @@ def test_spelling_neighbours_are_common_words_nearest_first() -> None:
     assert spelling.edit_distance("cat", "cst") == 0.5  # s is next to a on the keyboard
     assert spelling.edit_distance("cat", "cpt") == 1.0
     assert spelling.edit_distance("form", "from") == 1.0  # one transposition
+    # a letter doubled or undoubled is the commonest slip after a neighbouring key: half an edit
+    assert (
+        spelling.edit_distance("writting", "writing")
+        == spelling.edit_distance("begining", "beginning")
+        == 0.5
+    )
+    assert spelling.neighbours("writting")[0] == ("writing", 0.5)  # before waiting, as near by letters
+    assert spelling.edit_distance("cat", "cats") == 1.0
     # a known word gets only real words one edit away: a real-word slip
     assert {"from", "for"} <= {w for w, _ in spelling.neighbours("form")}
     assert all(cost <= 1.0 for _, cost in spelling.neighbours("form"))

@@ -54,6 +54,9 @@ from cloze_app.core.types import WordCheck
 MIN_SHARE = 0.01  # a runner-up less likely than this (of the flag's options) is not listed
 CHUNK_WORDS = 100  # words per batch of sentences: batched runs, with progress between them
 PRESETS_FILE = "checker_presets.json"
+# A capitalised non-word opening a sentence this common as written is a word the spelling list
+# lacks (oh 5.4, ok 5.1, ah 4.6, ay 3.6), not a misspelling (becuase 2.6, childrens 3.0)
+OPENING_ZIPF = 3.5
 EDIT_COST = 1.0  # a misspelt word's suggestions: log-probability given up per edit
 _PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE_END = re.compile(r"[.!?]")
@@ -368,8 +371,11 @@ def _misspelt_opening(word: str) -> bool:
     """Whether a capitalised word opening a sentence is a misspelling, not a name: written as a
     word is at a sentence start ("Unfortunatly", not "McKay"), no word of the spelling list (which
     holds most names: Selim, Diana, Ahmed) and one edit from a word of the dictionary's tables or
-    a function word ("Unfortunatly": unfortunately; not "Xiaoming")."""
+    a function word ("Unfortunatly": unfortunately; not "Xiaoming"), and not common as written
+    (``OPENING_ZIPF``: "Oh", "Ah", "Ok" are words the list lacks)."""
     if _PLAIN_WORD_RE.fullmatch(word) is None or not word[1:].islower() or spelling.is_known(word):
+        return False
+    if lexicon.zipf(word) >= OPENING_ZIPF:
         return False
     return any(
         cost <= 1.0 and (lexicon.form_tags(near) or lexicon.function_class(near))
@@ -445,10 +451,12 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
             # gain of its participle flags it (the small model reads "have ate" as nearly as
             # likely as "have eaten")
             needed = min(needed, 0.0)
+        # a non-word's spelling neighbours rank as a misspelling's do: less their edits
+        rank = gain - EDIT_COST * a.cost if not s.known and kind == confusion.SPELLING else gain
         if gain >= needed:
-            fixes.append(_Fix(s.start, s.end, a.word, gain, gain, kind, leans=slot_gain < needed))
+            fixes.append(_Fix(s.start, s.end, a.word, gain, rank, kind, leans=slot_gain < needed))
         elif gain > 0:
-            weaker.append(_Fix(s.start, s.end, a.word, gain, gain, kind, clears=False))
+            weaker.append(_Fix(s.start, s.end, a.word, gain, rank, kind, clears=False))
     if fixes:
         fixes += weaker
     if agrees:  # the form the subject pronoun wants comes first, shown as at least as likely

@@ -101,18 +101,29 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
+def _doubled(word: str, i: int) -> bool:
+    """Whether ``word[i]`` is one of a doubled letter ("writting", "beginning")."""
+    return (i > 0 and word[i - 1] == word[i]) or (i + 1 < len(word) and word[i + 1] == word[i])
+
+
 def edit_distance(a: str, b: str) -> float:
-    """Edits from ``a`` to ``b`` (optimal string alignment; a keyboard-neighbour slip costs 0.5)."""
-    rows = [[float(j) for j in range(len(b) + 1)]]
+    """Edits from ``a`` to ``b`` (optimal string alignment). The commonest slips cost half an
+    edit: a key next to the intended one, and a letter doubled or undoubled ("writting" for
+    writing, "begining" for beginning, "occured" for occurred)."""
+    rows = [[0.0]]
+    for j in range(1, len(b) + 1):
+        rows[0].append(rows[0][j - 1] + (0.5 if _doubled(b, j - 1) else 1.0))
     for i in range(1, len(a) + 1):
-        row = [float(i)] + [0.0] * len(b)
+        drop = 0.5 if _doubled(a, i - 1) else 1.0  # deleting a[i - 1]
+        row = [rows[i - 1][0] + drop] + [0.0] * len(b)
         for j in range(1, len(b) + 1):
             sub = (
                 0.0
                 if a[i - 1] == b[j - 1]
                 else (0.5 if b[j - 1] in KEYBOARD_NEIGHBOURS.get(a[i - 1], "") else 1.0)
             )
-            row[j] = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + sub)
+            add = 0.5 if _doubled(b, j - 1) else 1.0  # inserting b[j - 1]
+            row[j] = min(rows[i - 1][j] + drop, row[j - 1] + add, rows[i - 1][j - 1] + sub)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 row[j] = min(row[j], rows[i - 2][j - 2] + 1)
         rows.append(row)
