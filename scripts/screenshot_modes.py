@@ -29,9 +29,9 @@ EXERCISE_TEXT = (
 )
 CHECK_TEXT = (
     "Once upon a time there lived a king. He had three daughters, and the youngest was the most "
-    "beautiful of them all. Every morning she walked in the garden with her dog. One day she lost "
-    "her golden ball in the well. She sat down and began too cry. Then a frog put its head out of "
-    "the water and asked what was the matter."
+    "beautiful of them all. Her sisters was jealous of her. Every morning she walked in the garden "
+    "with her dog. One day she lost her golden ball in the well. She sat down and began too cry. "
+    "Then a frog put its head out of the water and asked what was the matter."
 )
 
 
