@@ -32,6 +32,7 @@ def test_a_determiner_is_paired_with_its_noun_past_adjectives_and_a_noun_before_
     assert _determiners("I read every books twice.") == [("every", "books")]
     assert _determiners("Dana lifted these new college campus.") == [("these", "campus")]
     assert _determiners("Many book were sold.") == [("Many", "book")]
+    assert _determiners("I have much friends here.") == [("much", "friends")]  # many
 
 
 def test_pairs_that_agree_or_are_not_a_determiner_and_its_noun_are_left_alone() -> None:
@@ -41,11 +42,16 @@ def test_pairs_that_agree_or_are_not_a_determiner_and_its_noun_are_left_alone() 
         "The books that pupils read are old.",  # a relative
         "The organization that fired actresses is small.",
         "So this makes sense.",  # a pronoun
+        "I think this works.",  # a pronoun where a clause may start
+        "He says these help a lot.",
+        "What this shows is that we were right.",
         "We meet every two weeks.",  # a number between
         "These sheep graze here.",  # either number
         "These people are kind.",
         "This aircraft is new.",
         "As when a giant dies, the ground shakes.",  # "giant" may be the noun, "dies" its verb
+        "They sent much needed supplies.",  # "much" an adverb of "needed"
+        "How much money do you have?",
     ):
         assert _determiners(text) == [], text
 
@@ -88,6 +94,7 @@ def test_subjects_and_verbs_that_agree_or_may_be_read_otherwise_are_left_alone()
         "Cats and dogs are friends.",
         "The sheep eat grass.",  # either number
         "Americans love baseball.",  # a plural name
+        "Wales is beautiful.",  # a name far commoner than its singular ("wale")
         "Theh often have blotches.",  # a misspelling, not a name
         "He must go now.",  # a modal
         "They put it there.",  # a past or a present

@@ -279,6 +279,9 @@ def test_a_verb_form_that_never_follows_its_subject_pronoun_is_flagged_whatever_
     am = (AltScore("am", "agreement", 0.0, -4.0, 1),)
     assert fixes("Yesterday I is tired .", "is", am) == [("is", "am")]
     assert fixes("World War I is over .", "is", am) == []
+    are = (AltScore("am", "agreement", 0.0, -4.0, 1),)
+    assert fixes("Yesterday I are tired .", "are", are) == [("are", "am")]
+    assert fixes("My friend and I are tired .", "are", are) == []  # a coordinated subject
     does = (AltScore("don't", "agreement", 0.0, -4.0, 3),)
     assert fixes("he doesn't know .", "doesn't", does) == []
 
@@ -598,6 +601,17 @@ def test_a_subject_and_its_verb_of_different_numbers_are_one_flag_whatever_the_m
     was = (AltScore("are", "agreement", 0.0, -4.0, 1), AltScore("were", "agreement", 0.0, -5.0, 1))
     (flag,) = judge(text, [sisters, _scores(text, "was", -6.0, alternatives=was)], balanced)
     assert [s.word for s in flag.suggestions] == ["sisters were"]
+
+
+def test_much_before_a_plural_noun_wants_many_and_the_noun_stays() -> None:
+    """ "much friends": many friends, whatever the confusables' margin; not "much friend"."""
+    balanced = CheckerThresholds.preset("Balanced")
+    text = "i have much friends ."
+    much = _scores(text, "much", -6.0, alternatives=(AltScore("many", "confusable", 0.0, -5.0, 1),))
+    friends = _scores(text, "friends", -6.0, alternatives=(AltScore("friend", "number", 0.0, -5.5, 1),))
+    (flag,) = judge(text, [much, friends], balanced)
+    assert (flag.word, [s.word for s in flag.suggestions]) == ("much friends", ["many friends"])
+    assert judge(text, [much, friends], replace(balanced, confusable=99.0)) == ()
 
 
 def test_a_reflexive_its_subject_cannot_bind_is_flagged_when_the_one_it_can_reads_better() -> None:

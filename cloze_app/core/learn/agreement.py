@@ -30,6 +30,9 @@ NUMBER_DETERMINERS = {
     **dict.fromkeys(("many", "several", "few", "both"), True),
 }
 OTHER_NUMBER = {"this": "these", "these": "this", "that": "those", "those": "that"}
+# Determiners of a mass noun, before a plural noun right after them ("much friends": many;
+# not "much needed supplies", an adverb): the determiner is the slip, the noun stays
+MASS_DETERMINERS = frozenset(("much",))
 # Determiners that leave a subject's number to its noun ("the book is", "the books are")
 _OPEN_DETERMINERS = frozenset(
     ("the", "my", "your", "his", "her", "its", "our", "their", "all", "no", "some", "any", "most")
@@ -109,9 +112,14 @@ _COLLECTIVE_NOUNS = _QUANTITY_NOUNS | frozenset(
     + ("firm", "press", "enemy", "crowd", "community", "population", "generation", "faculty", "choir")
 )
 _NAME_WORDS = 3
+# A capitalised plural this much commoner (zipf) than its singular may be a name: wales 4.6 /
+# wale 2.7; mirrors 3.8 / mirror 4.5, children 5.5 / child 5.3 are plurals
+_NAME_ZIPF_GAP = 1.0
 _CONJUNCTIONS = frozenset(
     ("and", "but", "or", "so", "then", "yet", "because", "since", "as")
 )  # words of a name in a prepositional phrase ("about Winston Churchill")
+# Words after which a demonstrative may be a pronoun subject ("What this shows is")
+_WH_WORDS = frozenset(("what", "whatever", "how", "why", "who", "which", "whether"))
 # "were" after a singular subject is a subjunctive after these ("if he were", "I wish it were")
 _SUBJUNCTIVE = frozenset(("if", "wish", "though", "suppose", "imagine", "unless", "whether"))
 # Words after which a clause, and so a subject, starts (besides a sentence's start and , ; :)
@@ -148,7 +156,8 @@ class Mismatch:
     subject) wants the number ``plural`` of ``words[second]`` (its noun, or its verb).
     ``head`` is the subject's noun (or pronoun, or name), ``first`` for a determiner's pair;
     ``noun_may_change``: the subject's noun may take the verb's number instead (its determiner
-    has no number of its own: "the teacher were" -> "the teachers were")."""
+    has no number of its own: "the teacher were" -> "the teachers were"), or a determiner's noun
+    the determiner's (not after "much": "much friends" -> many friends, not "much friend")."""
 
     first: int
     second: int
@@ -263,12 +272,17 @@ def _determined_noun(
 
 def determiner_mismatches(text: str, words: Sequence[WordSpan]) -> list[Mismatch]:
     """Each determiner of ``NUMBER_DETERMINERS`` whose noun is of the other number ("those
-    dancer", "every students"). "that" counts only before a noun that ends its phrase, not a
-    conjunction or a relative ("said that prices rose", "the books that pupils read")."""
+    dancer", "every students"), and a determiner of ``MASS_DETERMINERS`` right before a plural
+    noun ("much friends"; ``noun_may_change`` False: only the determiner changes). "that" counts
+    only before a noun that ends its phrase, not a conjunction or a relative ("said that prices
+    rose", "the books that pupils read")."""
     found = []
     for i, det in enumerate(words):
-        plural = NUMBER_DETERMINERS.get(_key(det.word))
+        mass = _key(det.word) in MASS_DETERMINERS
+        plural = False if mass else NUMBER_DETERMINERS.get(_key(det.word))
         j = None if plural is None else _determined_noun(text, words, i)
+        if mass and j != i + 1:
+            continue
         if plural is None or j is None or noun_number(words[j].word) in (None, plural):
             continue
         if _key(det.word) == "that" and _relative_that(text, words, i, j):
@@ -279,21 +293,24 @@ def determiner_mismatches(text: str, words: Sequence[WordSpan]) -> list[Mismatch
             continue  # "a giant dies": "giant" may be the noun and "dies" its verb
         if _pronoun_and_verb(text, words, i, j, plural):
             continue
-        found.append(Mismatch(i, j, i, plural))
+        found.append(Mismatch(i, j, i, plural, noun_may_change=not mass))
     return found
 
 
 def _pronoun_and_verb(text: str, words: Sequence[WordSpan], i: int, j: int, plural: bool) -> bool:
-    """Whether a demonstrative at ``words[i]`` that starts a clause is a pronoun and the word after
-    it its verb ("So this makes sense", "and those look nice"; not "These book are mine", where
-    a verb follows the noun)."""
+    """Whether a demonstrative at ``words[i]`` that starts a clause (or may: "I think this works")
+    is a pronoun and the word after it its verb ("So this makes sense", "and those look nice";
+    not "These book are mine", where a verb follows the noun)."""
     if j != i + 1 or _key(words[i].word) not in DEMONSTRATIVES or verb_number(words[j].word) != plural:
         return False
+    before = _word_before(text, words, i)
+    if before in _WH_WORDS:
+        return True  # "What this shows is": the verb after is the main clause's
     after = _next(text, words, j)
     following = "" if after is None else words[after].word
     if verb_number(following) is not None and not lexicon.form_tags(_key(following)) - _VERB_TAGS:
         return False
-    return _clause_start(text, words, i) == "yes" or _word_before(text, words, i) in _CONJUNCTIONS
+    return bool(_clause_start(text, words, i)) or before in _CONJUNCTIONS
 
 
 def _relative_that(text: str, words: Sequence[WordSpan], i: int, j: int) -> bool:
@@ -377,7 +394,17 @@ def _subject(text: str, words: Sequence[WordSpan], k: int) -> tuple[int, bool, b
     number = None if j is None else noun_number(words[j].word)
     if j is None or number is None or (number is False and _word_before(text, words, k) == "that"):
         return None
+    if number and _plural_name(words[j].word):
+        return None
     return j, number, True, True
+
+
+def _plural_name(word: str) -> bool:
+    """Whether a capitalised plural may be a name: far commoner than its singular ("Wales is",
+    "Woods was"; not "Mirrors disgust": mirror is the commoner)."""
+    return (
+        word[:1].isupper() and lexicon.zipf(word) > lexicon.zipf(lexicon.lemma(_key(word))) + _NAME_ZIPF_GAP
+    )
 
 
 def _word_before(text: str, words: Sequence[WordSpan], k: int) -> str:

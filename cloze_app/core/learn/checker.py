@@ -487,13 +487,17 @@ def _apostrophe(word: str) -> str:
 def _subject_before(text: str, start: int) -> frozenset[str]:
     """The verb forms that cannot follow the subject pronoun right before ``start`` (spaces only
     between; ``WRONG_AFTER``), or none. Not a capital "I" after a capitalised word inside a
-    sentence, a numeral ("World War I is", "Henry I has"; "Yesterday I has" is a pronoun)."""
+    sentence, a numeral ("World War I is", "Henry I has"; "Yesterday I has" is a pronoun), nor
+    a pronoun after "and" or "or", one of a coordinated subject ("My friend and I are")."""
     head = text[max(0, start - 60) : start]
     stripped = head.rstrip(" \t")
     found = _LAST_WORD.search(stripped)
     if stripped == head or found is None:
         return frozenset()
     pronoun = found.group(1)
+    before = _LAST_WORD.search(stripped[: found.start(1)].rstrip(" \t"))
+    if before is not None and before.group(1).lower() in ("and", "or", "nor"):
+        return frozenset()  # one of a coordinated subject ("My friend and I are")
     if pronoun == "I":
         rest = stripped[: found.start(1)].rstrip(" \t")
         previous = _LAST_WORD.search(rest)
@@ -582,9 +586,16 @@ def _agreement(
         det, noun = scored(m.first), scored(m.second)
         if det is None or noun is None:
             continue
-        options = _options(text, det, noun, t, confusion.AGREEMENT, partial(_of_number, dets, not m.plural))
-        nouns = partial(_of_number, agreement.noun_number, m.plural)
-        options += _options(text, noun, det, t, confusion.NUMBER, nouns)
+        wanted = partial(_of_number, dets, not m.plural)
+        # "these" for "this" (agreement), "many" for "much" (a confusable)
+        options = [
+            o
+            for k in (confusion.AGREEMENT, confusion.CONFUSABLE)
+            for o in _options(text, det, noun, t, k, wanted)
+        ]
+        if m.noun_may_change:
+            nouns = partial(_of_number, agreement.noun_number, m.plural)
+            options += _options(text, noun, det, t, confusion.NUMBER, nouns)
         _add_agreement(judged[at[det.start]][1], options)
     for m in agreement.reflexive_mismatches(text, spans):
         reflexive = scored(m.second)
