@@ -37,6 +37,7 @@ MASS_DETERMINERS = frozenset(("much",))
 _OPEN_DETERMINERS = frozenset(
     ("the", "my", "your", "his", "her", "its", "our", "their", "all", "no", "some", "any", "most")
 )
+_DETERMINERS = frozenset(NUMBER_DETERMINERS) | _OPEN_DETERMINERS
 # Nouns of plural meaning without a plural tag in lemminflect's tables ("these people"); not
 # collective nouns with a plural of their own (team, family) nor nouns of either number (staff,
 # aircraft, offspring)
@@ -418,7 +419,7 @@ def _phrase_object(text: str, words: Sequence[WordSpan], p: int) -> int | None:
     to ``_NAME_WORDS`` capitalised words, or a noun phrase after a determiner or none ("about
     Monet", "about the Balkans", "of this dress"); None if it is anything else."""
     k = _next(text, words, p)
-    if k is not None and _key(words[k].word) in (NUMBER_DETERMINERS.keys() | _OPEN_DETERMINERS):
+    if k is not None and _key(words[k].word) in _DETERMINERS:
         k = _next(text, words, k)
     if k is None or not words[k].word.isalpha():
         return None

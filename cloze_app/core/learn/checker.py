@@ -495,16 +495,14 @@ def _subject_before(text: str, start: int) -> frozenset[str]:
     if stripped == head or found is None:
         return frozenset()
     pronoun = found.group(1)
-    before = _LAST_WORD.search(stripped[: found.start(1)].rstrip(" \t"))
-    if before is not None and before.group(1).lower() in ("and", "or", "nor"):
+    rest = stripped[: found.start(1)].rstrip(" \t")
+    previous = _LAST_WORD.search(rest)
+    if previous is not None and previous.group(1).lower() in ("and", "or", "nor"):
         return frozenset()  # one of a coordinated subject ("My friend and I are")
-    if pronoun == "I":
-        rest = stripped[: found.start(1)].rstrip(" \t")
-        previous = _LAST_WORD.search(rest)
-        if previous and previous.end() == len(rest) and previous.group(1)[:1].isupper():
-            opening = rest[: previous.start(1)].rstrip()
-            if opening and not _SENTENCE_END.search(opening[-1]):
-                return frozenset()
+    if pronoun == "I" and previous and previous.end() == len(rest) and previous.group(1)[:1].isupper():
+        opening = rest[: previous.start(1)].rstrip()
+        if opening and not _SENTENCE_END.search(opening[-1]):
+            return frozenset()
     return WRONG_AFTER.get(pronoun.lower(), frozenset())
 
 
