@@ -150,6 +150,16 @@ def test_a_misspelling_opening_a_sentence_is_checked_but_a_name_is_not(engine: C
         assert name not in {w.word for w in checkable_words(text)}, text
 
 
+def test_words_in_other_scripts_or_with_accents_are_not_checked() -> None:
+    """A word quoted from another language is not taken for an English misspelling: CJK, Cyrillic,
+    Greek and Arabic words, and Latin ones with accents ("café", "schön"); the English words
+    around them still are, a misspelt opening included."""
+    quoted = ["東京", "寿司", "café", "こんにちは", "Москва", "Ελλάδα", "مرحبا", "schön"]
+    text = "Becuase {} is big . we ate {} in a {} , said {} and {} , {} , {} , {} .".format(*quoted)
+    words = [w.word for w in checkable_words(text)]
+    assert words == ["Becuase", "is", "big", "we", "ate", "in", "a", "said", "and"]
+
+
 def test_names_and_numbers_are_not_checked(engine: ClozeEngine) -> None:
     report = check_text(engine, "Tom go to school every 12 days .", RULES)
     assert {f.word for f in report.flags}.isdisjoint({"Tom", "12"})

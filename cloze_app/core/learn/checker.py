@@ -350,8 +350,20 @@ def warm_up() -> None:
 
 
 def checkable(word: WordSpan) -> bool:
-    """Whether the checker looks at a word: letters (maybe one apostrophe), not a name or number."""
-    return _PLAIN_WORD_RE.fullmatch(word.word) is not None and not word.is_name and not word.is_number
+    """Whether the checker looks at a word: English letters (maybe one apostrophe), not a name or
+    number. A word with other letters is quoted from another language or script ("東京", "Москва",
+    "café", "schön"): the word list, the dictionary and the fixes are English, so it is left alone."""
+    return (
+        _PLAIN_WORD_RE.fullmatch(word.word) is not None
+        and _english_letters(word.word)
+        and not word.is_name
+        and not word.is_number
+    )
+
+
+def _english_letters(word: str) -> bool:
+    """Whether every letter of ``word`` is one of the 26 of English (either case)."""
+    return all(ch.isascii() for ch in word if ch.isalpha())
 
 
 def checkable_words(text: str) -> list[WordSpan]:
@@ -373,7 +385,9 @@ def _misspelt_opening(word: str) -> bool:
     holds most names: Selim, Diana, Ahmed) and one edit from a word of the dictionary's tables or
     a function word ("Unfortunatly": unfortunately; not "Xiaoming"), and not common as written
     (``OPENING_ZIPF``: "Oh", "Ah", "Ok" are words the list lacks)."""
-    if _PLAIN_WORD_RE.fullmatch(word) is None or not word[1:].islower() or spelling.is_known(word):
+    if _PLAIN_WORD_RE.fullmatch(word) is None or not _english_letters(word) or not word[1:].islower():
+        return False
+    if spelling.is_known(word):
         return False
     if lexicon.zipf(word) >= OPENING_ZIPF:
         return False
