@@ -61,6 +61,8 @@ from cloze_app.gui.offsets import TextOffsets
 
 UNDERLINE_KEY = "check"
 FLAG_COLOUR = "#d93025"  # the red of a spelling/grammar underline
+# Scored words a change of sensitivity re-judges on the UI thread (~60 ms); more go to the worker.
+REJUDGE_AT_ONCE = 1000
 
 
 class CheckPanel(QWidget):
@@ -228,9 +230,32 @@ class CheckPanel(QWidget):
         self._pull()
         report = self.report
         if report is not None and not report.cancelled and report.text == self.view.toPlainText():
-            self._show(rejudge(report, self._thresholds(), self.ignored), [])  # same scores, no model run
+            self._rejudge(report)  # same scores, no model run
         elif self.view.toPlainText().strip():
             self.start_check()
+
+    def _rejudge(self, report: CheckReport) -> None:
+        """Show the last check's flags under the chosen sensitivity. Judging takes ~60 µs a word:
+        at once for a text of up to ``REJUDGE_AT_ONCE`` scored words, else on the worker (a long
+        text's would freeze the window for seconds), the text editable meanwhile, edits followed."""
+        thresholds, ignored = self._thresholds(), frozenset(self.ignored)
+        if len(report.scores) <= REJUDGE_AT_ONCE:
+            self._show(rejudge(report, thresholds, ignored), [])
+            return
+        self._stop.set()
+        self._edits = []
+        self.check_button.setEnabled(False)
+        self.summary.setText("Applying the sensitivity…")
+
+        def job(_engine: Any, _control: Any) -> CheckReport:
+            return rejudge(report, thresholds, ignored)
+
+        self.service.run_job("check", job, on_result=self._rejudged, on_error=self._failed)
+
+    def _rejudged(self, report: CheckReport) -> None:
+        edits = self._end_run()
+        self.report = report
+        self._show(report, edits)
 
     # ----- running a check
     @Slot()

@@ -252,6 +252,32 @@ def test_a_stricter_preset_flags_a_subset_and_a_new_choice_rejudges_without_the_
     assert used[-1] == CheckerThresholds.preset("Eager")
 
 
+def test_a_long_text_is_rejudged_on_the_worker_and_edits_made_meanwhile_are_followed(  # type: ignore[no-untyped-def]
+    qtbot, learner_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``REJUDGE_AT_ONCE`` scored words a new sensitivity is applied on the worker (judging a
+    long text takes seconds): the text stays editable, and the flags come out as at once, moved past
+    an edit made meanwhile."""
+    window, panel = learner_window
+    panel.thresholds = None
+    window.editor.setPlainText(TEXT)
+    _check(qtbot, panel)
+    panel.set_sensitivity("eager")
+    at_once = [m.span for m in panel.marks]
+    assert at_once and not panel.running
+    panel.set_sensitivity("careful")
+    monkeypatch.setattr(check_panel, "REJUDGE_AT_ONCE", 0)
+    panel.set_sensitivity("eager")
+    assert panel.running and not panel.check_button.isEnabled()  # on the worker
+    assert not panel.view.isReadOnly()
+    cursor = panel.view.textCursor()
+    cursor.setPosition(0)
+    cursor.insertText("Look: ")  # typed while it is judged
+    qtbot.waitUntil(lambda: not panel.running, timeout=LOAD_TIMEOUT_MS)
+    assert [m.span for m in panel.marks] == [(a + 6, b + 6) for a, b in at_once]
+    assert panel.check_button.isEnabled()
+
+
 def test_an_edited_text_is_checked_again_when_the_sensitivity_changes(qtbot, learner_window) -> None:  # type: ignore[no-untyped-def]
     window, panel = learner_window
     panel.thresholds = None
