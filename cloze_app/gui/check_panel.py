@@ -11,8 +11,9 @@ step, and "Ignore" drops a flag and never flags that word again in this document
 
 The Sensitivity box beside the button picks a preset (``checker_presets()``: Careful, Balanced,
 Eager, nested: what Careful flags the others flag too); changing it re-judges the last check's
-scores at once (or re-checks an edited text) and emits ``sensitivity_changed``, which the window
-saves (``Settings.check_sensitivity``, wired in ``exercise_modes``).
+scores (at once, or on the worker for a long text) or re-checks an edited text, and emits
+``sensitivity_changed``, which the window saves (``Settings.check_sensitivity``, wired in
+``exercise_modes``).
 
 Signals:
     check_finished(CheckReport): a check ended (``report.cancelled`` when stopped early).
