@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cloze_app.core.learn.checker import CheckerThresholds, checkable_words, judge  # noqa: E402
-from cloze_app.core.learn.confusion import DELETABLE, Alternative, alternatives  # noqa: E402
+from cloze_app.core.learn.confusion import Alternative, alternatives, deletable  # noqa: E402
 from cloze_app.core.learn.proofread import (  # noqa: E402
     CHECK_WINDOW,
     AltScore,
@@ -210,7 +210,8 @@ def _as_now(text: str, scores: tuple[WordScores, ...]) -> tuple[WordScores, ...]
     slots = _slots(text)
     return tuple(
         replace(
-            _alternatives_now(s, slots.get(s.start, "")), insertions=s.insertions if s.start in gap_ok else ()
+            _alternatives_now(s, slots.get(s.start, ""), text[s.end : s.next_end].strip()),
+            insertions=s.insertions if s.start in gap_ok else (),
         )
         for s in scores
         if s.start in looked_at
@@ -223,17 +224,17 @@ def _slots(text: str) -> dict[int, str]:
     return {w.start: slot for w, slot in zip(words, word_slots(text, words), strict=True) if slot}
 
 
-def _alternatives_now(s: WordScores, slot: str = "") -> WordScores:
+def _alternatives_now(s: WordScores, slot: str = "", next_word: str = "") -> WordScores:
     """A cached word's candidates that are in its confusion set today, with today's kinds (and
-    its deletion only if it is still a word that may be deleted); ``slot``: what the words
-    before it want of it (``confusion.word_slot``)."""
+    its deletion only if it is still a word that may be deleted before ``next_word``); ``slot``:
+    what the words before it want of it (``confusion.word_slot``)."""
     kinds = {a.word: a.kind for a in alternatives(s.word, slot=slot)}
     alts = tuple(
         replace(a, kind=kinds[a.word])
         for a in s.alternatives
         if a.word in kinds and usable(Alternative(a.word, kinds[a.word], a.cost), s.known, a.pieces)
     )
-    deleted = s.deleted_next if s.word.lower() in DELETABLE else None
+    deleted = s.deleted_next if deletable(s.word, next_word) else None
     return replace(s, alternatives=alts, deleted_next=deleted)
 
 

@@ -183,6 +183,13 @@ def test_confusion_sets_hold_forms_confusables_class_members_and_spellings() -> 
     assert base_kinds("Yesterday I didn't went.", "went")["go"] == "base"  # "do" wants its base form
     # an emphatic do is grammatical before any bare verb: never tried deleted, unlike "have"
     assert {"do", "does", "did"}.isdisjoint(confusion.DELETABLE) and "have" in confusion.DELETABLE
+    # an auxiliary making a verb group with the next word is another tense, voice or mood, not an
+    # extra word; a learner's "am agree", "was went", "have went" are
+    for aux, after in (("has", "brightened"), ("was", "ripening"), ("is", "boasted"), ("been", "easier")):
+        assert not confusion.deletable(aux, after), (aux, after)
+    assert not confusion.deletable("will", "reference") and not confusion.deletable("do", "go")
+    for aux, after in (("are", "agree"), ("was", "went"), ("have", "went"), ("the", "work"), ("to", "home")):
+        assert confusion.deletable(aux, after), (aux, after)
     assert kinds("a")["an"] == "agreement" and kinds("a")["the"] == "closed"
     assert kinds("is")["are"] == "agreement"  # lemminflect's forms of "be" come first
     assert {"each", "all", "some"} <= set(kinds("every")) and kinds("no")["some"] == "closed"  # quantifiers

@@ -243,6 +243,30 @@ INSERTABLE: tuple[str, ...] = (*ARTICLES, *PREPOSITIONS, "is", "are", "was", "be
 DELETABLE: frozenset[str] = frozenset(
     (*ARTICLES, *PREPOSITIONS, *(a for a in AUXILIARIES if a not in ("do", "does", "did")), "it")
 )
+_HAVE = frozenset(("have", "has", "had"))
+_BE = frozenset(("is", "are", "was", "were", "be", "been"))
+# What "be" makes a verb group with (a participle, an -ing form) or a copula with (an adjective).
+_AFTER_BE = frozenset(("VBN", "VBG", "JJ", "JJR", "JJS"))
+
+
+def deletable(word: str, next_word: str) -> bool:
+    """Whether ``word`` may be an extra word before ``next_word`` (``DELETABLE``), unless it is an
+    auxiliary that makes a well-formed verb group with it: then taking it out gives another tense,
+    voice or mood, not a fix ("It has brightened" / "It brightened", "was ripening", "been easier",
+    "will reference"; in everyday chat and BLiMP's good sentences these were most of the extra-word
+    false alarms). A bare or past verb after "be" ("I am agree", "I was went") and a past form
+    after "have" ("have went") stay deletable: a learner's slips."""
+    key = word.lower()
+    if key not in DELETABLE:
+        return False
+    tags = lexicon.form_tags(next_word.lower())
+    if key in _HAVE:
+        return "VBN" not in tags
+    if key in _BE:
+        return bool(tags & {"VB", "VBD"}) and not tags & _AFTER_BE
+    if key == "will":
+        return "VB" not in tags
+    return True
 
 
 # What wants a verb's base form after it, and what may stand between: a learner's "didn't went",

@@ -277,7 +277,9 @@ def score_words(
         the next word of a word that may be deleted."""
         if pruning is None or alts[i] or (insertions and gap_before(words, i)):
             return True
-        return i > 0 and next_in_sentence(i - 1) == i and words[i - 1].word.lower() in confusion.DELETABLE
+        return (
+            i > 0 and next_in_sentence(i - 1) == i and confusion.deletable(words[i - 1].word, words[i].word)
+        )
 
     # First run: every word with its one-piece candidates (they share the word's masked row).
     first_q = {
@@ -328,7 +330,7 @@ def score_words(
     deletions: list[AfterEdit] = []
     for i, w in enumerate(words):
         n = next_in_sentence(i)
-        if n is None or w.word.lower() not in confusion.DELETABLE or written[i] > DELETE_CEILING:
+        if n is None or not confusion.deletable(w.word, words[n].word) or written[i] > DELETE_CEILING:
             continue
         if pruning is None or pruning.could_clear(confusion.EXTRA, -written[n] - written[i]):
             deleted[i] = len(deletions)
