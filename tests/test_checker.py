@@ -270,6 +270,27 @@ def test_one_slip_gives_one_flag() -> None:
     assert len(judge(text, [this, books], replace(RULES, agreement=99.0))) == 1  # "books" alone
 
 
+def test_the_words_around_rule_out_a_too_for_to_at_a_clause_end_and_respelling_an_interjection() -> None:
+    """ "too" that ends its clause means also: never "to" or "two", however likely the model finds
+    them ("it works in real time too ."); before a verb it may be the slip ("began too cry"). A
+    dictionary word that is a sentence of its own or opens one before a comma is an interjection,
+    not a misspelling of a word one letter away ("Wow !", "Yea , now"); inside a sentence it may be."""
+
+    def best(text: str, word: str, candidate: str, kind: str) -> list[str]:
+        scores = _scores(text, word, -9.0, alternatives=(AltScore(candidate, kind, 0.5, -1.0, 1),))
+        return [f.best for f in judge(text, [scores], RULES)]
+
+    for text in ("it works in real time too .", "it can stink too because it rains .", "me too , thanks ."):
+        assert best(text, "too", "to", "confusable") == [], text
+        assert best(text, "too", "two", "confusable") == [], text
+    assert best("she began too cry .", "too", "to", "confusable") == ["to"]
+    assert best("Wow ! that is fast .", "Wow", "How", "spelling") == []
+    assert best("Yea , now i see .", "Yea", "Yes", "spelling") == []
+    assert best("Wow that is fast .", "Wow", "How", "spelling") == ["How"]  # not on its own
+    assert best("i said wow ! to her .", "wow", "how", "spelling") == ["how"]  # not an opener
+    assert best("Fist , we ate .", "Fist", "First", "spelling") == ["First"]  # rare as written
+
+
 def test_a_verb_form_that_never_follows_its_subject_pronoun_is_flagged_whatever_the_model_says() -> None:
     """ "he don't" (the small model scores doesn't no higher): doesn't is a fix at any margin
     short of switching agreement off, ranked first; not after "you" or "it" (an object before a

@@ -48,7 +48,7 @@ from cloze_app.core.learn.proofread import (
     score_text_words,
     weighed_pieces,
 )
-from cloze_app.core.text import WordSpan, match_case, word_spans
+from cloze_app.core.text import WordSpan, match_case, starts_sentence, word_spans
 from cloze_app.core.types import WordCheck
 
 MIN_SHARE = 0.01  # a runner-up less likely than this (of the flag's options) is not listed
@@ -438,7 +438,7 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
     wrong_after = _subject_before(text, s.start)
     agrees: set[str] = set()
     for a in s.alternatives:
-        if not _scored(a.log_prob) or not _scored(s.log_prob):
+        if not _scored(a.log_prob) or not _scored(s.log_prob) or _out_of_place(text, s, a):
             continue
         slot_gain, context = _gains(s, a)
         gain = slot_gain + context
@@ -492,6 +492,27 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
                 fix = _Fix(s.start, s.next_end, match_case(next_word, written), rank, rank, confusion.EXTRA)
                 fixes.append(fix)
     return fixes, misspelt
+
+
+INTERJECTION_ZIPF = 4.0  # wordfreq: wow 5.0, yea 4.3, yep 4.4; fist 3.9, whit 3.1
+# What may follow a clause that ends: "too" there means also ("real time too.", "it can stink
+# too because ..."), never the preposition or the number.
+_CLAUSE_END = re.compile(r"\s*(?:$|[,.;:!?)]|(?:and|but|because|so|or|when|if)\b)", re.IGNORECASE)
+
+
+def _out_of_place(text: str, s: WordScores, a: AltScore) -> bool:
+    """Candidates the words around rule out, whatever the model says: "to" or "two" for a "too"
+    that ends its clause; another spelling for a dictionary word that is a sentence of its own
+    ("Wow!") or, if common as written (``INTERJECTION_ZIPF``), opens one before a comma ("Yea, now
+    that ..."; a rarer "Fist, we ..." may still be First): an interjection, where everyday chat
+    held most of these false alarms."""
+    after = text[s.end : s.end + 16]
+    if s.word.lower() == "too" and a.word in ("to", "two"):
+        return _CLAUSE_END.match(after) is not None
+    if a.kind == confusion.SPELLING and s.known and starts_sentence(text, s.start):
+        mark = after.lstrip(" ")[:1]
+        return mark in ("!", ".", "?") or (mark == "," and lexicon.zipf(s.word) >= INTERJECTION_ZIPF)
+    return False
 
 
 def _apostrophe(word: str) -> str:
