@@ -510,7 +510,8 @@ def test_a_verb_after_a_preposition_gets_its_ing_form_from_the_bundled_model() -
 @pytest.mark.bundled
 @pytest.mark.skipif(not bundled_model_available(), reason="the bundled model is not in models/ yet")
 def test_words_that_sound_alike_are_fixed_and_their_right_use_left_alone_by_the_bundled_model() -> None:
-    """A learner's "it's tail", "loose your keys", "weather effects", "Their going" (hand-written,
+    """A learner's "it's tail", "loose your keys", "weather effects", "Their going", "I new", "know
+    weather", "walked threw" (hand-written,
     not used for tuning): one word-choice flag at Balanced whose first fix
     gives the right sentence (a margin of 1 nat for homophones; the other confusables, make/do or
     who/that, keep theirs); the same words used rightly are not flagged."""
@@ -520,6 +521,9 @@ def test_words_that_sound_alike_are_fixed_and_their_right_use_left_alone_by_the_
         ("Don't loose your keys again.", "Don't lose your keys again."),
         ("The weather effects my mood.", "The weather affects my mood."),
         ("Their going to the park after lunch.", "They're going to the park after lunch."),
+        ("I new the answer.", "I knew the answer."),
+        ("I don't know weather it will rain.", "I don't know whether it will rain."),
+        ("We walked threw the park.", "We walked through the park."),
     ):
         report = check_text(engine, text)
         assert [f.kind for f in report.flags] == ["word choice"], text
@@ -533,6 +537,12 @@ def test_words_that_sound_alike_are_fixed_and_their_right_use_left_alone_by_the_
         "They're going to the park.",
         "I hope to hear from you soon.",
         "Come here and sit down.",
+        "I knew it.",
+        "The new car is red.",
+        "I wonder whether he will come.",
+        "The weather is bad.",
+        "We went through the tunnel.",
+        "She threw it away.",
     ):
         assert check_text(engine, clean).flags == (), clean
 

@@ -101,6 +101,9 @@ _CONFUSED_LINES = """
     ~ to too two
     ~ lose loose
     ~ quiet quite
+    ~ knew new
+    ~ weather whether
+    ~ through threw
     ~ advice advise
     lay lie
     rise raise
