@@ -15,6 +15,7 @@ from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.errors import EmptyTextError
 from cloze_app.core.learn.checker import (
     MARGIN_FIELDS,
+    NOUN_NUMBER_EXTRA,
     CheckerThresholds,
     check_text,
     checkable,
@@ -289,6 +290,30 @@ def test_the_words_around_rule_out_a_too_for_to_at_a_clause_end_and_respelling_a
     assert best("Wow that is fast .", "Wow", "How", "spelling") == ["How"]  # not on its own
     assert best("i said wow ! to her .", "wow", "how", "spelling") == ["how"]  # not an opener
     assert best("Fist , we ate .", "Fist", "First", "spelling") == ["First"]  # rare as written
+
+
+def test_a_nouns_other_number_needs_more_without_a_word_that_asks_for_it() -> None:
+    """ "repeat the stories": story is the writer's choice unless the model is much surer
+    (``NOUN_NUMBER_EXTRA`` over the number margin); a numeral, "one of" or a determiner of one
+    number asks for it ("two brother", "one of my friend", "this public parks"), a mass noun's plural
+    ("advices") is a slip, and a word that may be a verb ("the kids scare") keeps the plain margin."""
+    rules = replace(RULES, number=4.0)
+
+    def best(text: str, word: str, candidate: str, gain: float) -> list[str]:
+        scores = _scores(text, word, -9.0, alternatives=(AltScore(candidate, "number", 0.0, -9.0 + gain, 1),))
+        return [f.best for f in judge(text, [scores], rules)]
+
+    assert best("they repeat the stories .", "stories", "story", 6.0) == []
+    assert best("they repeat the stories .", "stories", "story", 4.0 + NOUN_NUMBER_EXTRA + 0.5) == ["story"]
+    assert best("i love my brother .", "brother", "brothers", 6.0) == []
+    for text, word, candidate in (
+        ("i have two brother .", "brother", "brothers"),
+        ("one of my friend lives here .", "friend", "friends"),
+        ("we walk through this public parks .", "parks", "park"),
+        ("she gave me good advices .", "advices", "advice"),
+        ("the kids scare me .", "scare", "scares"),
+    ):
+        assert best(text, word, candidate, 6.0) == [candidate], text
 
 
 def test_a_verb_form_that_never_follows_its_subject_pronoun_is_flagged_whatever_the_model_says() -> None:

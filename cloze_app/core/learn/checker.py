@@ -460,6 +460,8 @@ def _word_fixes(text: str, s: WordScores, t: CheckerThresholds) -> tuple[list[_F
             # "he don't": doesn't, whatever the model says (ranked first, below)
             needed = -math.inf
             agrees.add(a.word)
+        if a.kind == confusion.NUMBER and needed < OFF:
+            needed += _uncued_number(text, s.start, s.word, a.word)
         if a.kind == confusion.PERFECT and needed < OFF and lexicon.past_only(s.word):
             # a simple past right after "have" is never right ("I have ate", "had went"): any
             # gain of its participle flags it (the small model reads "have ate" as nearly as
@@ -513,6 +515,45 @@ def _out_of_place(text: str, s: WordScores, a: AltScore) -> bool:
         mark = after.lstrip(" ")[:1]
         return mark in ("!", ".", "?") or (mark == "," and lexicon.zipf(s.word) >= INTERJECTION_ZIPF)
     return False
+
+
+# A noun's other number with nothing in the sentence to ask for it (a determiner or numeral that
+# does is ``agreement``'s) is mostly the writer's choice ("repeat the stories", "the masters
+# program"): it needs this much more than the number margin, unless the written plural is far
+# rarer than its singular (``MASS_PLURAL_GAP`` on wordfreq's scale: advices, furnitures,
+# equipments, researches are 2.0-3.0 below their singulars; stories, days, wars 0.3-0.9).
+NOUN_NUMBER_EXTRA = 3.5
+MASS_PLURAL_GAP = 1.8
+# Words before a noun that ask for one number, maybe with one adjective between: "two brother",
+# "many good friend", "one of my friend", "this public parks" (not "the", "some", "all" or a
+# possessive, which take either).
+_NUMBER_CUE = re.compile(
+    r"(?:\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|several"
+    r"|many|few|both|this|that|these|those|a|an|each|every|another|\d+)"
+    r"|\bone\s+of(?:\s+[\w'’-]+)?)\s+(?:[\w'’-]+\s+)?$",
+    re.IGNORECASE,
+)
+_VERB_TAGS = frozenset(("VB", "VBP", "VBZ", "VBD"))
+
+
+def _uncued_number(text: str, start: int, written: str, candidate: str) -> float:
+    """What a noun's change of number at ``text[start:]`` adds to the number margin: 0.0 for
+    other number pairs (a word that may be a verb too: "scare"/"scares"), for a mass noun's
+    plural ("advices") and after a word that asks for one number (``_NUMBER_CUE``)."""
+    tags, other = lexicon.form_tags(written.lower()), lexicon.form_tags(candidate.lower())
+    if tags & _VERB_TAGS and other & _VERB_TAGS:
+        return 0.0
+    if "NNS" in tags and "NN" in other:
+        plural, singular = written, candidate
+    elif "NN" in tags and "NNS" in other:
+        plural, singular = candidate, written
+    else:
+        return 0.0
+    if written is plural and lexicon.zipf(singular) - lexicon.zipf(plural) >= MASS_PLURAL_GAP:
+        return 0.0
+    if _NUMBER_CUE.search(text[max(0, start - 40) : start]):
+        return 0.0
+    return NOUN_NUMBER_EXTRA
 
 
 def _apostrophe(word: str) -> str:
