@@ -243,6 +243,12 @@ def _scores(text: str, word: str, log_prob: float, **kwargs: object) -> WordScor
     return WordScores(start=start, end=start + len(word), word=word, log_prob=log_prob, **fields_)  # type: ignore[arg-type]
 
 
+def _best(text: str, word: str, candidate: AltScore, rules: CheckerThresholds) -> list[str]:
+    """The best fix of each flag when ``word`` (scored -9) has the one ``candidate``."""
+    scores = _scores(text, word, -9.0, alternatives=(candidate,))
+    return [f.best for f in judge(text, [scores], rules)]
+
+
 def test_one_slip_gives_one_flag() -> None:
     """ "began too cry": "too" -> "to", or "to" missing before "cry", is one error: one flag, the
     likelier explanation; "this books" is one flag with both fixes."""
@@ -278,8 +284,7 @@ def test_the_words_around_rule_out_a_too_for_to_at_a_clause_end_and_respelling_a
     not a misspelling of a word one letter away ("Wow !", "Yea , now"); inside a sentence it may be."""
 
     def best(text: str, word: str, candidate: str, kind: str) -> list[str]:
-        scores = _scores(text, word, -9.0, alternatives=(AltScore(candidate, kind, 0.5, -1.0, 1),))
-        return [f.best for f in judge(text, [scores], RULES)]
+        return _best(text, word, AltScore(candidate, kind, 0.5, -1.0, 1), RULES)
 
     for text in ("it works in real time too .", "it can stink too because it rains .", "me too , thanks ."):
         assert best(text, "too", "to", "confusable") == [], text
@@ -300,8 +305,7 @@ def test_a_nouns_other_number_needs_more_without_a_word_that_asks_for_it() -> No
     rules = replace(RULES, number=4.0)
 
     def best(text: str, word: str, candidate: str, gain: float) -> list[str]:
-        scores = _scores(text, word, -9.0, alternatives=(AltScore(candidate, "number", 0.0, -9.0 + gain, 1),))
-        return [f.best for f in judge(text, [scores], rules)]
+        return _best(text, word, AltScore(candidate, "number", 0.0, -9.0 + gain, 1), rules)
 
     assert best("they repeat the stories .", "stories", "story", 6.0) == []
     assert best("they repeat the stories .", "stories", "story", 4.0 + NOUN_NUMBER_EXTRA + 0.5) == ["story"]

@@ -527,10 +527,11 @@ MASS_PLURAL_GAP = 1.8
 # Words before a noun that ask for one number, maybe with one adjective between: "two brother",
 # "many good friend", "one of my friend", "this public parks" (not "the", "some", "all" or a
 # possessive, which take either).
+_NUMERALS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty")
 _NUMBER_CUE = re.compile(
-    r"(?:\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|several"
-    r"|many|few|both|this|that|these|those|a|an|each|every|another|\d+)"
-    r"|\bone\s+of(?:\s+[\w'’-]+)?)\s+(?:[\w'’-]+\s+)?$",
+    r"(?:\b(?:"
+    + "|".join((*_NUMERALS, "hundred", "thousand", *agreement.NUMBER_DETERMINERS))
+    + r"|\d+)|\bone\s+of(?:\s+[\w'’-]+)?)\s+(?:[\w'’-]+\s+)?$",
     re.IGNORECASE,
 )
 _VERB_TAGS = frozenset(("VB", "VBP", "VBZ", "VBD"))
@@ -543,13 +544,10 @@ def _uncued_number(text: str, start: int, written: str, candidate: str) -> float
     tags, other = lexicon.form_tags(written.lower()), lexicon.form_tags(candidate.lower())
     if tags & _VERB_TAGS and other & _VERB_TAGS:
         return 0.0
-    if "NNS" in tags and "NN" in other:
-        plural, singular = written, candidate
-    elif "NN" in tags and "NNS" in other:
-        plural, singular = candidate, written
-    else:
+    written_plural = "NNS" in tags and "NN" in other
+    if not written_plural and not ("NN" in tags and "NNS" in other):
         return 0.0
-    if written is plural and lexicon.zipf(singular) - lexicon.zipf(plural) >= MASS_PLURAL_GAP:
+    if written_plural and lexicon.zipf(candidate) - lexicon.zipf(written) >= MASS_PLURAL_GAP:
         return 0.0
     if _NUMBER_CUE.search(text[max(0, start - 40) : start]):
         return 0.0
