@@ -27,6 +27,7 @@ def settings() -> dict[str, object]:
         "wide": BeamWidths(first2=8, next2=4, first3=4, next3=2),
         "default": BeamWidths(),
         "three-piece words too (2 first, 1 next)": BeamWidths(first3=2, next3=1),
+        "two-piece words: 3 first pieces": BeamWidths(first2=3),
         "two-piece words: 2 first pieces": BeamWidths(first2=2),
     }
 

@@ -19,11 +19,13 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from cloze_app.core.engine.document import Document
+from cloze_app.core.engine.known_words import KnownWords, dictionary_words
 from cloze_app.core.engine.session import ModelRunner, Row
 from cloze_app.core.engine.vocab import BYTELEVEL, SENTENCEPIECE, TokenInfo
 
@@ -41,6 +43,9 @@ MULTI_WINDOW = 64
 # Padding (batch cells) a longer row may add to a run of shorter ones before it runs apart: a run
 # costs about as much as this many cells of work.
 PADDING_BUDGET = 48
+# First pieces looked at, best first, for the first pieces of two-piece words that can make a known
+# word (``KnownWords``); each new one costs 0.1-8 ms with the bundled model, then is remembered.
+STARTS_LOOKED_AT = 64
 # Rows whose read values (a few tokens each) are remembered for a re-check (``RowReads``):
 # a 500-word check runs about 740 rows; a few MB at most.
 READ_ROWS = 8192
@@ -153,7 +158,11 @@ class Decoder:
         english: bool = False,
         beam: BeamWidths | None = None,
         next_window: int | None = CONTINUATION_WINDOW,
+        known: KnownWords | None = None,
+        names_file: Path | None = None,
     ) -> None:
+        """``known``: the multi-piece words allowed (an English model: unless given, the dictionary
+        and the names of ``names_file``; another language: none, every word allowed)."""
         self.tok = tok
         self.info = info
         self.runner = runner
@@ -170,6 +179,9 @@ class Decoder:
             lambda word, spaced: tuple(tokens_for(tok, info, word, spaced))
         )
         self.reads = RowReads()  # what candidate scoring read from its rows (``candidates``)
+        if known is None and english:
+            known = KnownWords(info, self.pieces, tok.token_to_id, lambda: dictionary_words(names_file))
+        self.known = known
 
     def first_allowed(self, spaced: bool) -> np.ndarray:
         """Tokens that may start a word in a slot with (or without) a space before it."""
@@ -223,8 +235,10 @@ class Decoder:
             if not self.acceptable(word):
                 return
             assert word is not None
-            known = found[t].get(word)
-            if known is None or log_prob > known.log_prob:
+            if len(ids) > 1 and self.known is not None and not self.known.known(word):
+                return
+            have = found[t].get(word)
+            if have is None or log_prob > have.log_prob:
                 found[t][word] = Scored(word, log_prob, ids)
 
         def add_singles(t: int, lp: np.ndarray) -> None:
@@ -274,8 +288,12 @@ class Decoder:
             else:
                 lp = results[k][0]
                 width = beam.first2 if n == 2 else beam.first3
-                allowed = self.first_allowed(doc.slots[t].spaced)
-                step2 += [(t, n, (i,), float(lp[i])) for i in _top(lp, allowed, width)]
+                spaced = doc.slots[t].spaced
+                if n == 2 and self.known is not None:
+                    firsts = self._word_starts(lp, spaced, width)
+                else:
+                    firsts = _top(lp, self.first_allowed(spaced), width)
+                step2 += [(t, n, (i,), float(lp[i])) for i in firsts]
         # Steps 2 and 3: continue the prefixes left to right.
         pending = step2
         while pending:
@@ -292,7 +310,13 @@ class Decoder:
             multi: list[tuple[int, tuple[int, ...], float]] = []
             for (t, n, prefix, score), lp in zip(pending, results, strict=True):
                 width = beam.next2 if n == 2 else beam.next3
-                for i in _top(lp[0], info.continuation, width):
+                if n == 2 and self.known is not None:
+                    ends = self.known.endings(prefix[0], doc.slots[t].spaced)
+                    best = ends[np.argsort(-lp[0][ends], kind="stable")[:width]]
+                    nexts = [int(i) for i in best if np.isfinite(lp[0][i])]
+                else:
+                    nexts = _top(lp[0], info.continuation, width)
+                for i in nexts:
                     ids, total = (*prefix, i), score + float(lp[0][i])
                     if len(ids) == n:
                         multi.append((t, ids, total))
@@ -305,6 +329,18 @@ class Decoder:
             for k, lp in zip(ones, beside(), strict=True):
                 add_singles(index[k][0], lp[0])
         return {t: sorted(found[t].values(), key=lambda s: -s.log_prob) for t in targets}
+
+    def _word_starts(self, lp: np.ndarray, spaced: bool, width: int) -> list[int]:
+        """The ``width`` best first pieces that start a known two-piece word, best first (of the row's
+        best :data:`STARTS_LOOKED_AT` allowed first pieces)."""
+        assert self.known is not None
+        starts = []
+        for i in _top(lp, self.first_allowed(spaced), STARTS_LOOKED_AT):
+            if len(self.known.endings(i, spaced)):
+                starts.append(i)
+                if len(starts) == width:
+                    break
+        return starts
 
     def _log_probs_by_length(self, rows: Sequence[Row]) -> list[np.ndarray]:
         """``runner.log_probs`` with rows of very different lengths in separate calls (shortest

@@ -139,6 +139,7 @@ class ClozeEngine:
             min(manifest.max_length, window or manifest.max_length),
             english=english,
             beam=BeamWidths(),
+            names_file=folder / TRUECASE_FILE,
         )
         truecase = _read_truecase(folder / TRUECASE_FILE, english=english and not manifest.cased)
         engine = cls(folder, manifest.info(folder), tok, decoder, report, truecase)
@@ -164,6 +165,7 @@ class ClozeEngine:
             english=self.decoder.english,
             beam=self.decoder.beam,
             next_window=self.decoder.next_window,
+            known=self.decoder.known,
         )
         twin = ClozeEngine(
             self.folder, self.info, self.tokenizer, decoder, self.provider_report, self.truecase
