@@ -28,7 +28,7 @@ def settings() -> dict[str, object]:
         "default": BeamWidths(),
         "three-piece words too (2 first, 1 next)": BeamWidths(first3=2, next3=1),
         "two-piece words: 3 first pieces": BeamWidths(first2=3),
-        "two-piece words: 2 first pieces": BeamWidths(first2=2),
+        "two-piece words: 4 first pieces": BeamWidths(first2=4),
     }
 
 
