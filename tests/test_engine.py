@@ -295,6 +295,20 @@ def test_truecase_lexicon_capitalises_names(tmp_path: Path) -> None:
     assert words(engine.fill("we saw ___ there", top_k=2).blanks[0]) == ["Paris", "I"]
 
 
+def test_before_nt_only_words_that_take_it_and_no_name_capitals(tmp_path: Path) -> None:
+    """ "i ___'t go": don, can, won (not dog, however likely), and "don" is not the name Don."""
+    tok = wordpiece_tokenizer([*WORDS, "don", "can", "won"], PIECES)
+    prior = {"[MASK]": {"dog": 3.0, "don": 2.0, "can": 1.5}}
+    folder = write_model_folder(tmp_path / "nt", tok, WORDPIECE, prior=prior)
+    (folder / "truecase.txt").write_text("don\n", encoding="utf-8")
+    engine = ClozeEngine.load(folder, threads=1)
+    assert words(engine.fill("i ___'t go", top_k=5).blanks[0]) == ["don", "can", "won"]
+    assert words(engine.fill("i ___\u2019T go", top_k=5).blanks[0]) == ["don", "can", "won"]
+    assert words(engine.fill("___'t go", top_k=1).blanks[0]) == ["Don"]  # a sentence start
+    assert words(engine.fill("i ___ go", top_k=2).blanks[0]) == ["dog", "Don"]
+    assert words(engine.fill("i ___'tis go", top_k=1).blanks[0]) == ["dog"]  # not a contraction
+
+
 def test_filled_text_keeps_spacing_and_punctuation(engine: ClozeEngine) -> None:
     text = "  i saw the ___ there,\n\tand\u00a0the ____ !  "
     result = engine.fill(text)

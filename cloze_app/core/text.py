@@ -38,6 +38,20 @@ FUNCTION_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 
+# What comes before "n't" in English contractions, as a WordPiece or BPE model splits them
+# ("don't": don ' t; "can't": can ' t; "won't": won ' t).
+NT_STEMS = frozenset(
+    """don doesn didn won can ain isn aren wasn weren hasn haven hadn couldn wouldn shouldn mustn
+    needn mightn shan daren oughtn""".split()  # noqa: SIM905
+)
+_BEFORE_NT = re.compile(r"['\u2019][tT](?![A-Za-z])")
+
+
+def before_nt(text: str, end: int) -> bool:
+    """Whether ``text`` continues with the "'t" of a contraction at ``end`` ("___'t go")."""
+    return _BEFORE_NT.match(text, end) is not None
+
+
 _NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "

@@ -29,7 +29,15 @@ from cloze_app.core.errors import (
     NoBlankError,
     TooManyBlanksError,
 )
-from cloze_app.core.text import apply_case, fill_text, find_blanks, lettered_spans, starts_sentence
+from cloze_app.core.text import (
+    NT_STEMS,
+    apply_case,
+    before_nt,
+    fill_text,
+    find_blanks,
+    lettered_spans,
+    starts_sentence,
+)
 from cloze_app.core.types import (
     Blank,
     BlankResult,
@@ -286,11 +294,13 @@ class ClozeEngine:
         # A cased vocabulary can give two found words one candidate (paris, Paris at a sentence
         # start), so it needs twice top_k; an uncased one has one found word per candidate.
         keep = max(1, top_k) * (2 if self.info.cased else 1)
+        if self.decoder.english and any(before_nt(text, b.end) for b in blanks):
+            keep = 0  # every word found: only the few that take "n't" are shown (``_candidates``)
         _, found = self._joint(doc, keep=keep)
         results = []
         ranked: list[list[tuple[str, float]]] = []
         for t, blank in enumerate(blanks):
-            candidates = self._candidates(text, blank.start, found[t], top_k)
+            candidates = self._candidates(text, blank.start, found[t], top_k, blank.end)
             results.append(BlankResult(blank, tuple(candidates)))
             ranked.append([(c.word, c.log_prob) for c in candidates[:3]])
         fillings = _best_fillings(text, blanks, ranked, n_fillings)
@@ -302,10 +312,23 @@ class ClozeEngine:
             session_runs=self.session_runs - runs_before,
         )
 
-    def _candidates(self, text: str, start: int, scored: list[Scored], top_k: int) -> list[Candidate]:
+    def _candidates(
+        self, text: str, start: int, scored: list[Scored], top_k: int, end: int | None = None
+    ) -> list[Candidate]:
+        """The words shown for a blank at ``start:end``: cased, merged, best first.
+
+        In English, before the "'t" of a contraction ("___'t go") only the words that take it
+        (don, can, won...) are shown, never capitalised as names ("Don't" mid-sentence), when the
+        model found any.
+        """
+        truecase = self.truecase
+        if self.decoder.english and end is not None and before_nt(text, end):
+            stems = [s for s in scored if s.word.lower() in NT_STEMS]
+            scored, truecase = stems or scored, frozenset()
         merged: dict[str, Scored] = {}
+        first = starts_sentence(text, start)
         for s in scored:
-            word = self._cased(text, start, s.word)
+            word = apply_case(s.word, sentence_start=first, truecase=truecase)
             if word not in merged or s.log_prob > merged[word].log_prob:
                 merged[word] = Scored(word, s.log_prob, s.ids)
         ordered = sorted(merged.values(), key=lambda s: -s.log_prob)
