@@ -5,11 +5,12 @@ words: with two masks in a blank after "the end", the bundled model's best first
 "in" and "and", and "of" + "##ing" scored high enough to come second among the words for that
 blank ("ofing"). On the 500 held-out sentences, 79 top-10 lists held such a non-word
 (``python -m bench.known_words``). A word of one piece is a word of the vocabulary; a word of
-several pieces is suggested only when it is in the English word list (82,765 words with their
-inflections: the ``frequency_dictionary_en_82_765.txt`` that the ``symspellpy`` wheel ships, SCOWL
-(MIT-like) intersected with Google Books Ngram counts (CC BY 3.0); ``learn/spelling.py`` reads the
-same list), is a name the model writes with a capital (its ``truecase.txt``), or holds a digit
-("1990s", "19th").
+several pieces is suggested only when it is a known English word, a name the model writes with a
+capital (its ``truecase.txt``), or holds a digit ("1990s", "19th"). The known words are the
+``frequency_dictionary_en_82_765.txt`` that the ``symspellpy`` wheel ships (82,765 words with
+their inflections: SCOWL, MIT-like, intersected with Google Books Ngram counts, CC BY 3.0;
+``learn/spelling.py`` reads the same list) and wordfreq's English words of Zipf 3 or more (data
+CC BY-SA 4.0), which add American spellings the list lacks (favorite, traveled).
 
 The search uses the list as it goes: a first piece is tried for a two-piece word only when some
 listed word is that piece and one continuation piece, split exactly so by the tokenizer, and only
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import threading
@@ -34,46 +36,75 @@ from cloze_app.core.engine.vocab import WORDPIECE, TokenInfo
 
 WORD_LIST = "frequency_dictionary_en_82_765.txt"
 WORD_LIST_PACKAGE = "symspellpy"
-SORTED_VERSION = "1"  # in the sorted copy's name: bump when its layout changes
+SORTED_VERSION = "2"  # in the sorted copy's name: bump when what it holds changes
+# wordfreq's English words this common or more are known too: the word list lacks American
+# spellings of inflected forms (favorite, analyzed, theater, traveled, neighbors, jewelry: Zipf 3.9
+# to 5.0), while the model's non-words that reach its top 10 are rarer (kmt 2.9, aslan 2.7, therm
+# 2.0, most 0: ofing, wayus, coffeees).
+WORDFREQ_ZIPF = 3.0
 # First pieces whose two-piece words are remembered (a request asks for a handful).
 REMEMBERED_PREFIXES = 4096
 
 
-def _word_list() -> Path | None:
-    """The installed word list, found without importing its package (its import loads modules the
-    engine does not need); None when the ``symspellpy`` wheel or its list is missing."""
-    spec = importlib.util.find_spec(WORD_LIST_PACKAGE)
+def _package_file(package: str, name: str) -> Path | None:
+    """A file of an installed package, found without importing it (an import loads modules the
+    engine does not need); None when the package or the file is missing."""
+    spec = importlib.util.find_spec(package)
     for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        path = Path(folder) / WORD_LIST
+        path = Path(folder) / name
         if path.is_file():
             return path
     return None
 
 
-def dictionary_words(names_file: Path | None = None) -> list[str]:
-    """The English word list and the names in ``names_file`` (one a line), in lower case and sorted;
-    empty when the list is missing (then multi-piece words are not filtered). The sorted copy is
-    kept in the cache folder: sorting ~94,000 words costs ~80 ms, reading the copy ~10 ms."""
-    path = _word_list()
-    if path is None:
-        return []
-    sources = [path, *([names_file] if names_file is not None and names_file.is_file() else [])]
-    key = "|".join(f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in sources)
+def _wordfreq_words() -> set[str]:
+    """wordfreq's English words of at least :data:`WORDFREQ_ZIPF`, letters only (~0.5 s to read)."""
+    try:
+        import wordfreq
+    except ImportError:
+        return set()
+    least = 10.0 ** (WORDFREQ_ZIPF - 9.0)  # a Zipf value is log10 of a frequency per billion words
+    freqs = wordfreq.get_frequency_dict("en", wordlist="best")
+    return {w for w, f in freqs.items() if f >= least and w.isascii() and w.isalpha()}
+
+
+@functools.lru_cache(maxsize=4)
+def _sorted_words(key: str, sources: tuple[Path, ...]) -> tuple[str, ...]:
+    """The sorted words of ``sources`` (the word list, wordfreq's package file, a names file), read
+    from the copy in the cache folder when there is one; once per process and ``key``."""
     digest = hashlib.sha256(f"{key}|{SORTED_VERSION}".encode()).hexdigest()[:16]
     kept = paths.cache_dir() / "words" / f"en-{digest}.txt"
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        return kept.read_text(encoding="utf-8").split("\n")
+        return tuple(kept.read_text(encoding="utf-8").split("\n"))
+    word_list, wordfreq_file, names = sources
     try:
         # Lines are "word count": every other item of the split text is a word.
-        words = set(path.read_text(encoding="utf-8").lower().split()[0::2])
-        if len(sources) > 1:
-            words.update(sources[1].read_text(encoding="utf-8").lower().split())
+        words = set(word_list.read_text(encoding="utf-8").lower().split()[0::2])
+        if names != word_list:
+            words.update(names.read_text(encoding="utf-8").lower().split())
     except (OSError, UnicodeDecodeError):
-        return []
-    ordered = sorted(words)
-    with contextlib.suppress(OSError):  # a read-only cache only costs the sort next time
+        return ()
+    if wordfreq_file != word_list:
+        words |= _wordfreq_words()
+    ordered = tuple(sorted(words))
+    with contextlib.suppress(OSError):  # a read-only cache only costs the work next time
         atomic_write_bytes(kept, "\n".join(ordered).encode("utf-8"))
     return ordered
+
+
+def dictionary_words(names_file: Path | None = None) -> Sequence[str]:
+    """The known English words, lower case and sorted: symspellpy's word list, wordfreq's words of
+    Zipf 3 or more, and the names in ``names_file`` (one a line). Empty when the word list is missing
+    (then multi-piece words are not filtered). The sorted copy is kept in the cache folder: building
+    it costs ~0.7 s, reading it ~10 ms."""
+    word_list = _package_file(WORD_LIST_PACKAGE, WORD_LIST)
+    if word_list is None:
+        return ()
+    wordfreq_file = _package_file("wordfreq", "__init__.py") or word_list
+    names = names_file if names_file is not None and names_file.is_file() else word_list
+    sources = (word_list, wordfreq_file, names)
+    key = "|".join(f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in sources)
+    return _sorted_words(key, sources)
 
 
 def _has(ordered: Sequence[str], word: str) -> bool:
@@ -102,20 +133,20 @@ class KnownWords:
         info: TokenInfo,
         pieces: Callable[[str, bool], tuple[int, ...]],
         token_id: Callable[[str], int | None],
-        words: Callable[[], list[str]] = dictionary_words,
+        words: Callable[[], Sequence[str]] = dictionary_words,
     ) -> None:
         """``words``: the known words, lower case and sorted (read on first use)."""
         self.info = info
         self.pieces = pieces
         self.token_id = token_id
         self._source = words
-        self._words: list[str] | None = None
+        self._words: Sequence[str] | None = None
         # A continuation piece's text in lower case -> its ids and texts (a cased vocabulary: several).
         self._continuations: dict[str, list[tuple[int, str]]] = {}
         self._ends: dict[tuple[int, bool], np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def _loaded(self) -> list[str]:
+    def _loaded(self) -> Sequence[str]:
         if self._words is None:
             with self._lock:
                 if self._words is None:
