@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cloze_app.core import paths
 from cloze_app.core.engine.decoding import BeamWidths
 from cloze_app.core.engine.engine import ClozeEngine
 from cloze_app.core.engine.known_words import KnownWords, _sorted_words, dictionary_words
@@ -77,6 +78,11 @@ def test_the_dictionary_has_inflections_and_american_spellings_and_no_pieces() -
     assert list(again) == list(words) == sorted(words)
     assert {"football", "coffees", "urbanization", "inured", "favorite", "traveled"} <= set(words)
     assert not {"ofing", "coffeees", "thevil", "wayus"} & set(words)
+    (kept,) = (paths.cache_dir() / "words").glob("en-*.txt")
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])  # a damaged copy
+    _sorted_words.cache_clear()
+    assert list(dictionary_words()) == list(words)  # built again, not read half
+    assert kept.stat().st_size > 100_000
 
 
 def test_the_bundled_models_pairs_are_the_tokenizers_own_splits() -> None:

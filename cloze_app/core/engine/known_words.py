@@ -36,7 +36,7 @@ from cloze_app.core.engine.vocab import WORDPIECE, TokenInfo
 
 WORD_LIST = "frequency_dictionary_en_82_765.txt"
 WORD_LIST_PACKAGE = "symspellpy"
-SORTED_VERSION = "2"  # in the sorted copy's name: bump when what it holds changes
+SORTED_VERSION = "3"  # in the sorted copy's name: bump when what it holds changes
 # wordfreq's English words this common or more are known too: the word list lacks American
 # spellings of inflected forms (favorite, analyzed, theater, traveled, neighbors, jewelry: Zipf 3.9
 # to 5.0), while the model's non-words that reach its top 10 are rarer (kmt 2.9, aslan 2.7, therm
@@ -59,23 +59,27 @@ def _package_file(package: str, name: str) -> Path | None:
 
 def _wordfreq_words() -> set[str]:
     """wordfreq's English words of at least :data:`WORDFREQ_ZIPF`, letters only (~0.5 s to read)."""
+    least = 10.0 ** (WORDFREQ_ZIPF - 9.0)  # a Zipf value is log10 of a frequency per billion words
     try:
         import wordfreq
-    except ImportError:
+
+        freqs = wordfreq.get_frequency_dict("en", wordlist="best")
+    except Exception:  # noqa: BLE001 - a missing or broken wordfreq only costs its words
         return set()
-    least = 10.0 ** (WORDFREQ_ZIPF - 9.0)  # a Zipf value is log10 of a frequency per billion words
-    freqs = wordfreq.get_frequency_dict("en", wordlist="best")
     return {w for w, f in freqs.items() if f >= least and w.isascii() and w.isalpha()}
 
 
 @functools.lru_cache(maxsize=4)
 def _sorted_words(key: str, sources: tuple[Path, ...]) -> tuple[str, ...]:
     """The sorted words of ``sources`` (the word list, wordfreq's package file, a names file), read
-    from the copy in the cache folder when there is one; once per process and ``key``."""
+    from the copy in the cache folder when there is one (its first line is a digest of the rest: a
+    damaged copy is built again); once per process and ``key``."""
     digest = hashlib.sha256(f"{key}|{SORTED_VERSION}".encode()).hexdigest()[:16]
     kept = paths.cache_dir() / "words" / f"en-{digest}.txt"
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        return tuple(kept.read_text(encoding="utf-8").split("\n"))
+        check, _, body = kept.read_text(encoding="utf-8").partition("\n")
+        if check == _digest(body):  # else damaged: built again
+            return tuple(body.split("\n"))
     word_list, wordfreq_file, names = sources
     try:
         # Lines are "word count": every other item of the split text is a word.
@@ -88,8 +92,13 @@ def _sorted_words(key: str, sources: tuple[Path, ...]) -> tuple[str, ...]:
         words |= _wordfreq_words()
     ordered = tuple(sorted(words))
     with contextlib.suppress(OSError):  # a read-only cache only costs the work next time
-        atomic_write_bytes(kept, "\n".join(ordered).encode("utf-8"))
+        body = "\n".join(ordered)
+        atomic_write_bytes(kept, f"{_digest(body)}\n{body}".encode())
     return ordered
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def dictionary_words(names_file: Path | None = None) -> Sequence[str]:
