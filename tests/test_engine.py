@@ -295,6 +295,17 @@ def test_truecase_lexicon_capitalises_names(tmp_path: Path) -> None:
     assert words(engine.fill("we saw ___ there", top_k=2).blanks[0]) == ["Paris", "I"]
 
 
+def test_a_verb_of_saying_after_a_quoted_question_opens_the_tag_in_lower_case(tmp_path: Path) -> None:
+    tok = wordpiece_tokenizer([*WORDS, "said", "mary"], PIECES)
+    folder = write_model_folder(tmp_path / "tag", tok, WORDPIECE, prior={"[MASK]": {"said": 4.0, "cat": 3.0}})
+    engine = ClozeEngine.load(folder, threads=1)
+    assert words(engine.fill('"is it?" ___ mary.', top_k=2).blanks[0]) == ["said", "Cat"]
+    assert engine.fill("\u201cis it!\u201d ___ mary.").fillings[0].text == "\u201cis it!\u201d said mary."
+    assert words(engine.fill("it is. ___ mary.", top_k=1).blanks[0]) == ["Said"]  # a new sentence
+    assert words(engine.fill('"is it?"\n___ mary.', top_k=1).blanks[0]) == ["Said"]  # a new line
+    assert words(engine.fill('"it is." ___ mary.', top_k=1).blanks[0]) == ["Said"]
+
+
 def test_before_nt_only_words_that_take_it_and_no_name_capitals(tmp_path: Path) -> None:
     """ "i ___'t go": don, can, won (not dog, however likely), and "don" is not the name Don."""
     tok = wordpiece_tokenizer([*WORDS, "don", "can", "won"], PIECES)

@@ -121,6 +121,32 @@ def starts_sentence(text: str, position: int) -> bool:
     return text[i] in SENTENCE_END
 
 
+# Verbs of saying that open an inverted dialogue tag: '"Are you serious?" cried Mary.'
+SPEECH_VERBS = frozenset(
+    """said says asked asks cried cries replied replies answered answers exclaimed exclaims added
+    adds repeated repeats whispered whispers shouted shouts continued continues returned returns
+    rejoined observed remarked called calls inquired enquired demanded demands murmured muttered
+    laughed sighed interrupted insisted protested suggested retorted""".split()  # noqa: SIM905
+)
+
+
+def capital_expected(text: str, position: int, word: str) -> bool:
+    """Whether ``word`` at ``position`` is written with a capital as the start of a sentence.
+
+    Like :func:`starts_sentence`, except a verb of saying right after a question or exclamation
+    that closes a quotation: it opens the dialogue tag, inside the sentence ('"Are you serious?"
+    cried Mary', not 'Cried Mary').
+    """
+    if not starts_sentence(text, position):
+        return False
+    if word.lower() not in SPEECH_VERBS:
+        return True
+    i = position - 1
+    while i >= 0 and text[i].isspace() and text[i] != "\n":
+        i -= 1
+    return not (i > 0 and text[i] in _CLOSERS and text[i - 1] in "?!")
+
+
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the sentence around ``[start, end)``: from after the previous sentence end or
     line break to the next one (inclusive, with closing quotes), stripped of white space."""

@@ -33,10 +33,10 @@ from cloze_app.core.text import (
     NT_STEMS,
     apply_case,
     before_nt,
+    capital_expected,
     fill_text,
     find_blanks,
     lettered_spans,
-    starts_sentence,
 )
 from cloze_app.core.types import (
     Blank,
@@ -218,7 +218,8 @@ class ClozeEngine:
         return blanks, encode_with_blanks(self.tokenizer, self.token_info, text, spans, self.info.mask_token)
 
     def _cased(self, text: str, slot_start: int, word: str) -> str:
-        return apply_case(word, sentence_start=starts_sentence(text, slot_start), truecase=self.truecase)
+        first = capital_expected(text, slot_start, word)
+        return apply_case(word, sentence_start=first, truecase=self.truecase)
 
     # -- filling ------------------------------------------------------------------------------
     def _joint(self, doc: Document, keep: int = 0) -> tuple[list[list[int]], dict[int, list[Scored]]]:
@@ -326,8 +327,8 @@ class ClozeEngine:
             stems = [s for s in scored if s.word.lower() in NT_STEMS]
             scored, truecase = stems or scored, frozenset()
         merged: dict[str, Scored] = {}
-        first = starts_sentence(text, start)
         for s in scored:
+            first = capital_expected(text, start, s.word)
             word = apply_case(s.word, sentence_start=first, truecase=truecase)
             if word not in merged or s.log_prob > merged[word].log_prob:
                 merged[word] = Scored(word, s.log_prob, s.ids)
