@@ -58,15 +58,17 @@ def _package_file(package: str, name: str) -> Path | None:
 
 
 def _wordfreq_words() -> set[str]:
-    """wordfreq's English words of at least :data:`WORDFREQ_ZIPF`, letters only (~0.5 s to read)."""
-    least = 10.0 ** (WORDFREQ_ZIPF - 9.0)  # a Zipf value is log10 of a frequency per billion words
+    """wordfreq's English words of at least :data:`WORDFREQ_ZIPF`, letters only (~0.3 s)."""
+    # wordfreq's list holds its words in buckets by frequency, bucket i at -i centibels: Zipf (log10
+    # of a frequency per billion words) z is bucket 100 * (9 - z). Faster than its frequency dict.
+    buckets = round(100 * (9.0 - WORDFREQ_ZIPF)) + 1
     try:
         import wordfreq
 
-        freqs = wordfreq.get_frequency_dict("en", wordlist="best")
+        found = wordfreq.get_frequency_list("en", wordlist="best")[:buckets]
     except Exception:  # noqa: BLE001 - a missing or broken wordfreq only costs its words
         return set()
-    return {w for w, f in freqs.items() if f >= least and w.isascii() and w.isalpha()}
+    return {w for bucket in found for w in bucket if w.isascii() and w.isalpha()}
 
 
 @functools.lru_cache(maxsize=4)
