@@ -306,17 +306,22 @@ def test_a_verb_of_saying_after_a_quoted_question_opens_the_tag_in_lower_case(tm
     assert words(engine.fill('"it is." ___ mary.', top_k=1).blanks[0]) == ["Said"]
 
 
-def test_before_nt_only_words_that_take_it_and_no_name_capitals(tmp_path: Path) -> None:
-    """ "i ___'t go": don, can, won (not dog, however likely), and "don" is not the name Don."""
-    tok = wordpiece_tokenizer([*WORDS, "don", "can", "won"], PIECES)
-    prior = {"[MASK]": {"dog": 3.0, "don": 2.0, "can": 1.5}}
+def test_before_a_contraction_only_the_words_it_follows(tmp_path: Path) -> None:
+    """ "i ___'t go": don, can, won (not dog, however likely), and "don" is not the name Don; "___'re":
+    you, they; "___'m": I. "___'s" follows nouns and names: every word."""
+    tok = wordpiece_tokenizer([*WORDS, "don", "can", "won", "you", "they"], PIECES)
+    prior = {"[MASK]": {"dog": 3.0, "don": 2.0, "you": 1.8, "can": 1.5, "they": 1.2}}
     folder = write_model_folder(tmp_path / "nt", tok, WORDPIECE, prior=prior)
     (folder / "truecase.txt").write_text("don\n", encoding="utf-8")
     engine = ClozeEngine.load(folder, threads=1)
     assert words(engine.fill("i ___'t go", top_k=5).blanks[0]) == ["don", "can", "won"]
     assert words(engine.fill("i ___\u2019T go", top_k=5).blanks[0]) == ["don", "can", "won"]
     assert words(engine.fill("___'t go", top_k=1).blanks[0]) == ["Don"]  # a sentence start
+    assert words(engine.fill("so ___'re here", top_k=5).blanks[0]) == ["you", "they"]
+    assert words(engine.fill("so ___'m here", top_k=5).blanks[0]) == ["I"]
+    assert words(engine.fill("so ___'ve gone", top_k=5).blanks[0]) == ["you", "they", "I"]
     assert words(engine.fill("i ___ go", top_k=2).blanks[0]) == ["dog", "Don"]
+    assert words(engine.fill("the ___'s tail", top_k=1).blanks[0]) == ["dog"]
     assert words(engine.fill("i ___'tis go", top_k=1).blanks[0]) == ["dog"]  # not a contraction
 
 

@@ -38,18 +38,29 @@ FUNCTION_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 
-# What comes before "n't" in English contractions, as a WordPiece or BPE model splits them
-# ("don't": don ' t; "can't": can ' t; "won't": won ' t).
-NT_STEMS = frozenset(
-    """don doesn didn won can ain isn aren wasn weren hasn haven hadn couldn wouldn shouldn mustn
-    needn mightn shan daren oughtn""".split()  # noqa: SIM905
-)
-_BEFORE_NT = re.compile(r"['\u2019][tT](?![A-Za-z])")
+# The words an English contraction's ending can follow, where they are few: a blank right before
+# "'t", "'re", "'m" or "'ve" can hold only these ("don't", "they're", "I'm", "could've"). A WordPiece
+# or BPE model splits the ending off ("don't": don ' t; "can't": can ' t; "won't": won ' t).
+# "'s", "'ll" and "'d" also follow nouns and names ("Anna's", "John'll"), so they are not limited.
+CONTRACTION_HOSTS = {
+    "t": frozenset(
+        """don doesn didn won can ain isn aren wasn weren hasn haven hadn couldn wouldn shouldn mustn
+        needn mightn shan daren oughtn""".split()  # noqa: SIM905
+    ),
+    "re": frozenset("you we they who what there here where when why how these those".split()),  # noqa: SIM905
+    "m": frozenset(("i",)),
+    "ve": frozenset(
+        "i you we they who what there would could should might must".split()  # noqa: SIM905
+    ),
+}
+_CONTRACTION = re.compile(r"['\u2019](t|re|m|ve)(?![A-Za-z])", re.IGNORECASE)
 
 
-def before_nt(text: str, end: int) -> bool:
-    """Whether ``text`` continues with the "'t" of a contraction at ``end`` ("___'t go")."""
-    return _BEFORE_NT.match(text, end) is not None
+def contraction_hosts(text: str, end: int) -> frozenset[str] | None:
+    """The words that can come before the contraction ending at ``end`` ("___'t go": don, can, won...),
+    or None when no such ending follows."""
+    found = _CONTRACTION.match(text, end)
+    return CONTRACTION_HOSTS[found.group(1).lower()] if found else None
 
 
 _NUMBERS = (

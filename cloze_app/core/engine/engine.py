@@ -30,10 +30,9 @@ from cloze_app.core.errors import (
     TooManyBlanksError,
 )
 from cloze_app.core.text import (
-    NT_STEMS,
     apply_case,
-    before_nt,
     capital_expected,
+    contraction_hosts,
     fill_text,
     find_blanks,
     lettered_spans,
@@ -295,8 +294,8 @@ class ClozeEngine:
         # A cased vocabulary can give two found words one candidate (paris, Paris at a sentence
         # start), so it needs twice top_k; an uncased one has one found word per candidate.
         keep = max(1, top_k) * (2 if self.info.cased else 1)
-        if self.decoder.english and any(before_nt(text, b.end) for b in blanks):
-            keep = 0  # every word found: only the few that take "n't" are shown (``_candidates``)
+        if self.decoder.english and any(contraction_hosts(text, b.end) for b in blanks):
+            keep = 0  # every word found: only the few a contraction follows are shown (``_candidates``)
         _, found = self._joint(doc, keep=keep)
         results = []
         ranked: list[list[tuple[str, float]]] = []
@@ -318,14 +317,15 @@ class ClozeEngine:
     ) -> list[Candidate]:
         """The words shown for a blank at ``start:end``: cased, merged, best first.
 
-        In English, before the "'t" of a contraction ("___'t go") only the words that take it
-        (don, can, won...) are shown, never capitalised as names ("Don't" mid-sentence), when the
-        model found any.
+        In English, before a contraction's ending that follows few words ("___'t go", "___'re",
+        "___'m", "___'ve") only those words are shown (don, can, won...; you, we, they...), when
+        the model found any, and not capitalised as names ("Don't" mid-sentence); "I" stays "I".
         """
         truecase = self.truecase
-        if self.decoder.english and end is not None and before_nt(text, end):
-            stems = [s for s in scored if s.word.lower() in NT_STEMS]
-            scored, truecase = stems or scored, frozenset()
+        hosts = contraction_hosts(text, end) if self.decoder.english and end is not None else None
+        if hosts:
+            fitting = [s for s in scored if s.word.lower() in hosts]
+            scored, truecase = fitting or scored, truecase & {"i"}
         merged: dict[str, Scored] = {}
         for s in scored:
             first = capital_expected(text, start, s.word)
