@@ -13,6 +13,7 @@ user's settings are never touched.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import subprocess
@@ -77,6 +78,11 @@ def dark_palette() -> object:
     return palette
 
 
+def _changed(label: object, before: str) -> bool:
+    """Whether a label's text is no longer ``before``."""
+    return bool(label.text() != before)  # type: ignore[attr-defined]
+
+
 def _wait(app: object, done: Callable[[], bool], timeout: float = 120.0) -> bool:
     end = time.monotonic() + timeout
     while not done():
@@ -126,7 +132,7 @@ def shoot(theme: str, model_arg: str | None, out: Path) -> int:
     for _ in range(3):  # the status shows a warm answer's time, not the first (cold) one's
         answered = window.status.timing.text()
         window.suggestions.refresh(force=True)
-        _wait(app, lambda before=answered: window.status.timing.text() != before, 60)
+        _wait(app, functools.partial(_changed, window.status.timing, answered), 60)
     view = window.panel.candidates
     view.setCurrentIndex(view.words.index(0))
     window.editor.setFocus()
