@@ -216,9 +216,13 @@ class ClozeEngine:
         spans = [(b.start, b.end) for b in blanks]
         return blanks, encode_with_blanks(self.tokenizer, self.token_info, text, spans, self.info.mask_token)
 
-    def _cased(self, text: str, slot_start: int, word: str) -> str:
+    def _cased(self, text: str, slot_start: int, word: str, truecase: frozenset[str] | None = None) -> str:
+        """``word`` as written at ``slot_start``: capitalised at a sentence start or as a name of
+        ``truecase`` (default: the model's)."""
         first = capital_expected(text, slot_start, word)
-        return apply_case(word, sentence_start=first, truecase=self.truecase)
+        return apply_case(
+            word, sentence_start=first, truecase=self.truecase if truecase is None else truecase
+        )
 
     # -- filling ------------------------------------------------------------------------------
     def _joint(self, doc: Document, keep: int = 0) -> tuple[list[list[int]], dict[int, list[Scored]]]:
@@ -328,8 +332,7 @@ class ClozeEngine:
             scored, truecase = fitting or scored, truecase & {"i"}
         merged: dict[str, Scored] = {}
         for s in scored:
-            first = capital_expected(text, start, s.word)
-            word = apply_case(s.word, sentence_start=first, truecase=truecase)
+            word = self._cased(text, start, s.word, truecase)
             if word not in merged or s.log_prob > merged[word].log_prob:
                 merged[word] = Scored(word, s.log_prob, s.ids)
         ordered = sorted(merged.values(), key=lambda s: -s.log_prob)

@@ -17,7 +17,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-WORD_LIST = "frequency_dictionary_en_82_765.txt"
+from cloze_app.core.engine.known_words import WORD_LIST, WORD_LIST_PACKAGE
+
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 # Contraction endings: "don't" is known when "do" is.
@@ -28,7 +29,7 @@ MIN_COUNT = 1_000_000  # suggestions are common words: rarer ones are mostly nam
 
 @lru_cache(maxsize=1)
 def _counts() -> dict[str, int]:
-    data = resources.files("symspellpy").joinpath(WORD_LIST).read_text(encoding="utf-8")
+    data = resources.files(WORD_LIST_PACKAGE).joinpath(WORD_LIST).read_text(encoding="utf-8")
     counts: dict[str, int] = {}
     for line in data.splitlines():
         word, _, count = line.partition(" ")
